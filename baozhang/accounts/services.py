@@ -1,0 +1,49 @@
+"""Personal API tokens: shown once, stored as a SHA-256 digest."""
+
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from baozhang.orgs.models import ApiToken, User
+
+TOKEN_PREFIX = "bz_"  # noqa: S105 - a public marker, not a secret
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token for the user and its secret, which is never stored and shown only now."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user, name=name, prefix=raw[:10], digest=token_digest(raw)
+        )
+    return token, raw
+
+
+def api_token_revoke(*, user: User, token_id: int) -> bool:
+    """Revoke one of the user's own tokens; False if there is no such live token."""
+    return bool(
+        ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    )
+
+
+def api_token_user(raw: str) -> User | None:
+    """The active user a live token belongs to, recording its use."""
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=token_digest(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

@@ -1,0 +1,79 @@
+"""Sign-in, sign-out, password, language and personal API tokens."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from baozhang.accounts.services import api_token_create, api_token_revoke
+from baozhang.orgs.access import organisations_for_user
+from baozhang.orgs.forms import LanguageForm, TokenForm
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password was changed."))
+        return super().form_valid(form)
+
+
+@login_required
+def profile(request):
+    tokens = request.user.api_tokens.all()
+    context = {
+        "language_form": LanguageForm(initial={"language": request.user.language}),
+        "token_form": TokenForm(),
+        "tokens": tokens,
+        "organisations": organisations_for_user(request.user),
+        "new_token": request.session.pop("new_token", None),
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+@require_POST
+def set_language(request):
+    """Switch the UI language: stored on the user when signed in, in a cookie either way."""
+    form = LanguageForm(request.POST)
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    response = redirect(next_url)
+    if form.is_valid():
+        language = form.cleaned_data["language"]
+        if request.user.is_authenticated:
+            request.user.language = language
+            request.user.save(update_fields=["language"])
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
+        )
+    return response
+
+
+@login_required
+@require_POST
+def token_create(request):
+    form = TokenForm(request.POST)
+    if form.is_valid():
+        _token, raw = api_token_create(user=request.user, name=form.cleaned_data["name"])
+        request.session["new_token"] = raw
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def token_revoke(request, token_id: int):
+    if api_token_revoke(user=request.user, token_id=token_id):
+        messages.success(request, _("Token revoked."))
+    return redirect("accounts:profile")

@@ -1,0 +1,42 @@
+import json
+from functools import cache
+from pathlib import Path
+
+from django import template
+from django.templatetags.static import static
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+VENDOR_DIR = Path(__file__).resolve().parents[2] / "static" / "vendor"
+
+
+@cache
+def vendor_versions() -> dict[str, str]:
+    return json.loads((VENDOR_DIR / "versions.json").read_text(encoding="utf-8"))
+
+
+@register.simple_tag
+def vendor(package: str, filename: str) -> str:
+    """URL of a vendored front-end file; the version comes from static/vendor/versions.json."""
+    return static(f"vendor/{package}/{vendor_versions()[package]}/{filename}")
+
+
+@register.filter
+def display(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    return str(value)
+
+
+@register.simple_tag(takes_context=True)
+def url_with(context, **params) -> str:
+    """The current query string with some parameters replaced."""
+    query = context["request"].GET.copy()
+    for key, value in params.items():
+        query[key] = value
+    return "?" + query.urlencode()

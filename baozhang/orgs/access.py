@@ -1,0 +1,142 @@
+"""The single gate: every view, API operation, export and download reaches tenant data through here.
+
+A request names an organisation by its slug; ``access_organisation`` checks that the user is a member
+with the needed permission and returns an ``OrgAccess``. Tenant querysets only work inside
+``django_scopes.scope(organisation=...)``, which ``org_scope`` opens for that organisation alone;
+an unscoped query raises ``ScopeError`` (fails closed).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+from django_scopes import scope, scopes_disabled
+
+from baozhang.orgs.models import (
+    AreaType,
+    Assignment,
+    Location,
+    Membership,
+    Organisation,
+    Person,
+    Site,
+    Unit,
+    User,
+)
+from baozhang.orgs.permissions import permissions_for_roles
+
+
+@dataclass(frozen=True)
+class OrgAccess:
+    user: User
+    organisation: Organisation
+    roles: frozenset[str]
+    permissions: frozenset[str]
+    person: Person | None
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: str) -> None:
+        if permission not in self.permissions:
+            raise PermissionDenied
+
+
+def roles_by_organisation(user: User) -> dict[int, frozenset[str]]:
+    """Organisation id → the user's roles there (the only cross-tenant read in the product)."""
+    if not user.is_authenticated:
+        return {}
+    with scopes_disabled():
+        rows = Membership.objects.filter(
+            person__user=user, person__is_active=True, organisation__is_active=True
+        ).values_list("organisation_id", "role")
+        result: dict[int, set[str]] = {}
+        for organisation_id, role in rows:
+            result.setdefault(organisation_id, set()).add(role)
+    return {key: frozenset(value) for key, value in result.items()}
+
+
+def organisations_for_user(user: User) -> list[Organisation]:
+    """The organisations the user may open, by name."""
+    if user.is_authenticated and user.is_superuser:
+        return list(Organisation.objects.filter(is_active=True))
+    ids = roles_by_organisation(user).keys()
+    return list(Organisation.objects.filter(id__in=ids, is_active=True))
+
+
+def access_organisation(*, user: User, slug: str, permission: str) -> OrgAccess:
+    """The user's access to the organisation; 404 for non-members, 403 for a missing permission."""
+    if not user.is_authenticated:
+        raise Http404
+    organisation = Organisation.objects.filter(slug=slug, is_active=True).first()
+    if organisation is None:
+        raise Http404
+    if user.is_superuser:
+        roles = frozenset({"admin"})
+    else:
+        roles = roles_by_organisation(user).get(organisation.id, frozenset())
+    if not roles:
+        raise Http404
+    with scopes_disabled():
+        person = Person.objects.filter(organisation=organisation, user=user).first()
+    access = OrgAccess(
+        user=user,
+        organisation=organisation,
+        roles=roles,
+        permissions=permissions_for_roles(set(roles)),
+        person=person,
+    )
+    access.require(permission)
+    return access
+
+
+@contextmanager
+def org_scope(access: OrgAccess) -> Iterator[None]:
+    """Open the tenant scope of one organisation; every tenant query inside sees only it."""
+    with scope(organisation=access.organisation):
+        yield
+
+
+def _record(access: OrgAccess, model: type[models.Model], record_id: int) -> models.Model:
+    with scope(organisation=access.organisation):
+        record = model.objects.filter(organisation=access.organisation, pk=record_id).first()
+    if record is None:
+        raise Http404
+    return record
+
+
+def access_site(access: OrgAccess, site_id: int) -> Site:
+    return _record(access, Site, site_id)
+
+
+def access_area_type(access: OrgAccess, area_type_id: int) -> AreaType:
+    return _record(access, AreaType, area_type_id)
+
+
+def access_location(access: OrgAccess, location_id: int) -> Location:
+    return _record(access, Location, location_id)
+
+
+def access_unit(access: OrgAccess, unit_id: int) -> Unit:
+    return _record(access, Unit, unit_id)
+
+
+def access_assignment(access: OrgAccess, assignment_id: int) -> Assignment:
+    return _record(access, Assignment, assignment_id)
+
+
+def access_person(access: OrgAccess, person_id: int) -> Person:
+    return _record(access, Person, person_id)
+
+
+RECORD_GATES = {
+    Site: access_site,
+    AreaType: access_area_type,
+    Location: access_location,
+    Unit: access_unit,
+    Assignment: access_assignment,
+    Person: access_person,
+}

@@ -1,0 +1,96 @@
+"""Turn simple-history rows into the before/after lines of a record's history tab."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import models
+from django.utils.translation import gettext as _
+
+
+@dataclass
+class Change:
+    field: str
+    before: str
+    after: str
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime
+    who: str
+    action: str
+    record: str
+    changes: list[Change]
+
+
+ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def _display(model: type[models.Model], field_name: str, value) -> str:
+    if value is None or value == "":
+        return "—"
+    field = model._meta.get_field(field_name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.ForeignKey):
+        related = field.related_model._base_manager.filter(pk=value).first()
+        return str(related) if related is not None else f"#{value}"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def _tracked_fields(model: type[models.Model], historical) -> list[str]:
+    names = []
+    for field in historical.instance_type._meta.concrete_fields:
+        if field.name in {
+            "id",
+            "created_at",
+            "updated_at",
+            "organisation",
+            "path",
+            "depth",
+            "password",
+        }:
+            continue
+        names.append(field.attname if isinstance(field, models.ForeignKey) else field.name)
+    return names
+
+
+def history_entries(histories) -> list[HistoryEntry]:
+    """Newest first; each entry lists the fields that changed with their values before and after."""
+    rows = list(histories.select_related("history_user").order_by("history_date", "history_id"))
+    previous_by_id: dict[int, object] = {}
+    entries: list[HistoryEntry] = []
+    labels = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+    for row in rows:
+        model = row.instance_type
+        before = previous_by_id.get(row.id)
+        changes = []
+        for name in _tracked_fields(model, row):
+            field_name = name[:-3] if name.endswith("_id") else name
+            old_value = getattr(before, name) if before is not None else None
+            new_value = getattr(row, name)
+            if before is None and row.history_type == "+" and new_value in (None, ""):
+                continue
+            if before is not None and old_value == new_value:
+                continue
+            label = str(model._meta.get_field(field_name).verbose_name)
+            changes.append(
+                Change(
+                    label,
+                    _display(model, field_name, old_value) if before else "—",
+                    _display(model, field_name, new_value),
+                )
+            )
+        previous_by_id[row.id] = row
+        if row.history_type == "~" and not changes:
+            continue
+        who = row.history_user.display() if row.history_user else _("system")
+        entries.append(
+            HistoryEntry(
+                row.history_date, who, labels[row.history_type], str(row.instance), changes
+            )
+        )
+    entries.reverse()
+    return entries

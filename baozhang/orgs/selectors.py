@@ -1,0 +1,70 @@
+"""Reads of set-up records for pages, API and exports."""
+
+from datetime import date
+
+from django.db.models import Q
+
+from baozhang.orgs.models import (
+    AreaType,
+    Assignment,
+    Location,
+    Membership,
+    Organisation,
+    Person,
+    Site,
+    Unit,
+)
+
+
+def setup_counts(*, organisation: Organisation) -> dict[str, int]:
+    """How many of each set-up record the organisation has, keyed by entity key."""
+    return {
+        "sites": Site.objects.filter(organisation=organisation).count(),
+        "area-types": AreaType.objects.filter(organisation=organisation).count(),
+        "locations": Location.objects.filter(organisation=organisation).count(),
+        "units": Unit.objects.filter(organisation=organisation).count(),
+        "responsibilities": Assignment.objects.filter(organisation=organisation).count(),
+        "people": Person.objects.filter(organisation=organisation).count(),
+    }
+
+
+def unit_responsible_for(*, location: Location, on: date) -> Unit | None:
+    """The unit that held the location on that day, if any."""
+    assignment = (
+        Assignment.objects.filter(
+            organisation_id=location.organisation_id, location=location, starts_on__lte=on
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        .select_related("unit")
+        .order_by("-starts_on")
+        .first()
+    )
+    return assignment.unit if assignment else None
+
+
+def membership_histories(*, person: Person):
+    """The history querysets of the person's roles, including removed ones."""
+    return [Membership.history.filter(person_id=person.pk)]
+
+
+def attribute(record, path: str):
+    """Follow a dotted attribute path for display; callables are called."""
+    value = record
+    for part in path.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+        if callable(value):
+            value = value()
+    return value
+
+
+def record_fields(record, form_class) -> list[tuple[str, object]]:
+    """Label and display value of each field of the record's form, in form order."""
+    fields = []
+    for name in form_class._meta.fields:
+        field = record._meta.get_field(name)
+        display = getattr(record, f"get_{name}_display", None)
+        value = display() if display else getattr(record, name)
+        fields.append((field.verbose_name, value))
+    return fields

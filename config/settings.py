@@ -1,0 +1,206 @@
+"""Baozhang settings: one file, every knob an environment variable (see docs/configuration.md)."""
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = BASE_DIR / "baozhang"
+DATA_DIR = Path(os.environ.get("BAOZHANG_DATA_DIR", "data")).resolve()
+
+DEBUG = env_bool("BAOZHANG_DEBUG", False)
+_INSECURE_KEY = "baozhang-insecure-development-key-change-me-in-production"
+SECRET_KEY = os.environ.get("BAOZHANG_SECRET_KEY", _INSECURE_KEY)
+HTTPS = env_bool("BAOZHANG_HTTPS", False)
+if HTTPS and SECRET_KEY == _INSECURE_KEY:
+    raise ImproperlyConfigured("BAOZHANG_SECRET_KEY must be set when BAOZHANG_HTTPS is on.")
+
+ALLOWED_HOSTS = env_list("BAOZHANG_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("BAOZHANG_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "simple_history",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "baozhang.core",
+    "baozhang.orgs",
+    "baozhang.accounts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "baozhang.core.middleware.UserLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+AUTH_USER_MODEL = "orgs.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "baozhang.core.context_processors.baozhang",
+            ],
+        },
+    }
+]
+
+# Database: PostgreSQL through DATABASE_URL, else SQLite in the data folder.
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "baozhang.sqlite3",
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA foreign_keys=ON;"
+                    "PRAGMA busy_timeout=20000;"
+                ),
+            },
+            # Tests use a file, as production does, not SQLite's in-memory database: the backup
+            # tests need a file to copy, and WAL and the busy timeout get exercised. The process id
+            # keeps concurrent test runs apart; pytest-django adds _gw0… for xdist workers.
+            "TEST": {
+                "NAME": os.environ.get("BAOZHANG_TEST_SQLITE_NAME")
+                or str(Path(tempfile.gettempdir()) / f"baozhang-test-{os.getpid()}.sqlite3")
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "orgs:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Login throttling (django-axes)
+AXES_FAILURE_LIMIT = int(os.environ.get("BAOZHANG_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("BAOZHANG_LOGIN_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_ENABLED = env_bool("BAOZHANG_LOGIN_THROTTLING", True)
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = os.environ.get("BAOZHANG_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(os.environ.get("BAOZHANG_MEDIA_DIR", str(DATA_DIR / "media"))).resolve()
+# Static files are served from the package itself; no collectstatic step is needed to run.
+WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at")
+WHITENOISE_AUTOREFRESH = DEBUG
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Uploads: imports are checked against this limit before they are parsed.
+IMPORT_MAX_BYTES = int(os.environ.get("BAOZHANG_IMPORT_MAX_MB", "10")) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("BAOZHANG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+EMAIL_BACKEND = os.environ.get(
+    "BAOZHANG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("BAOZHANG_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("BAOZHANG_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("BAOZHANG_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("BAOZHANG_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("BAOZHANG_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("BAOZHANG_EMAIL_FROM", "baozhang@localhost")
+
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("BAOZHANG_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("BAOZHANG_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("BAOZHANG_LOG_LEVEL", "WARNING")},
+}
+
+PAGE_SIZE = 25
+BAOZHANG_SITE_NAME = _("Baozhang service assurance")

@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("accounts/", include("baozhang.accounts.urls")),
+    path("", include("baozhang.orgs.urls")),
+]

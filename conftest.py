@@ -1,0 +1,57 @@
+"""Personas (the alice / bob / charlie habit) and shared fixtures.
+
+alice: admin of the 示例职业技术学院; bob: a viewer there; charlie: admin of another organisation.
+"""
+
+import os
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def college(db):
+    from tests.factories import OrganisationFactory
+
+    return OrganisationFactory(slug="college", name="示例职业技术学院", kind="school")
+
+
+@pytest.fixture
+def hospital(db):
+    from tests.factories import OrganisationFactory
+
+    return OrganisationFactory(slug="hospital", name="示例市第一人民医院", kind="hospital")
+
+
+@pytest.fixture
+def alice(college):
+    from tests.factories import member
+
+    return member(college, "admin", username="alice")
+
+
+@pytest.fixture
+def bob(college):
+    from tests.factories import member
+
+    return member(college, "viewer", username="bob")
+
+
+@pytest.fixture
+def charlie(hospital):
+    from tests.factories import member
+
+    return member(hospital, "admin", username="charlie")
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client

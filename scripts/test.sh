@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs everything the tests need and runs them all: lint, migration and deployment checks,
+# the whole suite on SQLite, then the same suite on PostgreSQL.
+source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
+
+apt_install chromium fonts-noto-cjk gettext postgresql-client
+ensure_venv "[test]"
+export PATH="$VENV/bin:$PATH"
+export BAOZHANG_CHROMIUM="${BAOZHANG_CHROMIUM:-/usr/bin/chromium}"
+export BAOZHANG_DATA_DIR="$(mktemp -d)"
+trap 'rm -rf "$BAOZHANG_DATA_DIR"' EXIT
+
+echo "== ruff"
+ruff check .
+ruff format --check .
+
+echo "== migrations are up to date"
+env -u DATABASE_URL python manage.py makemigrations --check --dry-run
+
+echo "== deployment checks with production settings"
+BAOZHANG_HTTPS=1 BAOZHANG_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+  BAOZHANG_ALLOWED_HOSTS=baozhang.example.org \
+  python manage.py check --deploy --fail-level WARNING
+
+PYTEST_ARGS=(-n 2 -q -p no:randomly "$@")
+
+echo "== tests on SQLite"
+env -u DATABASE_URL pytest "${PYTEST_ARGS[@]}"
+
+echo "== tests on PostgreSQL"
+if [ -z "${DATABASE_URL:-}" ]; then
+  if python - <<'PY'
+import socket, sys
+try:
+    socket.create_connection(("127.0.0.1", 5432), timeout=3).close()
+except OSError:
+    sys.exit(1)
+PY
+  then
+    # pytest-django creates a fresh test_<name> database per worker and drops it afterwards.
+    export DATABASE_URL="postgres://postgres@127.0.0.1:5432/baozhang_$(date +%s)_$$"
+  elif [ "${CI:-}" = "true" ]; then
+    echo "PostgreSQL does not answer on 127.0.0.1:5432; CI requires it." >&2
+    exit 1
+  else
+    echo "PostgreSQL does not answer on 127.0.0.1:5432 and DATABASE_URL is not set: skipping the PostgreSQL run."
+    exit 0
+  fi
+fi
+pytest "${PYTEST_ARGS[@]}" --create-db

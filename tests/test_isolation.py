@@ -1,0 +1,223 @@
+"""An outsider gets nothing of another organisation, through any page or API operation.
+
+The URL patterns come from the resolver and the API operations from the OpenAPI document, so a new
+page or operation is covered without touching this file; a new URL parameter must be added to
+``victim_values`` (the test fails and says so until then).
+"""
+
+import io
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django_scopes import scopes_disabled
+from openpyxl import Workbook, load_workbook
+
+from baozhang.accounts.services import api_token_create
+from baozhang.orgs import models
+from tests.factories import (
+    AreaTypeFactory,
+    AssignmentFactory,
+    LocationFactory,
+    MembershipFactory,
+    PersonFactory,
+    SiteFactory,
+    UnitFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+MARK = "VICTIMDATA"
+
+
+@pytest.fixture
+def victim(college, alice):
+    """Records of the college, each carrying a marker that must never reach the outsider."""
+    site = SiteFactory(organisation=college, code=f"{MARK}-S", name=f"{MARK} site")
+    area_type = AreaTypeFactory(organisation=college, code=f"{MARK}-A", name=f"{MARK} area")
+    location = LocationFactory(
+        organisation=college, site=site, code=f"{MARK}-L", name=f"{MARK} room", area_type=area_type
+    )
+    unit = UnitFactory(organisation=college, code=f"{MARK}-U", name=f"{MARK} class")
+    assignment = AssignmentFactory(organisation=college, unit=unit, location=location)
+    person = PersonFactory(
+        organisation=college, user=None, name=f"{MARK} person", phone="13999999999"
+    )
+    MembershipFactory(organisation=college, person=person, role="inspector")
+    token, _raw = api_token_create(user=alice, name=f"{MARK} token")
+    return {
+        "org": college.slug,
+        "site_id": site.pk,
+        "areatype_id": area_type.pk,
+        "location_id": location.pk,
+        "unit_id": unit.pk,
+        "assignment_id": assignment.pk,
+        "person_id": person.pk,
+        "token_id": token.pk,
+        "kind": "locations",
+    }
+
+
+def snapshot() -> dict[str, list]:
+    """Every tenant row and token state, to prove a refused request changed nothing."""
+    with scopes_disabled():
+        state = {
+            model.__name__: sorted(str(row) for row in model.objects.values())
+            for model in (
+                models.Site,
+                models.AreaType,
+                models.Location,
+                models.Unit,
+                models.Assignment,
+                models.Person,
+                models.Membership,
+                models.Organisation,
+            )
+        }
+        state["tokens"] = sorted(
+            str(row) for row in models.ApiToken.objects.values("id", "revoked_at")
+        )
+    return state
+
+
+def walk(resolvers, prefix=""):
+    for entry in resolvers:
+        if isinstance(entry, URLResolver):
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+PARAM = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+
+
+def page_urls(values):
+    """Concrete URLs of every page pattern that names a record or an organisation."""
+    for route, _pattern in walk(get_resolver().url_patterns):
+        if route.startswith("api/"):
+            continue
+        names = [match.group("name") for match in PARAM.finditer(route)]
+        if not names:
+            continue
+        missing = [name for name in names if name not in values]
+        assert not missing, f"add a victim value for URL parameter(s) {missing} of {route}"
+        yield "/" + PARAM.sub(lambda match: str(values[match.group("name")]), route)
+
+
+def xlsx_with_locations(code):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["编码", "名称", "院区/校区"])
+    sheet.append([code, "x", f"{MARK}-S"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    buffer.name = "x.xlsx"
+    return buffer
+
+
+def test_outsider_gets_404_on_every_page_of_another_organisation(client, victim, charlie):
+    client.force_login(charlie)
+    before = snapshot()
+    urls = list(page_urls(victim))
+    assert len(urls) > 30
+    for url in urls:
+        response = client.get(url)
+        if "/o/" in url:
+            assert response.status_code in (403, 404), f"GET {url} gave {response.status_code}"
+        else:
+            assert MARK not in response.content.decode(errors="ignore"), f"GET {url} leaked"
+        posted = client.post(
+            url, {"name": "hijack", "code": "hijack", "file": xlsx_with_locations("HIJACK")}
+        )
+        if "/o/" in url:
+            assert posted.status_code in (403, 404), f"POST {url} gave {posted.status_code}"
+        assert MARK not in posted.content.decode(errors="ignore"), f"POST {url} leaked"
+    assert snapshot() == before
+
+
+def test_outsider_lists_and_exports_show_none_of_another_organisation(
+    client, victim, charlie, hospital
+):
+    client.force_login(charlie)
+    own = {**victim, "org": hospital.slug}
+    for url in page_urls(own):
+        if url.endswith(("/edit/", "/delete/", "/history/")) or re.search(r"/\d+/$", url):
+            continue
+        response = client.get(url)
+        body = response.content
+        if response.get("Content-Type", "").startswith("application/vnd.openxml"):
+            workbook = load_workbook(io.BytesIO(body), read_only=True)
+            body = " ".join(
+                str(cell)
+                for sheet in workbook
+                for row in sheet.iter_rows(values_only=True)
+                for cell in row
+            ).encode()
+        assert MARK.encode() not in body, f"{url} shows another organisation's data"
+
+
+def api_operations(client, headers):
+    document = client.get("/api/v1/openapi.json", **headers).json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield path, method, operation
+
+
+API_PARAM = re.compile(r"\{(\w+)\}")
+
+
+def test_outsider_gets_404_on_every_api_operation_of_another_organisation(
+    client, victim, charlie, hospital
+):
+    _token, raw = api_token_create(user=charlie, name="outsider")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    before = snapshot()
+    operations = list(api_operations(client, headers))
+    assert len(operations) > 20
+    api_values = {**victim, "id": None}
+    for path, method, _operation in operations:
+        names = API_PARAM.findall(path)
+        missing = [name for name in names if name not in api_values]
+        assert not missing, f"add a victim value for API parameter(s) {missing} of {path}"
+        values = dict(api_values)
+        if "id" in names:
+            values["id"] = _api_record_id(path, victim)
+        url = API_PARAM.sub(lambda match, values=values: str(values[match.group(1)]), path)
+        caller = getattr(client, method)
+        kwargs = dict(headers)
+        if method in {"post", "put", "patch"}:
+            if "import" in path:
+                response = caller(url, {"file": xlsx_with_locations("HIJACK")}, **kwargs)
+            else:
+                response = caller(
+                    url,
+                    data={"name": "hijack", "code": "hijack"},
+                    content_type="application/json",
+                    **kwargs,
+                )
+        else:
+            response = caller(url, **kwargs)
+        body = response.content.decode(errors="ignore")
+        if "{org}" in path or "/tokens/" in path:
+            assert response.status_code in (403, 404), (
+                f"{method.upper()} {url} gave {response.status_code}"
+            )
+        assert MARK not in body, f"{method.upper()} {url} leaked"
+    assert snapshot() == before
+
+
+def _api_record_id(path: str, victim) -> int:
+    for segment, key in (
+        ("/sites/", "site_id"),
+        ("/area-types/", "areatype_id"),
+        ("/locations/", "location_id"),
+        ("/units/", "unit_id"),
+        ("/responsibilities/", "assignment_id"),
+        ("/people/", "person_id"),
+        ("/tokens/", "token_id"),
+    ):
+        if segment in path:
+            return victim[key]
+    raise AssertionError(f"add the record of {path} to _api_record_id")
