@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "ninja",
     "baozhang.core",
     "baozhang.orgs",
     "baozhang.accounts",

@@ -1,11 +1,14 @@
 """Forms of the set-up pages. Choices of related records come from the open organisation only."""
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField
 
 from baozhang.core.forms import StyledFormMixin
 from baozhang.orgs.models import (
+    CODE_TAKEN,
+    NAME_TAKEN,
     AreaType,
     Assignment,
     Location,
@@ -15,6 +18,23 @@ from baozhang.orgs.models import (
     Site,
     Unit,
 )
+
+
+def errors_to_fields(errors: ValidationError, fields) -> ValidationError:
+    """Move "this code is taken" from the whole record to the code (or name) field.
+
+    The uniqueness is a constraint on (organisation, code), so Django files its error under the
+    whole record; it belongs to the field the user has to change.
+    """
+    if not hasattr(errors, "error_dict") or NON_FIELD_ERRORS not in errors.error_dict:
+        return errors
+    owners = {str(CODE_TAKEN): "code", str(NAME_TAKEN): "name"}
+    moved: dict[str, list[ValidationError]] = {}
+    for name, messages in errors.error_dict.items():
+        for error in messages:
+            owner = owners.get(str(error.message)) if name == NON_FIELD_ERRORS else None
+            moved.setdefault(owner if owner in fields else name, []).append(error)
+    return ValidationError(moved)
 
 
 class TenantForm(StyledFormMixin, forms.ModelForm):
@@ -28,6 +48,9 @@ class TenantForm(StyledFormMixin, forms.ModelForm):
         self.instance.organisation = organisation
         for name, model in self.scoped_fields.items():
             self.fields[name].queryset = model.objects.filter(organisation=organisation)
+
+    def _update_errors(self, errors: ValidationError) -> None:
+        super()._update_errors(errors_to_fields(errors, self.fields))
 
 
 class SiteForm(TenantForm):

@@ -21,6 +21,7 @@ class HistoryEntry:
     action: str
     record: str
     changes: list[Change]
+    kind: str = ""  # created, changed or deleted (``action`` is its translated label)
 
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -89,7 +90,12 @@ def history_entries(histories) -> list[HistoryEntry]:
         who = row.history_user.display() if row.history_user else _("system")
         entries.append(
             HistoryEntry(
-                row.history_date, who, labels[row.history_type], str(row.instance), changes
+                row.history_date,
+                who,
+                labels[row.history_type],
+                str(row.instance),
+                changes,
+                ACTIONS[row.history_type],
             )
         )
     entries.reverse()

@@ -16,7 +16,7 @@ from baozhang.orgs import selectors, services
 from baozhang.orgs.access import access_person, organisations_for_user
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.entities import ENTITIES, ENTITIES_BY_KEY, PEOPLE, Entity, entity_save
-from baozhang.orgs.forms import ImportForm, OrganisationForm, PasswordSetForm
+from baozhang.orgs.forms import ImportForm, OrganisationForm, PasswordSetForm, errors_to_fields
 from baozhang.orgs.history import history_entries
 from baozhang.orgs.permissions import (
     EXPORT_DATA,
@@ -139,7 +139,7 @@ def entity_form(request, access, *, entity: Entity, record_id: int | None = None
         try:
             saved = entity_save(entity, form=form, by=request.user)
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, errors_to_fields(error, form.fields))
         else:
             messages.success(request, _("Saved."))
             return redirect(entity.url("detail", saved))

@@ -1,0 +1,274 @@
+"""The JSON shapes of the API (docs/api.md). Field names follow the models; relations are *_id."""
+
+from datetime import date, datetime
+
+from ninja import Field, Schema
+
+
+class Message(Schema):
+    detail: str
+
+
+class FieldError(Schema):
+    field: str | None = Field(None, description="The field, or null for the whole record.")
+    message: str
+
+
+class ValidationErrors(Schema):
+    detail: list[FieldError]
+
+
+class RowErrorOut(Schema):
+    row: int | None = Field(None, description="The row number as Excel shows it.")
+    column: str | None = Field(None, description="The column header.")
+    field: str | None = Field(
+        None, description="A request field, when the request itself is wrong."
+    )
+    message: str
+    text: str | None = Field(None, description="The whole message, as the page shows it.")
+
+
+class ImportErrors(Schema):
+    detail: list[RowErrorOut]
+
+
+class ImportResultOut(Schema):
+    created: int
+    updated: int
+
+
+def answers(ok: dict) -> dict:
+    """The operation's own answers plus the error answers every operation can give."""
+    return {
+        401: Message,
+        403: Message,
+        404: Message,
+        422: ValidationErrors,
+        **ok,
+    }
+
+
+class Page(Schema):
+    count: int
+    page: int
+    pages: int
+
+
+# Organisations and the caller ------------------------------------------------------------------
+
+
+class OrganisationOut(Schema):
+    slug: str
+    name: str
+    kind: str
+    roles: list[str] = Field(description="The caller's roles in this organisation.")
+    permissions: list[str] = Field(description="What the caller may do there.")
+
+
+class OrganisationIn(Schema):
+    slug: str = Field(max_length=50, description="Short name used in URLs.")
+    name: str = Field(max_length=200)
+    kind: str = "other"
+
+
+class MeOut(Schema):
+    username: str
+    name: str
+    email: str
+    language: str
+    is_superuser: bool
+    organisations: list[OrganisationOut]
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenIn(Schema):
+    name: str = Field(max_length=100)
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="The secret; shown only in this answer.")
+
+
+# Set-up records --------------------------------------------------------------------------------
+
+
+class SiteOut(Schema):
+    id: int
+    code: str
+    name: str
+    address: str
+
+
+class SiteIn(Schema):
+    code: str
+    name: str
+    address: str = ""
+
+
+class SitePatch(Schema):
+    code: str | None = None
+    name: str | None = None
+    address: str | None = None
+
+
+class AreaTypeOut(Schema):
+    id: int
+    code: str
+    name: str
+    sort_order: int
+
+
+class AreaTypeIn(Schema):
+    code: str
+    name: str
+    sort_order: int = 0
+
+
+class AreaTypePatch(Schema):
+    code: str | None = None
+    name: str | None = None
+    sort_order: int | None = None
+
+
+class LocationOut(Schema):
+    id: int
+    site_id: int
+    parent_id: int | None
+    kind: str
+    code: str
+    name: str
+    label: str = Field(description="How the location is shown: code and name.")
+    area_type_id: int | None
+    is_active: bool
+    notes: str
+    path: str = Field(description="Tree path; the locations under this one start with it.")
+    depth: int
+
+
+class LocationIn(Schema):
+    site_id: int
+    parent_id: int | None = None
+    kind: str = Field("room", description="building, floor, room or area")
+    code: str
+    name: str
+    area_type_id: int | None = None
+    is_active: bool = True
+    notes: str = ""
+
+
+class LocationPatch(Schema):
+    site_id: int | None = None
+    parent_id: int | None = None
+    kind: str | None = None
+    code: str | None = None
+    name: str | None = None
+    area_type_id: int | None = None
+    is_active: bool | None = None
+    notes: str | None = None
+
+
+class UnitOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    is_active: bool
+
+
+class UnitIn(Schema):
+    code: str
+    name: str
+    kind: str = Field("department", description="department, class, crew or trade")
+    is_active: bool = True
+
+
+class UnitPatch(Schema):
+    code: str | None = None
+    name: str | None = None
+    kind: str | None = None
+    is_active: bool | None = None
+
+
+class AssignmentOut(Schema):
+    id: int
+    location_id: int
+    unit_id: int
+    starts_on: date
+    ends_on: date | None
+
+
+class AssignmentIn(Schema):
+    location_id: int
+    unit_id: int
+    starts_on: date
+    ends_on: date | None = None
+
+
+class AssignmentPatch(Schema):
+    location_id: int | None = None
+    unit_id: int | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+class MembershipOut(Schema):
+    role: str
+    unit_id: int | None
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    phone: str
+    email: str
+    is_active: bool
+    username: str | None
+    memberships: list[MembershipOut]
+
+
+class PersonIn(Schema):
+    name: str
+    phone: str = ""
+    email: str = ""
+    is_active: bool = True
+    username: str = Field("", description="Login name; empty for a person who does not sign in.")
+    password: str = Field("", description="Initial password of a new login.")
+    roles: list[str] = Field(default_factory=list)
+    unit_id: int | None = Field(None, description="The unit of a unit head or tradesperson.")
+
+
+class PersonPatch(Schema):
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    is_active: bool | None = None
+    username: str | None = None
+    roles: list[str] | None = None
+    unit_id: int | None = None
+
+
+class PasswordIn(Schema):
+    password: str
+
+
+class ChangeOut(Schema):
+    field: str
+    before: str
+    after: str
+
+
+class HistoryOut(Schema):
+    when: datetime
+    who: str
+    action: str = Field(description="created, changed or deleted")
+    action_label: str = Field(description="The action in the caller's language.")
+    record: str
+    changes: list[ChangeOut]
