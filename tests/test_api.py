@@ -340,3 +340,14 @@ def test_session_auth_needs_the_csrf_token_on_writes(alice, college):
         HTTP_X_CSRFTOKEN=token,
     )
     assert accepted.status_code == 201, accepted.content
+
+
+def test_nul_characters_get_an_answer_not_a_database_error(api, alice_client):
+    # PostgreSQL cannot store NUL; such input is cleaned or refused before it reaches the database.
+    assert api.get("/orgs/college/units", q="08\x0052").status_code == 200
+    refused = api.post("/tokens", {"name": "bad\x00name"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == [{"field": "name", "message": "不能包含 NUL 字符"}]
+    assert alice_client.get("/o/college/units/", {"q": "\x00"}).status_code == 200
+    alice_client.cookies["sessionid"] = "abc\x00def"
+    assert alice_client.get("/api/v1/me").status_code == 401

@@ -92,6 +92,8 @@ def _schema_message(error: dict) -> str:
         return _("must be at most %(limit)s") % {"limit": context.get("le")}
     if kind in {"string_too_long", "too_long"}:
         return _("too long")
+    if kind == "nul_character":
+        return _("must not contain NUL characters")
     if kind == "json_invalid":
         return _("the request body is not valid JSON")
     return _("invalid value (%(detail)s)") % {"detail": error.get("msg", kind)}

@@ -3,6 +3,20 @@
 from datetime import date, datetime
 
 from ninja import Field, Schema
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
+
+
+class Input(Schema):
+    """A request body. Text may not contain NUL characters (databases cannot store them)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value):
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise PydanticCustomError("nul_character", "contains a NUL character")
+        return value
 
 
 class Message(Schema):
@@ -65,7 +79,7 @@ class OrganisationOut(Schema):
     permissions: list[str] = Field(description="What the caller may do there.")
 
 
-class OrganisationIn(Schema):
+class OrganisationIn(Input):
     slug: str = Field(max_length=50, description="Short name used in URLs.")
     name: str = Field(max_length=200)
     kind: str = "other"
@@ -89,7 +103,7 @@ class TokenOut(Schema):
     revoked_at: datetime | None
 
 
-class TokenIn(Schema):
+class TokenIn(Input):
     name: str = Field(max_length=100)
 
 
@@ -107,13 +121,13 @@ class SiteOut(Schema):
     address: str
 
 
-class SiteIn(Schema):
+class SiteIn(Input):
     code: str
     name: str
     address: str = ""
 
 
-class SitePatch(Schema):
+class SitePatch(Input):
     code: str | None = None
     name: str | None = None
     address: str | None = None
@@ -126,13 +140,13 @@ class AreaTypeOut(Schema):
     sort_order: int
 
 
-class AreaTypeIn(Schema):
+class AreaTypeIn(Input):
     code: str
     name: str
     sort_order: int = 0
 
 
-class AreaTypePatch(Schema):
+class AreaTypePatch(Input):
     code: str | None = None
     name: str | None = None
     sort_order: int | None = None
@@ -153,7 +167,7 @@ class LocationOut(Schema):
     depth: int
 
 
-class LocationIn(Schema):
+class LocationIn(Input):
     site_id: int
     parent_id: int | None = None
     kind: str = Field("room", description="building, floor, room or area")
@@ -164,7 +178,7 @@ class LocationIn(Schema):
     notes: str = ""
 
 
-class LocationPatch(Schema):
+class LocationPatch(Input):
     site_id: int | None = None
     parent_id: int | None = None
     kind: str | None = None
@@ -183,14 +197,14 @@ class UnitOut(Schema):
     is_active: bool
 
 
-class UnitIn(Schema):
+class UnitIn(Input):
     code: str
     name: str
     kind: str = Field("department", description="department, class, crew or trade")
     is_active: bool = True
 
 
-class UnitPatch(Schema):
+class UnitPatch(Input):
     code: str | None = None
     name: str | None = None
     kind: str | None = None
@@ -205,14 +219,14 @@ class AssignmentOut(Schema):
     ends_on: date | None
 
 
-class AssignmentIn(Schema):
+class AssignmentIn(Input):
     location_id: int
     unit_id: int
     starts_on: date
     ends_on: date | None = None
 
 
-class AssignmentPatch(Schema):
+class AssignmentPatch(Input):
     location_id: int | None = None
     unit_id: int | None = None
     starts_on: date | None = None
@@ -234,7 +248,7 @@ class PersonOut(Schema):
     memberships: list[MembershipOut]
 
 
-class PersonIn(Schema):
+class PersonIn(Input):
     name: str
     phone: str = ""
     email: str = ""
@@ -245,7 +259,7 @@ class PersonIn(Schema):
     unit_id: int | None = Field(None, description="The unit of a unit head or tradesperson.")
 
 
-class PersonPatch(Schema):
+class PersonPatch(Input):
     name: str | None = None
     phone: str | None = None
     email: str | None = None
@@ -255,7 +269,7 @@ class PersonPatch(Schema):
     unit_id: int | None = None
 
 
-class PasswordIn(Schema):
+class PasswordIn(Input):
     password: str
 
 

@@ -4,6 +4,7 @@ The browser's Accept-Language is deliberately ignored: Chinese is the product's 
 """
 
 from django.conf import settings
+from django.http import QueryDict
 from django.utils import translation
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
@@ -31,3 +32,32 @@ class UserLanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
         return response
+
+
+class NulCharacterMiddleware:
+    """Drop NUL characters that no legitimate browser sends in cookies or query strings.
+
+    PostgreSQL text cannot hold them: a forged session cookie or ``?q=%00`` would otherwise turn
+    into a database error instead of an ordinary answer. Form fields refuse NUL on their own.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or "\x00" in value for key, value in request.COOKIES.items()):
+            request.COOKIES = {
+                key: value
+                for key, value in request.COOKIES.items()
+                if "\x00" not in key and "\x00" not in value
+            }
+        if "\x00" in request.META.get("QUERY_STRING", "") or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
+            cleaned._mutable = False
+            request.GET = cleaned
+        return self.get_response(request)

@@ -69,7 +69,7 @@ def organisations_for_user(user: User) -> list[Organisation]:
 
 def access_organisation(*, user: User, slug: str, permission: str) -> OrgAccess:
     """The user's access to the organisation; 404 for non-members, 403 for a missing permission."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or "\x00" in slug:
         raise Http404
     organisation = Organisation.objects.filter(slug=slug, is_active=True).first()
     if organisation is None:

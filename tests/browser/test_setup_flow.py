@@ -85,12 +85,12 @@ def test_admin_builds_locations_imports_and_switches_language(page, tmp_path):
     assert "新增 2 条" in page.locator(".alert-success").inner_text()
     assert location_codes() == before | {"SX-102", "SX-103"}
 
-    page.get_by_test_id("language-select").select_option("en")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_test_id("language-select").select_option("en")
     assert page.locator("h1").inner_text() == "Locations"
     assert page.get_by_role("link", name="Responsibilities").first.is_visible()
-    page.get_by_test_id("language-select").select_option("zh-hans")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_test_id("language-select").select_option("zh-hans")
     assert page.locator("h1").inner_text() == "位置"
 
 
