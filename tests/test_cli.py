@@ -1,0 +1,199 @@
+"""The `baozhang` console command, run as a user runs it: a separate process on its own database."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+SUBCOMMANDS = {
+    "serve": ["--host", "--port", "--no-worker"],
+    "demo": ["--host", "--port", "--no-serve"],
+    "migrate": [],
+    "createadmin": ["--username", "--password"],
+    "org": ["create", "list"],
+    "import": ["KIND", "FILE", "--org"],
+    "export": ["KIND", "FILE", "--org"],
+    "backup": ["FILE"],
+    "restore": ["FILE", "--yes"],
+    "worker": [],
+}
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return tmp_path / "data"
+
+
+def run(data_dir: Path, *arguments: str, language: str | None = None, check_code: int | None = 0):
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env["BAOZHANG_DATA_DIR"] = str(data_dir)
+    env.pop("BAOZHANG_LANGUAGE", None)
+    if language:
+        env["BAOZHANG_LANGUAGE"] = language
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "baozhang.cli", *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if check_code is not None:
+        assert result.returncode == check_code, result.stdout + result.stderr
+    return result
+
+
+def workbook(path: Path, rows) -> Path:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def sheet_rows(path: Path) -> list[tuple]:
+    return list(load_workbook(path).active.iter_rows(values_only=True))
+
+
+def test_every_subcommand_explains_itself(data_dir):
+    overview = run(data_dir, "--help").stdout
+    for name, options in SUBCOMMANDS.items():
+        assert name in overview
+        text = run(data_dir, name, "--help").stdout
+        for option in options:
+            assert option in text, f"`baozhang {name} --help` does not mention {option}"
+    assert "--json" in run(data_dir, "org", "list", "--help").stdout
+    assert "--slug" in run(data_dir, "org", "create", "--help").stdout
+
+
+def test_organisations_workbooks_and_logins_from_the_console(data_dir, tmp_path):
+    run(data_dir, "migrate")
+    assert (data_dir / "baozhang.sqlite3").is_file()
+    created = run(data_dir, "org", "create", "--slug", "college", "--name", "示例职业技术学院")
+    assert "示例职业技术学院" in created.stdout and "已创建" in created.stdout
+    duplicate = run(data_dir, "org", "create", "--slug", "college", "--name", "X", check_code=1)
+    assert "college" in duplicate.stderr or "简称" in duplicate.stderr
+    listed = json.loads(run(data_dir, "org", "list", "--json").stdout)
+    assert listed == [{"slug": "college", "name": "示例职业技术学院", "kind": "other"}]
+
+    bad = workbook(
+        tmp_path / "bad.xlsx",
+        [
+            ["编码", "名称", "院区/校区"],
+            ["5413", "宿舍5413", "main"],
+            ["5414", "", "main"],
+        ],
+    )
+    refused = run(data_dir, "import", "locations", str(bad), "--org", "college", check_code=1)
+    assert "没有导入任何数据" in refused.stderr
+    assert "第 3 行，“名称”列" in refused.stderr
+    assert "第 2 行，“院区/校区”列" in refused.stderr  # no such site yet: every row is reported
+
+    units = workbook(
+        tmp_path / "units.xlsx",
+        [["编码", "名称", "类型"], ["0852", "0852班", "班级"], ["1151", "1151班", "班级"]],
+    )
+    imported = run(data_dir, "import", "units", str(units), "--org", "college")
+    assert "新增 2 条" in imported.stdout
+    exported = tmp_path / "out" / "units.xlsx"
+    exported.parent.mkdir()
+    run(data_dir, "export", "units", str(exported), "--org", "college")
+    rows = sheet_rows(exported)
+    assert rows[0][:2] == ("编码", "名称")
+    assert sorted(row[0] for row in rows[1:]) == ["0852", "1151"]
+    locations = tmp_path / "locations.xlsx"
+    run(data_dir, "export", "locations", str(locations), "--org", "college")
+    assert sheet_rows(locations)[1:] == []  # the refused import stored nothing
+
+    unknown = run(data_dir, "export", "units", str(exported), "--org", "nowhere", check_code=2)
+    assert "nowhere" in unknown.stderr
+    english = run(
+        data_dir, "export", "units", str(exported), "--org", "nowhere", language="en", check_code=2
+    )
+    assert "There is no organisation with the short name “nowhere”" in english.stderr
+    assert run(data_dir, "import", "planets", str(units), "--org", "college", check_code=2)
+
+    run(data_dir, "createadmin", "--username", "root", "--password", "a-long-password-77")
+    again = run(
+        data_dir, "createadmin", "--username", "root", "--password", "x-long-pass-88", check_code=1
+    )
+    assert "root" in again.stderr
+    weak = run(data_dir, "createadmin", "--username", "weak", "--password", "123", check_code=1)
+    assert weak.stderr.strip()
+
+
+def test_demo_is_built_once_and_reused(data_dir):
+    first = run(data_dir, "demo", "--no-serve")
+    assert "演示数据已创建" in first.stdout
+    assert "http://127.0.0.1:8000/" in first.stdout
+    assert "college-admin" in first.stdout and "baozhang-demo" in first.stdout
+    before = json.loads(run(data_dir, "org", "list", "--json").stdout)
+    second = run(data_dir, "demo", "--no-serve")
+    assert "演示数据已存在" in second.stdout
+    assert json.loads(run(data_dir, "org", "list", "--json").stdout) == before
+    assert {row["slug"] for row in before} == {"hospital", "college"}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            child = int(status.parent.name)
+            found |= {child} | _children(child)
+    return found
+
+
+def test_serve_answers_and_stops_with_its_worker(data_dir):
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env["BAOZHANG_DATA_DIR"] = str(data_dir)
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "baozhang.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        body = None
+        while time.monotonic() < deadline and body is None:
+            try:
+                with urllib.request.urlopen(  # noqa: S310 - a local address
+                    f"http://127.0.0.1:{port}/accounts/login/", timeout=2
+                ) as response:
+                    body = response.read().decode()
+            except OSError:
+                time.sleep(0.5)
+        assert body is not None, "the server did not answer"
+        assert "登录" in body
+        processes = _children(server.pid)
+        commands = {
+            pid: Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            for pid in processes
+            if Path(f"/proc/{pid}/cmdline").exists()
+        }
+        assert any("worker" in command for command in commands.values()), commands
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    time.sleep(0.5)
+    left = [pid for pid in processes if Path(f"/proc/{pid}").exists()]
+    assert not left, f"processes left behind: {left}"
