@@ -4,8 +4,6 @@ while the server may be running, brought back exactly; a file that is not a back
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 import tarfile
 import uuid
 from pathlib import Path
@@ -14,21 +12,13 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
+from tests.console import baozhang, console_env
+
 LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
 def run(env: dict, *arguments: str, check_code: int | None = 0):
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "baozhang.cli", *arguments],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if check_code is not None:
-        assert result.returncode == check_code, result.stdout + result.stderr
-    return result
+    return baozhang(env, *arguments, check_code=check_code)
 
 
 def slugs(env: dict) -> list[str]:
@@ -36,9 +26,7 @@ def slugs(env: dict) -> list[str]:
 
 
 def sqlite_env(tmp_path: Path) -> dict:
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env["BAOZHANG_DATA_DIR"] = str(tmp_path / "data")
-    return env
+    return console_env(tmp_path / "data")
 
 
 def round_trip(env: dict, media: Path, archive: Path) -> None:

@@ -1,7 +1,6 @@
 """The `baozhang` console command, run as a user runs it: a separate process on its own database."""
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -12,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
+
+from tests.console import baozhang, console_env
 
 SUBCOMMANDS = {
     "serve": ["--host", "--port", "--no-worker"],
@@ -33,22 +34,8 @@ def data_dir(tmp_path):
 
 
 def run(data_dir: Path, *arguments: str, language: str | None = None, check_code: int | None = 0):
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env["BAOZHANG_DATA_DIR"] = str(data_dir)
-    env.pop("BAOZHANG_LANGUAGE", None)
-    if language:
-        env["BAOZHANG_LANGUAGE"] = language
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "baozhang.cli", *arguments],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if check_code is not None:
-        assert result.returncode == check_code, result.stdout + result.stderr
-    return result
+    extra = {"BAOZHANG_LANGUAGE": language} if language else {}
+    return baozhang(console_env(data_dir, **extra), *arguments, check_code=check_code)
 
 
 def workbook(path: Path, rows) -> Path:
@@ -163,8 +150,7 @@ def _children(pid: int) -> set[int]:
 
 def test_serve_answers_and_stops_with_its_worker(data_dir):
     port = _free_port()
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env["BAOZHANG_DATA_DIR"] = str(data_dir)
+    env = console_env(data_dir)
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "baozhang.cli", "serve", "--port", str(port)],
         env=env,
