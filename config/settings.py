@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "ninja",
     "baozhang.core",
     "baozhang.orgs",
+    "baozhang.standards",
+    "baozhang.inspections",
     "baozhang.accounts",
 ]
 

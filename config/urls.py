@@ -1,9 +1,13 @@
 from django.urls import include, path
 
 from baozhang.api.api import api
+from baozhang.inspections.board_views import public_board
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("board/<str:token>/", public_board, name="board"),
     path("accounts/", include("baozhang.accounts.urls")),
     path("", include("baozhang.orgs.urls")),
+    path("", include("baozhang.inspections.urls")),
+    path("", include("baozhang.standards.urls")),
 ]

@@ -10,11 +10,15 @@ import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django_scopes import scopes_disabled
 from openpyxl import Workbook, load_workbook
 
 from baozhang.accounts.services import api_token_create
+from baozhang.core.periods import month_key, week_key
+from baozhang.inspections.models import BoardPolicy, Finding, FindingPhoto, Inspection
 from baozhang.orgs import models
+from baozhang.standards.models import Standard, StandardItem, StandardVersion
 from tests.factories import (
     AreaTypeFactory,
     AssignmentFactory,
@@ -45,6 +49,9 @@ def victim(college, alice):
     )
     MembershipFactory(organisation=college, person=person, role="inspector")
     token, _raw = api_token_create(user=alice, name=f"{MARK} token")
+    inspection, finding, photo = _victim_inspection(college, location, unit)
+    # A notice board that exists but is switched off: its link gives nothing.
+    BoardPolicy.objects.create(organisation=college, board_enabled=False, board_token=MARK)
     return {
         "org": college.slug,
         "site_id": site.pk,
@@ -55,7 +62,53 @@ def victim(college, alice):
         "person_id": person.pk,
         "token_id": token.pk,
         "kind": "locations",
+        "inspection_id": inspection.pk,
+        "finding_id": finding.pk,
+        "photo_id": photo.pk,
+        "token": MARK,
+        "standard_id": inspection.standard_version.standard_id,
     }
+
+
+def _victim_inspection(college, location, unit):
+    with scopes_disabled():
+        standard = Standard.objects.create(organisation=college, code=f"{MARK}-STD", name=MARK)
+        version = StandardVersion.objects.create(organisation=college, standard=standard, number=1)
+        item = StandardItem.objects.create(
+            organisation=college, version=version, section=MARK, text=MARK, points=2
+        )
+        today = timezone.localdate()
+        inspection = Inspection.objects.create(
+            organisation=college,
+            location=location,
+            standard_version=version,
+            level="department",
+            done_at=timezone.now(),
+            note=MARK,
+            score=98,
+            date=today,
+            week_key=week_key(today),
+            month_key=month_key(today),
+        )
+        finding = Finding.objects.create(
+            organisation=college,
+            inspection=inspection,
+            location=location,
+            unit=unit,
+            item=item,
+            kind="deduction",
+            points=2,
+            note=MARK,
+            observed_at=timezone.now(),
+            date=today,
+            week_key=week_key(today),
+            month_key=month_key(today),
+            year=today.year,
+        )
+        photo = FindingPhoto.objects.create(
+            organisation=college, finding=finding, image=f"findings/{MARK}.jpg"
+        )
+    return inspection, finding, photo
 
 
 def snapshot(outsider=None) -> dict[str, list]:
@@ -75,6 +128,12 @@ def snapshot(outsider=None) -> dict[str, list]:
                 models.Person,
                 models.Membership,
                 models.Organisation,
+                Standard,
+                StandardItem,
+                Inspection,
+                Finding,
+                FindingPhoto,
+                BoardPolicy,
             )
         }
         state["tokens"] = sorted(

@@ -4,9 +4,11 @@ import pytest
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
+from baozhang.inspections.models import BoardPolicy
 from baozhang.orgs import permissions as perms
 from baozhang.orgs.models import Person, Role, Site
-from tests.factories import SiteFactory, member
+from baozhang.standards.models import Standard
+from tests.factories import LocationFactory, SiteFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +52,49 @@ def probe_history(client, org, site):
     ), None
 
 
+def probe_record_inspections(client, org, site):
+    location = LocationFactory(organisation=org, site=site)
+    return client.get(
+        reverse("inspections:check", kwargs={"org": org.slug, "location_id": location.pk})
+    ), None
+
+
+def probe_view_inspections(client, org, site):
+    return client.get(reverse("inspections:ranking", kwargs={"org": org.slug})), None
+
+
+def probe_manage_board(client, org, site):
+    response = client.post(
+        reverse("inspections:board-settings", kwargs={"org": org.slug}),
+        {
+            "base_score": "100",
+            "floor_score": "0",
+            "red_flags_per_week": "3",
+            "red_flag_scope": "overall",
+            "board_enabled": "on",
+        },
+    )
+    with scopes_disabled():
+        return response, BoardPolicy.objects.filter(organisation=org, red_flags_per_week=3).exists()
+
+
+def probe_manage_standards(client, org, site):
+    response = client.post(
+        reverse("standards:standard-create", kwargs={"org": org.slug}),
+        {
+            "code": "NEWSTD",
+            "name": "新标准",
+            "is_active": "on",
+            "base_score": "100",
+            "floor_score": "0",
+            "red_line_rule": "fail_check",
+            "red_line_score": "0",
+        },
+    )
+    with scopes_disabled():
+        return response, Standard.objects.filter(code="NEWSTD").exists()
+
+
 PROBES = {
     perms.VIEW_SETUP: probe_view_setup,
     perms.MANAGE_SETUP: probe_manage_setup,
@@ -58,6 +103,10 @@ PROBES = {
     perms.IMPORT_DATA: probe_import,
     perms.EXPORT_DATA: probe_export,
     perms.VIEW_HISTORY: probe_history,
+    perms.RECORD_INSPECTIONS: probe_record_inspections,
+    perms.VIEW_INSPECTIONS: probe_view_inspections,
+    perms.MANAGE_BOARD: probe_manage_board,
+    perms.MANAGE_STANDARDS: probe_manage_standards,
 }
 
 

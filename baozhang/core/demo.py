@@ -8,8 +8,10 @@ import datetime as dt
 from django.db import transaction
 from django_scopes import scope, scopes_disabled
 
+from baozhang.core.demo_inspections import build_inspections
 from baozhang.orgs import services
 from baozhang.orgs.models import AreaType, Location, Organisation, Person, Site, Unit, User
+from baozhang.standards.models import Standard
 
 DEMO_PASSWORD = "baozhang-demo"  # noqa: S105 - the published demo password
 
@@ -275,7 +277,7 @@ LOGINS = [
 ]
 
 
-def demo_build(stdout=None) -> dict:
+def demo_build(stdout=None, *, history_days: int = 365) -> dict:
     """Create the demo organisations and logins unless they exist; return the logins."""
     created = False
     with transaction.atomic():
@@ -297,6 +299,10 @@ def demo_build(stdout=None) -> dict:
                     organisation=organisation, user__username="supervisor"
                 ).exists():
                     _person(organisation, "督导员", "supervisor", ["supervisor"])
+                # Demo databases made before inspections existed get their year of checks too.
+                if not Standard.objects.filter(organisation=organisation).exists():
+                    build_inspections(organisation, days=history_days)
+                    created = True
     if stdout is not None:
         stdout.write("demo data ready\n" if created else "demo data already present\n")
     return {"created": created, "logins": [(name, DEMO_PASSWORD, role) for name, role in LOGINS]}

@@ -9,6 +9,7 @@ import io
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 import xlsxwriter
 from django.conf import settings
@@ -23,7 +24,7 @@ class Column:
     header: str  # the Chinese header in the workbook
     key: str
     required: bool = False
-    kind: str = "text"  # text, date, int, bool
+    kind: str = "text"  # text, date, int, decimal, bool
     note: str = ""  # what the column holds, for docs and the template's second sheet
 
 
@@ -105,6 +106,21 @@ def _parse(column: Column, raw, errors: list[RowError], row_number: int):
             )
         )
         return None
+    if column.kind == "decimal":
+        try:
+            value = Decimal(text.lstrip("+").replace("−", "-"))
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite():
+            errors.append(
+                RowError(
+                    row_number,
+                    column.header,
+                    _("“%(value)s” is not a number") % {"value": text},
+                )
+            )
+            return None
+        return value
     if column.kind == "int":
         try:
             return int(text)
@@ -265,6 +281,10 @@ def _write_cell(worksheet, row: int, col: int, value, date_format) -> None:
         worksheet.write_string(row, col, "是" if value else "否")
     elif isinstance(value, int | float):
         worksheet.write_number(row, col, value)
+    elif isinstance(value, Decimal):
+        worksheet.write_number(
+            row, col, int(value) if value == value.to_integral() else float(value)
+        )
     elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         worksheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), date_format)
     else:

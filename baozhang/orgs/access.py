@@ -15,6 +15,7 @@ from django.db import models
 from django.http import Http404
 from django_scopes import scope, scopes_disabled
 
+from baozhang.inspections.models import Finding, FindingPhoto, Inspection, Schedule
 from baozhang.orgs.models import (
     AreaType,
     Assignment,
@@ -27,6 +28,7 @@ from baozhang.orgs.models import (
     User,
 )
 from baozhang.orgs.permissions import permissions_for_roles
+from baozhang.standards.models import Standard
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,26 @@ def access_assignment(access: OrgAccess, assignment_id: int) -> Assignment:
 
 def access_person(access: OrgAccess, person_id: int) -> Person:
     return _record(access, Person, person_id)
+
+
+def access_standard(access: OrgAccess, standard_id: int) -> Standard:
+    return _record(access, Standard, standard_id)
+
+
+def access_schedule(access: OrgAccess, schedule_id: int) -> Schedule:
+    return _record(access, Schedule, schedule_id)
+
+
+def access_inspection(access: OrgAccess, inspection_id: int) -> Inspection:
+    return _record(access, Inspection, inspection_id)
+
+
+def access_finding(access: OrgAccess, finding_id: int) -> Finding:
+    return _record(access, Finding, finding_id)
+
+
+def access_finding_photo(access: OrgAccess, photo_id: int) -> FindingPhoto:
+    return _record(access, FindingPhoto, photo_id)
 
 
 RECORD_GATES = {

@@ -10,6 +10,10 @@ MANAGE_PEOPLE = "people.manage"
 IMPORT_DATA = "data.import"
 EXPORT_DATA = "data.export"
 VIEW_HISTORY = "history.view"
+RECORD_INSPECTIONS = "inspections.record"  # do checks, record findings
+VIEW_INSPECTIONS = "inspections.view"  # findings, scores, rankings, bulletins
+MANAGE_STANDARDS = "standards.manage"  # standards and schedules
+MANAGE_BOARD = "board.manage"  # scoring policy, red flags, the public notice board
 
 ALL_PERMISSIONS = (
     VIEW_SETUP,
@@ -19,18 +23,26 @@ ALL_PERMISSIONS = (
     IMPORT_DATA,
     EXPORT_DATA,
     VIEW_HISTORY,
+    RECORD_INSPECTIONS,
+    VIEW_INSPECTIONS,
+    MANAGE_STANDARDS,
+    MANAGE_BOARD,
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(ALL_PERMISSIONS),
-    Role.INSPECTOR: frozenset({VIEW_SETUP, VIEW_PEOPLE}),
-    Role.PATROL_LEADER: frozenset({VIEW_SETUP, VIEW_PEOPLE, EXPORT_DATA, VIEW_HISTORY}),
-    Role.UNIT_HEAD: frozenset({VIEW_SETUP}),
+    Role.INSPECTOR: frozenset({VIEW_SETUP, VIEW_PEOPLE, RECORD_INSPECTIONS, VIEW_INSPECTIONS}),
+    Role.PATROL_LEADER: frozenset(
+        {VIEW_SETUP, VIEW_PEOPLE, EXPORT_DATA, VIEW_HISTORY, RECORD_INSPECTIONS, VIEW_INSPECTIONS}
+    ),
+    Role.UNIT_HEAD: frozenset({VIEW_SETUP, VIEW_INSPECTIONS}),
     Role.TRADESPERSON: frozenset({VIEW_SETUP}),
-    Role.CONTRACTOR_MANAGER: frozenset({VIEW_SETUP}),
-    Role.VIEWER: frozenset({VIEW_SETUP}),
+    Role.CONTRACTOR_MANAGER: frozenset({VIEW_SETUP, VIEW_INSPECTIONS}),
+    Role.VIEWER: frozenset({VIEW_SETUP, VIEW_INSPECTIONS}),
     # Supervisors (bureaus, groups) read across the organisations they are members of, never write.
-    Role.SUPERVISOR: frozenset({VIEW_SETUP, VIEW_PEOPLE, EXPORT_DATA, VIEW_HISTORY}),
+    Role.SUPERVISOR: frozenset(
+        {VIEW_SETUP, VIEW_PEOPLE, EXPORT_DATA, VIEW_HISTORY, VIEW_INSPECTIONS}
+    ),
 }
 
 

@@ -27,7 +27,7 @@ def workbook(path, rows):
 
 
 def test_admin_builds_locations_imports_and_switches_language(page, tmp_path):
-    demo_build()
+    demo_build(history_days=21)
     sign_in(page, "college-admin", DEMO_PASSWORD)
     page.get_by_role("link", name="位置", exact=True).first.click()
     assert page.locator("h1").inner_text() == "位置"
@@ -95,7 +95,7 @@ def test_admin_builds_locations_imports_and_switches_language(page, tmp_path):
 
 
 def test_phone_layout_has_collapsed_menu(phone):
-    demo_build()
+    demo_build(history_days=21)
     sign_in(phone, "college-inspector", DEMO_PASSWORD)
     toggler = phone.locator(".navbar-toggler")
     assert toggler.is_visible()

@@ -1,0 +1,143 @@
+"""Reporting periods: ISO weeks (Monday first), months, quarters, halves, years and date ranges.
+
+Written as 2026-W47, 2026-11, 2026-Q4, 2026-H2, 2026 or 2026-09-01..2027-01-20.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+    label: str
+    kind: str  # week, month, quarter, half, year, range
+
+
+WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
+MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+HALF = re.compile(r"^(\d{4})-H([12])$")
+YEAR = re.compile(r"^(\d{4})$")
+RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+
+
+def _month_end(year: int, month: int) -> date:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def _weeks_in(year: int) -> int:
+    return date(year, 12, 28).isocalendar()[1]
+
+
+def period_of_week(key: str) -> Period:
+    """The ISO week written 2026-W47."""
+    return period_parse(key)
+
+
+def period_parse(text: str) -> Period:
+    """Read a period label; raises ValueError saying what is wrong."""
+    text = (text or "").strip().upper().replace("..", "..")
+    if match := WEEK.match(text):
+        year, week = int(match[1]), int(match[2])
+        if not 1 <= week <= _weeks_in(year):
+            raise ValueError(f"{year} has no ISO week {week}")
+        start = date.fromisocalendar(year, week, 1)
+        return Period(start, start + timedelta(days=6), f"{year}-W{week:02d}", "week")
+    if match := MONTH.match(text):
+        year, month = int(match[1]), int(match[2])
+        if not 1 <= month <= 12:
+            raise ValueError(f"there is no month {month}")
+        return Period(date(year, month, 1), _month_end(year, month), f"{year}-{month:02d}", "month")
+    if match := QUARTER.match(text):
+        year, quarter = int(match[1]), int(match[2])
+        first = 3 * quarter - 2
+        return Period(
+            date(year, first, 1), _month_end(year, first + 2), f"{year}-Q{quarter}", "quarter"
+        )
+    if match := HALF.match(text):
+        year, half = int(match[1]), int(match[2])
+        first = 1 if half == 1 else 7
+        return Period(date(year, first, 1), _month_end(year, first + 5), f"{year}-H{half}", "half")
+    if match := YEAR.match(text):
+        year = int(match[1])
+        return Period(date(year, 1, 1), date(year, 12, 31), str(year), "year")
+    if match := RANGE.match(text):
+        start, end = date.fromisoformat(match[1]), date.fromisoformat(match[2])
+        if end < start:
+            raise ValueError("the range ends before it starts")
+        return Period(start, end, f"{start.isoformat()}..{end.isoformat()}", "range")
+    raise ValueError(
+        f"{text!r} is not a period like 2026-W47, 2026-11, 2026-Q4, 2026-H2, 2026 "
+        "or 2026-09-01..2027-01-20"
+    )
+
+
+def _shift_year(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def period_previous(period: Period) -> Period:
+    """The period of the same kind just before this one."""
+    if period.kind == "week":
+        return period_parse(week_key(period.start - timedelta(days=7)))
+    if period.kind == "month":
+        return period_parse(month_key(period.start - timedelta(days=1)))
+    if period.kind == "quarter":
+        day = period.start - timedelta(days=1)
+        return period_parse(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+    if period.kind == "half":
+        day = period.start - timedelta(days=1)
+        return period_parse(f"{day.year}-H{1 if day.month <= 6 else 2}")
+    if period.kind == "year":
+        return period_parse(str(period.start.year - 1))
+    length = period.end - period.start
+    end = period.start - timedelta(days=1)
+    return period_parse(f"{(end - length).isoformat()}..{end.isoformat()}")
+
+
+def period_year_before(period: Period) -> Period:
+    """The same period one year earlier."""
+    if period.kind == "week":
+        year, week, _day = period.start.isocalendar()
+        return period_parse(f"{year - 1}-W{min(week, _weeks_in(year - 1)):02d}")
+    if period.kind == "range":
+        start, end = _shift_year(period.start, -1), _shift_year(period.end, -1)
+        return period_parse(f"{start.isoformat()}..{end.isoformat()}")
+    return period_parse(period.label.replace(str(period.start.year), str(period.start.year - 1), 1))
+
+
+def week_key(day: date) -> str:
+    """The ISO week of a day: 2027-01-01 → 2026-W53."""
+    year, week, _weekday = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def month_key(day: date) -> str:
+    """The month of a day: 2026-11."""
+    return f"{day.year}-{day.month:02d}"
+
+
+def period_days(period: Period) -> Iterator[date]:
+    """Every day of the period, in order."""
+    day = period.start
+    while day <= period.end:
+        yield day
+        day += timedelta(days=1)
+
+
+def period_weeks(period: Period) -> list[str]:
+    """The ISO weeks that touch the period."""
+    keys = []
+    day = period.start - timedelta(days=period.start.isoweekday() - 1)
+    while day <= period.end:
+        keys.append(week_key(day))
+        day += timedelta(days=7)
+    return keys

@@ -1,0 +1,34 @@
+"""The public notice board (公示栏) and location QR labels: pages and files reachable by link/QR."""
+
+import base64
+import io
+import secrets
+
+import qrcode
+import qrcode.image.svg
+from django.db import transaction
+
+from baozhang.inspections.models import BoardPolicy
+
+
+def qr_svg(text: str) -> str:
+    """An inline SVG QR code of the text (no external service, no raster)."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode()
+
+
+def qr_data_uri(text: str) -> str:
+    """The QR code as a data: URI, for documents rendered without network access."""
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(text).encode()).decode()
+
+
+def board_enable(*, policy: BoardPolicy, enabled: bool, new_link: bool = False) -> BoardPolicy:
+    """Turn the public board on or off; a new unguessable link replaces the old one on request."""
+    with transaction.atomic():
+        policy.board_enabled = enabled
+        if enabled and (new_link or not policy.board_token):
+            policy.board_token = secrets.token_urlsafe(24)
+        policy.save()
+    return policy

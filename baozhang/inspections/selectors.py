@@ -1,0 +1,232 @@
+"""Reads of inspections: unit scores and rankings for a period, missed checks, the week's findings.
+
+Scores are aggregated in the database per unit and item (one GROUP BY on stored period keys and
+dates), then the caps, floor and red-line rules of scoring.py are applied to those few rows.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from baozhang.core.periods import Period, period_days, period_parse
+from baozhang.inspections import scoring
+from baozhang.inspections.models import BoardPolicy, ExpectedCheck, Finding, FindingKind
+from baozhang.orgs.models import AreaType, Assignment, Organisation, Unit
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    unit: Unit
+    rank: int
+    score: Decimal
+    deductions: Decimal
+    bonus: Decimal
+    findings: int
+    highlights: int
+    red_lines: int
+
+
+def board_policy(*, organisation: Organisation) -> BoardPolicy:
+    """The organisation's scoring and board settings (defaults until the admin changes them)."""
+    policy, _created = BoardPolicy.objects.get_or_create(organisation=organisation)
+    return policy
+
+
+def findings_in_period(*, organisation: Organisation, period: Period, area_type_id=None):
+    """The organisation's findings dated within the period."""
+    findings = Finding.objects.filter(
+        organisation=organisation, date__gte=period.start, date__lte=period.end
+    )
+    if area_type_id is not None:
+        findings = findings.filter(area_type_id=area_type_id)
+    return findings
+
+
+def units_in_ranking(*, organisation: Organisation, period: Period, area_type_id=None):
+    """Active units that held a location (of the area type) at some time in the period."""
+    held = Assignment.objects.filter(organisation=organisation, starts_on__lte=period.end).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=period.start)
+    )
+    if area_type_id is not None:
+        held = held.filter(location__area_type_id=area_type_id)
+    return Unit.objects.filter(
+        organisation=organisation, is_active=True, pk__in=held.values("unit_id")
+    )
+
+
+def unit_ranking(*, organisation: Organisation, period: Period, area_type_id=None) -> list[UnitRow]:
+    """Every responsible unit's score for the period, best first, with shared ranks for ties."""
+    policy = board_policy(organisation=organisation)
+    grouped = (
+        findings_in_period(organisation=organisation, period=period, area_type_id=area_type_id)
+        .filter(unit__isnull=False)
+        .values(
+            "unit_id",
+            "item_id",
+            "kind",
+            "item__cap",
+            "item__version__red_line_rule",
+            "item__version__red_line_score",
+        )
+        .annotate(total=Sum("points"), count=Count("id"))
+        .order_by()
+    )
+    by_unit: dict[int, list[scoring.ScoredFinding]] = defaultdict(list)
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in grouped:
+        counts[row["unit_id"]][row["kind"]] += row["count"]
+        by_unit[row["unit_id"]].append(
+            scoring.ScoredFinding(
+                item=f"{row['item_id']}-{row['kind']}" if row["item_id"] else f"free-{row['kind']}",
+                kind=row["kind"],
+                points=row["total"] or Decimal(0),
+                cap=row["item__cap"],
+                red_line_rule=row["item__version__red_line_rule"] or "fail_check",
+                red_line_score=row["item__version__red_line_score"] or Decimal(0),
+            )
+        )
+    units = {
+        unit.pk: unit
+        for unit in units_in_ranking(
+            organisation=organisation, period=period, area_type_id=area_type_id
+        )
+    }
+    units.update({unit.pk: unit for unit in Unit.objects.filter(pk__in=set(by_unit) - set(units))})
+    scores = {
+        unit_id: scoring.unit_score(
+            by_unit.get(unit_id, []), base=policy.base_score, floor=policy.floor_score
+        )
+        for unit_id in units
+    }
+    ranked = scoring.rank({unit_id: score.score for unit_id, score in scores.items()})
+    rows = []
+    for unit_id, position in ranked:
+        score, kinds = scores[unit_id], counts.get(unit_id, {})
+        rows.append(
+            UnitRow(
+                unit=units[unit_id],
+                rank=position,
+                score=score.score,
+                deductions=score.deductions,
+                bonus=score.bonus,
+                findings=sum(n for kind, n in kinds.items() if kind != FindingKind.HIGHLIGHT),
+                highlights=kinds.get(FindingKind.HIGHLIGHT, 0),
+                red_lines=kinds.get(FindingKind.RED_LINE, 0),
+            )
+        )
+    return rows
+
+
+def checks_missed(*, organisation: Organisation, period: Period, now=None):
+    """Expected checks of the period whose window has passed without an inspection."""
+    now = now or timezone.now()
+    return ExpectedCheck.objects.filter(
+        organisation=organisation,
+        due_at__date__gte=period.start,
+        due_at__date__lte=period.end,
+        window_ends_at__lt=now,
+        inspection__isnull=True,
+    )
+
+
+def findings_filtered(*, organisation: Organisation, params):
+    """Findings narrowed by the list's parameters: period, unit, area_type, kind, location, q.
+
+    Unknown or malformed values are ignored rather than failing the page; each number on the
+    ranking and bulletin pages links here with the parameters it was computed from.
+    """
+    findings = Finding.objects.filter(organisation=organisation).select_related(
+        "location", "unit", "item", "inspector", "area_type"
+    )
+    label = (params.get("period") or "").strip()
+    if label:
+        try:
+            period = period_parse(label)
+        except ValueError:
+            period = None
+        if period is not None:
+            findings = findings.filter(date__gte=period.start, date__lte=period.end)
+    for param, lookup in (
+        ("unit", "unit_id"),
+        ("area_type", "area_type_id"),
+        ("location", "location_id"),
+        ("item", "item_id"),
+    ):
+        value = params.get(param, "")
+        if value.isdigit():
+            findings = findings.filter(**{lookup: int(value)})
+    kind = params.get("kind", "")
+    if kind == "problems":
+        findings = findings.exclude(kind__in=[FindingKind.BONUS, FindingKind.HIGHLIGHT])
+    elif kind in FindingKind.values:
+        findings = findings.filter(kind=kind)
+    term = (params.get("q") or "").strip()
+    if term:
+        findings = findings.filter(
+            Q(note__icontains=term)
+            | Q(location__code__icontains=term)
+            | Q(item__text__icontains=term)
+        )
+    return findings.order_by("-observed_at", "-id")
+
+
+@dataclass
+class BulletinSection:
+    """One area type's part of the weekly bulletin (本周卫生量化通报)."""
+
+    area_type: AreaType
+    days: list[tuple[date, list[tuple[Unit | None, list[Finding]]]]]
+    bonuses: list[Finding]
+    highlights: list[Finding]
+    praised: list[Unit]
+    ranking: list[UnitRow]
+
+    @property
+    def problem_count(self) -> int:
+        return sum(len(findings) for _day, units in self.days for _unit, findings in units)
+
+
+def weekly_bulletin(*, organisation: Organisation, week: Period) -> list[BulletinSection]:
+    """Per area type: each day's problems by unit, the bonuses, the units praised, the ranking."""
+    findings = list(
+        findings_in_period(organisation=organisation, period=week)
+        .select_related("location", "unit", "item", "area_type")
+        .order_by("date", "unit__code", "observed_at", "id")
+    )
+    held = Assignment.objects.filter(organisation=organisation, starts_on__lte=week.end).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=week.start)
+    )
+    area_ids = {finding.area_type_id for finding in findings if finding.area_type_id} | set(
+        held.exclude(location__area_type__isnull=True).values_list(
+            "location__area_type_id", flat=True
+        )
+    )
+    sections = []
+    for area_type in AreaType.objects.filter(pk__in=area_ids).order_by("sort_order", "name"):
+        mine = [finding for finding in findings if finding.area_type_id == area_type.pk]
+        problems = [f for f in mine if f.kind not in (FindingKind.BONUS, FindingKind.HIGHLIGHT)]
+        days = []
+        for day in period_days(week):
+            by_unit: dict[Unit | None, list[Finding]] = {}
+            for finding in problems:
+                if finding.date == day:
+                    by_unit.setdefault(finding.unit, []).append(finding)
+            if by_unit:
+                days.append((day, list(by_unit.items())))
+        ranking = unit_ranking(organisation=organisation, period=week, area_type_id=area_type.pk)
+        with_problems = {finding.unit_id for finding in problems}
+        sections.append(
+            BulletinSection(
+                area_type=area_type,
+                days=days,
+                bonuses=[f for f in mine if f.kind == FindingKind.BONUS],
+                highlights=[f for f in mine if f.kind == FindingKind.HIGHLIGHT],
+                praised=[row.unit for row in ranking if row.unit.pk not in with_problems],
+                ranking=ranking,
+            )
+        )
+    return sections

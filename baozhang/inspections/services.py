@@ -1,0 +1,340 @@
+"""Writes of inspections: submit a check with its findings, once, attributed to the right units."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from baozhang.core.periods import month_key, week_key
+from baozhang.inspections import planning, scoring
+from baozhang.inspections.models import (
+    ExpectedCheck,
+    Finding,
+    FindingKind,
+    FindingPhoto,
+    Inspection,
+    RedFlag,
+    RedFlagScope,
+    Schedule,
+    SupervisionLevel,
+)
+from baozhang.orgs.models import AreaType, Location, Person, Unit, User
+from baozhang.orgs.selectors import unit_responsible_for
+from baozhang.standards.models import ItemKind, StandardItem, StandardVersion
+
+MAX_PHOTO_BYTES = 15 * 1024 * 1024
+
+
+@dataclass
+class FindingInput:
+    """One finding as a form, the API or a workbook gives it."""
+
+    item_id: int | None = None
+    kind: str | None = None  # from the item when omitted; "highlight" for a highlight
+    points: Decimal | None = None  # points lost (or gained); the item's points when omitted
+    note: str = ""
+    unit_id: int | None = None  # another unit than the location's, with a reason
+    unit_reason: str = ""
+    photos: list[UploadedFile] = field(default_factory=list)
+
+
+def _finding_kind(item: StandardItem | None, given: str | None) -> str:
+    if item is None:
+        if given not in (FindingKind.HIGHLIGHT, FindingKind.DEDUCTION, FindingKind.BONUS):
+            raise ValidationError(
+                _("A finding without an item must be a highlight or give points.")
+            )
+        return given
+    return given if given == FindingKind.HIGHLIGHT else item.kind
+
+
+def _finding_points(item: StandardItem | None, kind: str, given: Decimal | None) -> Decimal:
+    if kind == FindingKind.HIGHLIGHT:
+        return Decimal(0)
+    if given is None:
+        if item is None:
+            raise ValidationError(_("Give the points of a finding without an item."))
+        return item.points
+    if given < 0:
+        raise ValidationError(_("Points cannot be negative."))
+    if item is not None and item.kind != ItemKind.SCORED and given != item.points:
+        raise ValidationError(
+            _("“%(item)s” is worth %(points)s points.") % {"item": item.text, "points": item.points}
+        )
+    if item is not None and given > item.points:
+        raise ValidationError(
+            _("“%(item)s” can lose at most %(points)s points.")
+            % {"item": item.text, "points": item.points}
+        )
+    return given
+
+
+def _unit(location: Location, day, given: FindingInput) -> tuple[Unit | None, str]:
+    holder = unit_responsible_for(location=location, on=day)
+    if given.unit_id is None or (holder is not None and given.unit_id == holder.pk):
+        return holder, ""
+    unit = Unit.objects.filter(organisation_id=location.organisation_id, pk=given.unit_id).first()
+    if unit is None:
+        raise ValidationError(_("The unit belongs to another organisation."))
+    if not given.unit_reason.strip():
+        raise ValidationError(
+            _("Say why %(unit)s and not %(holder)s is responsible.")
+            % {"unit": unit, "holder": holder or _("no unit")}
+        )
+    return unit, given.unit_reason.strip()
+
+
+def _check_photo(photo: UploadedFile) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    if photo.size > MAX_PHOTO_BYTES:
+        raise ValidationError(_("A photo is larger than 15 MB."))
+    try:
+        with Image.open(photo) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError) as error:
+        raise ValidationError(_("“%(name)s” is not a photo.") % {"name": photo.name}) from error
+    photo.seek(0)
+
+
+def _expected_check(schedule: Schedule | None, location: Location, done_at: datetime):
+    if schedule is None:
+        return None
+    return (
+        ExpectedCheck.objects.filter(
+            schedule=schedule,
+            location=location,
+            due_at__lte=done_at + timedelta(minutes=schedule.window_minutes),
+            window_ends_at__gte=done_at,
+            inspection__isnull=True,
+        )
+        .order_by("due_at")
+        .first()
+    )
+
+
+def inspection_submit(
+    *,
+    location: Location,
+    version: StandardVersion,
+    findings: list[FindingInput],
+    client_id: uuid.UUID | None = None,
+    done_at: datetime | None = None,
+    inspector: Person | None = None,
+    submitted_by: User | None = None,
+    schedule: Schedule | None = None,
+    level: str | None = None,
+    note: str = "",
+) -> tuple[Inspection, bool]:
+    """Store a check with its findings and photos; the same client_id again returns the first one.
+
+    Returns (inspection, created). Every finding is checked first; one bad finding stores nothing.
+    """
+    organisation_id = location.organisation_id
+    client_id = client_id or uuid.uuid4()
+    existing = Inspection.objects.filter(organisation_id=organisation_id, client_id=client_id)
+    if existing.exists():
+        return existing.get(), False
+    if version.organisation_id != organisation_id or (
+        schedule is not None and schedule.organisation_id != organisation_id
+    ):
+        raise ValidationError(_("The standard belongs to another organisation."))
+    done_at = done_at or timezone.now()
+    day = timezone.localdate(done_at)
+    items = {item.pk: item for item in version.items.all()}
+    prepared = []
+    for number, given in enumerate(findings, start=1):
+        try:
+            item = None
+            if given.item_id is not None:
+                item = items.get(given.item_id)
+                if item is None:
+                    raise ValidationError(_("The item is not part of this standard."))
+            kind = _finding_kind(item, given.kind)
+            points = _finding_points(item, kind, given.points)
+            unit, reason = _unit(location, day, given)
+            for photo in given.photos:
+                _check_photo(photo)
+        except ValidationError as error:
+            raise ValidationError(
+                _("Finding %(number)s: %(message)s")
+                % {"number": number, "message": " ".join(error.messages)}
+            ) from error
+        prepared.append((given, item, kind, points, unit, reason))
+    check = scoring.check_score(
+        [
+            scoring.ScoredFinding(
+                item=str(item.pk) if item else f"free-{index}",
+                kind=kind,
+                points=points,
+                cap=item.cap if item else None,
+            )
+            for index, (_given, item, kind, points, _unit, _reason) in enumerate(prepared)
+        ],
+        base=version.base_score,
+        floor=version.floor_score,
+    )
+    try:
+        with transaction.atomic():
+            inspection = Inspection.objects.create(
+                organisation_id=organisation_id,
+                client_id=client_id,
+                location=location,
+                standard_version=version,
+                schedule=schedule,
+                expected=_expected_check(schedule, location, done_at),
+                level=level or (schedule.level if schedule else SupervisionLevel.DEPARTMENT),
+                inspector=inspector,
+                submitted_by=submitted_by,
+                done_at=done_at,
+                note=note,
+                score=check.score,
+                is_failed=check.red_lines > 0,
+                date=day,
+                week_key=week_key(day),
+                month_key=month_key(day),
+            )
+            for given, item, kind, points, unit, reason in prepared:
+                finding = Finding.objects.create(
+                    organisation_id=organisation_id,
+                    inspection=inspection,
+                    location=location,
+                    area_type_id=location.area_type_id,
+                    unit=unit,
+                    unit_reason=reason,
+                    item=item,
+                    kind=kind,
+                    points=points,
+                    note=given.note,
+                    inspector=inspector,
+                    observed_at=done_at,
+                    date=day,
+                    week_key=week_key(day),
+                    month_key=month_key(day),
+                    year=day.year,
+                )
+                for photo in given.photos:
+                    FindingPhoto.objects.create(
+                        organisation_id=organisation_id, finding=finding, image=photo
+                    )
+    except IntegrityError:
+        # The same check sent twice at once: the other request stored it first.
+        existing = Inspection.objects.filter(organisation_id=organisation_id, client_id=client_id)
+        if existing.exists():
+            return existing.get(), False
+        raise
+    return inspection, True
+
+
+def schedule_locations(*, schedule: Schedule) -> list[Location]:
+    """The active locations a schedule covers: those named, and those of its area types."""
+    chosen = set(schedule.locations.filter(is_active=True).values_list("pk", flat=True))
+    area_types = list(schedule.area_types.values_list("pk", flat=True))
+    if area_types:
+        chosen |= set(
+            Location.objects.filter(
+                organisation_id=schedule.organisation_id,
+                area_type__in=area_types,
+                is_active=True,
+            ).values_list("pk", flat=True)
+        )
+    return list(Location.objects.filter(pk__in=chosen).order_by("path"))
+
+
+def expected_checks_ensure(*, schedule: Schedule, start, end) -> int:
+    """Create the schedule's expected checks between two dates (inclusive); returns how many new."""
+    plan = planning.Plan(
+        kind=schedule.kind,
+        times=planning.parse_times(schedule.times),
+        weekdays=tuple(schedule.weekdays),
+        month_day=schedule.month_day,
+        checks_per_week=schedule.checks_per_week,
+        seed=schedule.pk,
+    )
+    start = max(start, schedule.starts_on)
+    end = min(end, schedule.ends_on) if schedule.ends_on else end
+    if not schedule.is_active or start > end:
+        return 0
+    locations = schedule_locations(schedule=schedule)
+    window = timedelta(minutes=schedule.window_minutes)
+    rows = []
+    for slot in planning.plan_slots(plan, start, end):
+        due_at = timezone.make_aware(slot)
+        for location in locations:
+            rows.append(
+                ExpectedCheck(
+                    organisation_id=schedule.organisation_id,
+                    schedule=schedule,
+                    location=location,
+                    due_at=due_at,
+                    window_ends_at=due_at + window,
+                    week_key=week_key(slot.date()),
+                    month_key=month_key(slot.date()),
+                )
+            )
+    before = ExpectedCheck.objects.filter(schedule=schedule).count()
+    ExpectedCheck.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return ExpectedCheck.objects.filter(schedule=schedule).count() - before
+
+
+def red_flags_award(*, organisation, week: str) -> list[RedFlag]:
+    """Award the week's red flags to the best units, overall or per area type; once per week.
+
+    Units tied at the last winning rank all win. A week is awarded only after it has ended.
+    """
+    from baozhang.core.periods import period_of_week
+    from baozhang.inspections.selectors import board_policy, unit_ranking
+
+    period = period_of_week(week)
+    if period.end >= timezone.localdate():
+        raise ValidationError(_("The week %(week)s has not ended yet.") % {"week": week})
+    if RedFlag.objects.filter(organisation=organisation, week_key=week).exists():
+        return list(RedFlag.objects.filter(organisation=organisation, week_key=week))
+    policy = board_policy(organisation=organisation)
+    scopes = [None]
+    if policy.red_flag_scope == RedFlagScope.AREA_TYPE:
+        scopes = list(
+            AreaType.objects.filter(organisation=organisation).values_list("pk", flat=True)
+        )
+    flags = []
+    with transaction.atomic():
+        for area_type_id in scopes:
+            ranking = unit_ranking(
+                organisation=organisation, period=period, area_type_id=area_type_id
+            )
+            for row in ranking:
+                if row.rank > policy.red_flags_per_week or row.red_lines:
+                    continue
+                flags.append(
+                    RedFlag.objects.create(
+                        organisation=organisation,
+                        unit=row.unit,
+                        week_key=week,
+                        area_type_id=area_type_id,
+                        rank=row.rank,
+                        score=row.score,
+                    )
+                )
+    return flags
+
+
+def red_flags_award_closed_weeks(*, organisation, weeks_back: int = 8) -> int:
+    """Award every ended week of the last weeks_back that has findings and no flags yet."""
+    from baozhang.core.periods import week_key as key_of
+
+    today = timezone.localdate()
+    awarded = 0
+    for back in range(1, weeks_back + 1):
+        week = key_of(today - timedelta(days=7 * back))
+        if RedFlag.objects.filter(organisation=organisation, week_key=week).exists():
+            continue
+        if not Finding.objects.filter(organisation=organisation, week_key=week).exists():
+            continue
+        awarded += len(red_flags_award(organisation=organisation, week=week))
+    return awarded

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from baozhang.inspections import board_views, views
+
+app_name = "inspections"
+
+urlpatterns = [
+    path("o/<slug:org>/check/<int:location_id>/", views.check_location, name="check"),
+    path(
+        "o/<slug:org>/inspections/<int:inspection_id>/",
+        views.inspection_detail,
+        name="inspection-detail",
+    ),
+    path("o/<slug:org>/photos/<int:photo_id>/", views.finding_photo, name="finding-photo"),
+    path("o/<slug:org>/findings/", views.findings_list, name="findings"),
+    path("o/<slug:org>/ranking/", views.ranking, name="ranking"),
+    path("o/<slug:org>/bulletin/", views.bulletin, name="bulletin"),
+    path("o/<slug:org>/board/", board_views.board_settings, name="board-settings"),
+    path("o/<slug:org>/red-flags/", board_views.red_flags, name="red-flags"),
+    path("o/<slug:org>/labels.pdf", board_views.location_labels, name="labels"),
+]

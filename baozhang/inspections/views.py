@@ -1,0 +1,218 @@
+"""Inspection pages: the check on a phone (the QR label's target), findings, ranking, bulletin."""
+
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from baozhang.core.pagination import paginate, query_without_page
+from baozhang.core.periods import month_key, period_parse, period_previous, week_key
+from baozhang.inspections import scoring, selectors
+from baozhang.inspections.models import FindingKind
+from baozhang.inspections.services import FindingInput, inspection_submit
+from baozhang.orgs.access import (
+    access_finding_photo,
+    access_inspection,
+    access_location,
+)
+from baozhang.orgs.decorators import org_view
+from baozhang.orgs.models import AreaType
+from baozhang.orgs.permissions import RECORD_INSPECTIONS, VIEW_INSPECTIONS
+from baozhang.standards.models import ItemKind
+from baozhang.standards.selectors import items_for_location, standard_version_for_location
+
+
+def _findings_from_post(request, items) -> list[FindingInput]:
+    findings = []
+    for item in items:
+        if item.kind == ItemKind.SCORED:
+            raw = request.POST.get(f"points-{item.pk}", "").strip()
+            if not raw:
+                continue
+            try:
+                points = Decimal(raw)
+            except InvalidOperation:
+                raise ValidationError(_("“%(value)s” is not a number") % {"value": raw}) from None
+            if points == 0:
+                continue
+        elif request.POST.get(f"item-{item.pk}") != "1":
+            continue
+        else:
+            points = None
+        findings.append(
+            FindingInput(
+                item_id=item.pk,
+                points=points,
+                note=request.POST.get(f"note-{item.pk}", "").strip()[:500],
+                photos=request.FILES.getlist(f"photo-{item.pk}"),
+            )
+        )
+    highlight = request.POST.get("highlight-note", "").strip()
+    if highlight:
+        findings.append(
+            FindingInput(
+                kind=FindingKind.HIGHLIGHT,
+                note=highlight[:500],
+                photos=request.FILES.getlist("highlight-photo"),
+            )
+        )
+    return findings
+
+
+@org_view(RECORD_INSPECTIONS)
+def check_location(request, access, location_id: int):
+    location = access_location(access, location_id)
+    version = standard_version_for_location(location=location)
+    if version is None:
+        return render(request, "inspections/check_no_standard.html", {"location": location})
+    items = items_for_location(version=version, location=location)
+    error = None
+    if request.method == "POST":
+        try:
+            client_id = uuid.UUID(request.POST.get("client_id", ""))
+        except ValueError:
+            client_id = uuid.uuid4()
+        try:
+            inspection, created = inspection_submit(
+                location=location,
+                version=version,
+                findings=_findings_from_post(request, items),
+                client_id=client_id,
+                inspector=access.person,
+                submitted_by=request.user,
+                level=request.POST.get("level") or None,
+                note=request.POST.get("note", "").strip()[:2000],
+            )
+        except ValidationError as failure:
+            error = " ".join(failure.messages)
+        else:
+            if created:
+                messages.success(request, _("The check was saved."))
+            else:
+                messages.info(request, _("This check had already been saved."))
+            return redirect(
+                "inspections:inspection-detail",
+                org=access.organisation.slug,
+                inspection_id=inspection.pk,
+            )
+    sections: dict[str, list] = {}
+    for item in items:
+        sections.setdefault(item.section, []).append(item)
+    return render(
+        request,
+        "inspections/check.html",
+        {
+            "location": location,
+            "version": version,
+            "sections": sections,
+            "client_id": request.POST.get("client_id") or uuid.uuid4(),
+            "error": error,
+            "posted": request.POST,
+        },
+    )
+
+
+@org_view(VIEW_INSPECTIONS)
+def inspection_detail(request, access, inspection_id: int):
+    inspection = access_inspection(access, inspection_id)
+    findings = inspection.findings.select_related("item", "unit").prefetch_related("photos")
+    return render(
+        request,
+        "inspections/inspection_detail.html",
+        {"inspection": inspection, "findings": findings},
+    )
+
+
+@org_view(VIEW_INSPECTIONS)
+def finding_photo(request, access, photo_id: int):
+    photo = access_finding_photo(access, photo_id)
+    try:
+        return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    except FileNotFoundError:
+        raise Http404 from None
+
+
+@org_view(VIEW_INSPECTIONS)
+def findings_list(request, access):
+    findings = selectors.findings_filtered(organisation=access.organisation, params=request.GET)
+    page = paginate(request, findings)
+    return render(
+        request,
+        "inspections/findings_list.html",
+        {"page": page, "query": query_without_page(request), "filters": request.GET},
+    )
+
+
+def _period(request, default_kind: str = "week"):
+    """The period named by ?period=, else the current week (or month); errors shown, not raised."""
+    today = timezone.localdate()
+    default = week_key(today) if default_kind == "week" else month_key(today)
+    label = (request.GET.get("period") or default).strip()
+    try:
+        return period_parse(label), None
+    except ValueError:
+        return period_parse(default), _(
+            "“%(value)s” is not a period like 2026-W47, 2026-11, 2026-Q4, 2026 or 2026-09-01..2027-01-20."
+        ) % {"value": label}
+
+
+@org_view(VIEW_INSPECTIONS)
+def ranking(request, access):
+    period, error = _period(request)
+    area_types = list(AreaType.objects.filter(organisation=access.organisation))
+    area_type_id = request.GET.get("area_type", "")
+    area_type_id = int(area_type_id) if area_type_id.isdigit() else None
+    rows = selectors.unit_ranking(
+        organisation=access.organisation, period=period, area_type_id=area_type_id
+    )
+    previous = {
+        row.unit.pk: row.score
+        for row in selectors.unit_ranking(
+            organisation=access.organisation,
+            period=period_previous(period),
+            area_type_id=area_type_id,
+        )
+    }
+    table = [(row, scoring.trend(row.score, previous.get(row.unit.pk))) for row in rows]
+    today = timezone.localdate()
+    return render(
+        request,
+        "inspections/ranking.html",
+        {
+            "period": period,
+            "error": error,
+            "table": table,
+            "area_types": area_types,
+            "area_type_id": area_type_id,
+            "shortcuts": [
+                (_("This week"), week_key(today)),
+                (_("This month"), month_key(today)),
+                (_("This year"), str(today.year)),
+            ],
+            "missed": selectors.checks_missed(
+                organisation=access.organisation, period=period
+            ).count(),
+        },
+    )
+
+
+@org_view(VIEW_INSPECTIONS)
+def bulletin(request, access):
+    period, error = _period(request)
+    if period.kind != "week":
+        period, error = period_parse(week_key(period.start)), error
+    return render(
+        request,
+        "inspections/bulletin.html",
+        {
+            "period": period,
+            "error": error,
+            "bulletin": selectors.weekly_bulletin(organisation=access.organisation, week=period),
+            "previous": period_previous(period),
+        },
+    )

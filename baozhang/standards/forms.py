@@ -1,0 +1,65 @@
+"""Forms of the standards pages."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_scopes.forms import SafeModelMultipleChoiceField
+
+from baozhang.core.forms import StyledFormMixin
+from baozhang.orgs.forms import TenantForm
+from baozhang.orgs.models import AreaType
+from baozhang.standards.models import ItemKind, RedLineRule, Standard
+
+POINTS = {"max_digits": 7, "decimal_places": 1, "min_value": Decimal(0)}
+
+
+class StandardForm(TenantForm):
+    """The standard itself plus the scoring settings of its current version."""
+
+    base_score = forms.DecimalField(label=_("base score"), initial=Decimal(100), **POINTS)
+    floor_score = forms.DecimalField(label=_("lowest score"), initial=Decimal(0), **POINTS)
+    red_line_rule = forms.ChoiceField(
+        label=_("red line rule"), choices=RedLineRule.choices, initial=RedLineRule.FAIL_CHECK
+    )
+    red_line_score = forms.DecimalField(
+        label=_("score after a red line"), initial=Decimal(0), **POINTS
+    )
+
+    class Meta:
+        model = Standard
+        fields = ["code", "name", "description", "area_types", "is_active"]
+        field_classes = {"area_types": SafeModelMultipleChoiceField}
+        widgets = {
+            "area_types": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, version=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area_types"].queryset = AreaType.objects.filter(organisation=self.organisation)
+        if version is not None:
+            for name in ("base_score", "floor_score", "red_line_rule", "red_line_score"):
+                self.fields[name].initial = getattr(version, name)
+
+    def clean(self):
+        data = super().clean()
+        base, floor = data.get("base_score"), data.get("floor_score")
+        if base is not None and floor is not None and floor > base:
+            self.add_error("floor_score", _("The lowest score cannot be above the base score."))
+        return data
+
+
+class ItemForm(StyledFormMixin, forms.Form):
+    section = forms.CharField(label=_("section"), max_length=100)
+    text = forms.CharField(label=_("item"), max_length=300)
+    kind = forms.ChoiceField(label=_("type"), choices=ItemKind.choices)
+    points = forms.DecimalField(label=_("points"), **POINTS)
+    cap = forms.DecimalField(label=_("cap"), required=False, **POINTS)
+
+
+ItemFormSet = forms.formset_factory(ItemForm, extra=3, can_delete=True)
+
+
+class ItemsUploadForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(label=_("Excel workbook (.xlsx)"))

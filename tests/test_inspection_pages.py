@@ -1,0 +1,207 @@
+"""The inspection pages over HTTP: a check on the phone page, findings, ranking, bulletin, the
+public notice board and the QR label sheet."""
+
+import datetime as dt
+import io
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+from PIL import Image
+from pypdf import PdfReader
+
+from baozhang.inspections.models import Finding, FindingPhoto, Inspection
+from baozhang.inspections.selectors import board_policy
+from baozhang.inspections.services import FindingInput, inspection_submit
+from baozhang.standards.models import Standard
+from baozhang.standards.services import ItemInput, standard_save_items
+from tests.factories import (
+    AreaTypeFactory,
+    AssignmentFactory,
+    LocationFactory,
+    PersonFactory,
+    SiteFactory,
+    UnitFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(college):
+    with scopes_disabled():
+        site = SiteFactory(organisation=college, code="main")
+        dorm = AreaTypeFactory(organisation=college, code="dorm", name="宿舍")
+        room = LocationFactory(
+            organisation=college, site=site, code="5413", name="宿舍5413", area_type=dorm
+        )
+        quiet = LocationFactory(organisation=college, site=site, code="5414", area_type=dorm)
+        unit = UnitFactory(organisation=college, code="0852", name="0852班")
+        tidy = UnitFactory(organisation=college, code="1151", name="1151班")
+        start = timezone.localdate() - dt.timedelta(days=60)
+        AssignmentFactory(organisation=college, location=room, unit=unit, starts_on=start)
+        AssignmentFactory(organisation=college, location=quiet, unit=tidy, starts_on=start)
+        standard = Standard.objects.create(organisation=college, code="SS", name="宿舍卫生标准")
+        standard.area_types.add(dorm)
+    with scope(organisation=college):
+        version = standard_save_items(
+            standard=standard,
+            by=None,
+            items=[
+                ItemInput("地面", "地面有垃圾", "deduction", Decimal(2)),
+                ItemInput("内务", "被褥叠放", "scored", Decimal(5)),
+                ItemInput("加分", "打扫阶梯教室", "bonus", Decimal(10)),
+            ],
+        )
+        items = {item.text: item for item in version.items.all()}
+    return {"room": room, "unit": unit, "tidy": tidy, "items": items, "version": version}
+
+
+def jpeg(name="photo.jpg"):
+    buffer = io.BytesIO()
+    Image.new("RGB", (10, 10), "blue").save(buffer, "JPEG")
+    buffer.seek(0)
+    buffer.name = name
+    return buffer
+
+
+def test_check_page_submits_once_even_when_sent_twice(alice_client, setup, college):
+    url = reverse("inspections:check", kwargs={"org": "college", "location_id": setup["room"].pk})
+    page = alice_client.get(url).content.decode()
+    assert "地面有垃圾" in page and "被褥叠放" in page and 'capture="environment"' in page
+    rubbish = setup["items"]["地面有垃圾"].pk
+    client_id = str(uuid.uuid4())
+    data = {
+        "client_id": client_id,
+        f"item-{rubbish}": "1",
+        f"note-{rubbish}": "门后有垃圾",
+        f"photo-{rubbish}": jpeg(),
+        f"points-{setup['items']['被褥叠放'].pk}": "2",
+        "highlight-note": "窗台一尘不染",
+    }
+    first = alice_client.post(url, data)
+    data[f"photo-{rubbish}"] = jpeg()
+    second = alice_client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    with scopes_disabled():
+        inspection = Inspection.objects.get()
+        assert inspection.score == Decimal("96.0")
+        assert Finding.objects.count() == 3
+        assert FindingPhoto.objects.count() == 1
+        assert {f.unit.code for f in Finding.objects.all()} == {"0852"}
+    detail = alice_client.get(first["Location"]).content.decode()
+    assert "门后有垃圾" in detail and "96" in detail
+    with scopes_disabled():
+        photo_id = FindingPhoto.objects.get().pk
+    image = alice_client.get(reverse("inspections:finding-photo", args=["college", photo_id]))
+    assert image.status_code == 200
+
+
+def test_a_bad_points_value_stores_nothing_and_says_why(alice_client, setup):
+    url = reverse("inspections:check", kwargs={"org": "college", "location_id": setup["room"].pk})
+    response = alice_client.post(
+        url, {"client_id": str(uuid.uuid4()), f"points-{setup['items']['被褥叠放'].pk}": "9"}
+    )
+    assert response.status_code == 200
+    assert "最多" in response.content.decode() or "at most" in response.content.decode()
+    with scopes_disabled():
+        assert not Inspection.objects.exists()
+
+
+def submit_today(setup, *findings, inspector=None):
+    with scope(organisation=setup["room"].organisation):
+        return inspection_submit(
+            location=setup["room"],
+            version=setup["version"],
+            findings=list(findings),
+            inspector=inspector,
+        )
+
+
+def test_ranking_bulletin_and_findings_show_the_check(alice_client, setup):
+    submit_today(setup, FindingInput(item_id=setup["items"]["地面有垃圾"].pk, note="门后有垃圾"))
+    ranking = alice_client.get(reverse("inspections:ranking", args=["college"])).content.decode()
+    assert ranking.index("1151班") < ranking.index("0852班")  # 100 before 98
+    assert "98" in ranking
+    bulletin = alice_client.get(reverse("inspections:bulletin", args=["college"])).content.decode()
+    assert "宿舍" in bulletin and "门后有垃圾" in bulletin
+    assert "1151班" in bulletin.split('data-testid="praised"')[1][:300]
+    findings = alice_client.get(
+        reverse("inspections:findings", args=["college"]),
+        {"unit": setup["unit"].pk, "period": timezone.localdate().strftime("%Y-%m")},
+    ).content.decode()
+    assert "门后有垃圾" in findings
+    other = alice_client.get(
+        reverse("inspections:findings", args=["college"]), {"unit": setup["tidy"].pk}
+    ).content.decode()
+    assert "门后有垃圾" not in other
+
+
+def test_notice_board_is_public_by_its_link_and_names_no_person(client, alice_client, setup):
+    with scopes_disabled():
+        inspector = PersonFactory(organisation=setup["room"].organisation, name="刘洋检查员")
+    submit_today(setup, FindingInput(item_id=setup["items"]["地面有垃圾"].pk), inspector=inspector)
+    settings_url = reverse("inspections:board-settings", args=["college"])
+    assert "board-link" not in alice_client.get(settings_url).content.decode()
+    alice_client.post(
+        settings_url,
+        {
+            "base_score": "100",
+            "floor_score": "0",
+            "red_flags_per_week": "1",
+            "red_flag_scope": "overall",
+            "board_enabled": "on",
+        },
+    )
+    policy = board_policy(organisation=setup["room"].organisation)
+    assert policy.board_enabled and len(policy.board_token) >= 30
+    board = client.get(reverse("board", args=[policy.board_token]))
+    body = board.content.decode()
+    assert board.status_code == 200
+    assert "0852班" in body and "1151班" in body
+    assert "刘洋检查员" not in body and "alice" not in body
+    assert client.get(reverse("board", args=["not-the-token"])).status_code == 404
+    alice_client.post(
+        settings_url,
+        {
+            "base_score": "100",
+            "floor_score": "0",
+            "red_flags_per_week": "1",
+            "red_flag_scope": "overall",
+        },
+    )
+    assert client.get(reverse("board", args=[policy.board_token])).status_code == 404
+
+
+def test_label_sheet_is_a_pdf_with_chinese_text(alice_client, setup):
+    response = alice_client.get(reverse("inspections:labels", args=["college"]), {"q": "5413"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    document = PdfReader(io.BytesIO(response.content))
+    text = "".join(page.extract_text() for page in document.pages).replace("\n", "")
+    assert "5413" in text and "宿舍5413" in text and "示例职业技术学院" in text
+    fonts = {
+        str(font["/BaseFont"])
+        for page in document.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert any("CJK" in font for font in fonts), fonts
+
+
+def test_outsider_gets_nothing_of_the_inspection_pages(client, charlie, setup):
+    inspection, _created = submit_today(
+        setup, FindingInput(item_id=setup["items"]["地面有垃圾"].pk)
+    )
+    client.force_login(charlie)
+    for url in (
+        reverse("inspections:check", args=["college", setup["room"].pk]),
+        reverse("inspections:inspection-detail", args=["college", inspection.pk]),
+        reverse("inspections:ranking", args=["college"]),
+        reverse("inspections:bulletin", args=["college"]),
+        reverse("inspections:labels", args=["college"]),
+    ):
+        assert client.get(url).status_code == 404, url

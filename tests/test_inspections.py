@@ -1,0 +1,259 @@
+"""Submitting checks, attribution to units, expected and missed checks, rankings and red flags."""
+
+import datetime as dt
+import io
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+from PIL import Image
+
+from baozhang.core.periods import period_parse
+from baozhang.inspections.models import ExpectedCheck, Finding, Inspection, RedFlag, Schedule
+from baozhang.inspections.selectors import board_policy, checks_missed, unit_ranking
+from baozhang.inspections.services import (
+    FindingInput,
+    expected_checks_ensure,
+    inspection_submit,
+    red_flags_award,
+)
+from baozhang.standards.models import Standard
+from baozhang.standards.services import ItemInput, standard_save_items
+from tests.factories import (
+    AreaTypeFactory,
+    AssignmentFactory,
+    LocationFactory,
+    SiteFactory,
+    UnitFactory,
+)
+
+pytestmark = pytest.mark.django_db
+TZ = timezone.get_default_timezone()
+
+
+def at(day: str, clock: str = "10:00") -> dt.datetime:
+    return dt.datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=TZ)
+
+
+@pytest.fixture
+def dorms(college):
+    """Class 0852 holds dorm 5413 until Wednesday 2026-11-18; class 1151 from Thursday."""
+    with scopes_disabled():
+        site = SiteFactory(organisation=college, code="main")
+        dorm = AreaTypeFactory(organisation=college, code="dorm", name="宿舍")
+        room = LocationFactory(organisation=college, site=site, code="5413", area_type=dorm)
+        first = UnitFactory(organisation=college, code="0852", name="0852班")
+        second = UnitFactory(organisation=college, code="1151", name="1151班")
+        AssignmentFactory(
+            organisation=college,
+            location=room,
+            unit=first,
+            starts_on=dt.date(2026, 9, 1),
+            ends_on=dt.date(2026, 11, 18),
+        )
+        AssignmentFactory(
+            organisation=college, location=room, unit=second, starts_on=dt.date(2026, 11, 19)
+        )
+        standard = Standard.objects.create(organisation=college, code="SS", name="宿舍卫生标准")
+        standard.area_types.add(dorm)
+    with scope(organisation=college):
+        version = standard_save_items(
+            standard=standard,
+            by=None,
+            items=[
+                ItemInput("地面", "地面有垃圾", "deduction", Decimal(2), cap=Decimal(6)),
+                ItemInput("内务", "被褥叠放", "scored", Decimal(5)),
+                ItemInput("加分", "打扫阶梯教室", "bonus", Decimal(10)),
+                ItemInput("红线", "使用违章电器", "red_line", Decimal(20)),
+            ],
+        )
+        items = {item.text: item for item in version.items.all()}
+        yield {
+            "org": college,
+            "room": room,
+            "first": first,
+            "second": second,
+            "standard": standard,
+            "version": version,
+            "items": items,
+        }
+
+
+def submit(data, day, *findings, client_id=None, **extra):
+    return inspection_submit(
+        location=data["room"],
+        version=data["version"],
+        findings=list(findings),
+        client_id=client_id,
+        done_at=at(day),
+        **extra,
+    )
+
+
+def photo_upload(name="before.jpg") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def test_finding_goes_to_the_unit_that_held_the_location_that_day(dorms):
+    rubbish = dorms["items"]["地面有垃圾"].pk
+    with scope(organisation=dorms["org"]):
+        submit(dorms, "2026-11-17", FindingInput(item_id=rubbish, note="门后有垃圾"))
+        submit(dorms, "2026-11-20", FindingInput(item_id=rubbish))
+        units = list(Finding.objects.order_by("date").values_list("unit__code", flat=True))
+    assert units == ["0852", "1151"]
+
+
+def test_the_same_check_sent_twice_is_stored_once(dorms):
+    client_id = uuid.uuid4()
+    item = FindingInput(item_id=dorms["items"]["地面有垃圾"].pk, photos=[photo_upload()])
+    with scope(organisation=dorms["org"]):
+        first, created = submit(dorms, "2026-11-17", item, client_id=client_id)
+        again, created_again = submit(
+            dorms,
+            "2026-11-17",
+            FindingInput(item_id=dorms["items"]["地面有垃圾"].pk, photos=[photo_upload()]),
+            client_id=client_id,
+        )
+        assert (created, created_again) == (True, False)
+        assert again.pk == first.pk
+        assert Inspection.objects.count() == 1
+        assert Finding.objects.count() == 1
+        assert Finding.objects.get().photos.count() == 1
+        assert first.score == Decimal("98.0")
+        assert first.week_key == "2026-W47" and first.month_key == "2026-11"
+
+
+def test_another_unit_needs_a_reason_and_one_bad_finding_stores_nothing(dorms):
+    rubbish = dorms["items"]["地面有垃圾"].pk
+    with scope(organisation=dorms["org"]):
+        with pytest.raises(ValidationError) as refused:
+            submit(
+                dorms,
+                "2026-11-17",
+                FindingInput(item_id=rubbish),
+                FindingInput(item_id=rubbish, unit_id=dorms["second"].pk),
+            )
+        assert "Finding 2" in str(refused.value) or "第 2" in str(refused.value)
+        assert not Inspection.objects.exists() and not Finding.objects.exists()
+        submit(
+            dorms,
+            "2026-11-17",
+            FindingInput(item_id=rubbish, unit_id=dorms["second"].pk, unit_reason="借用宿舍"),
+        )
+        finding = Finding.objects.get()
+        assert (finding.unit.code, finding.unit_reason) == ("1151", "借用宿舍")
+
+
+def test_scored_item_points_are_limited_and_a_file_that_is_no_photo_is_refused(dorms):
+    bedding = dorms["items"]["被褥叠放"].pk
+    with scope(organisation=dorms["org"]):
+        with pytest.raises(ValidationError):
+            submit(dorms, "2026-11-17", FindingInput(item_id=bedding, points=Decimal(6)))
+        fake = SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")
+        with pytest.raises(ValidationError):
+            submit(dorms, "2026-11-17", FindingInput(item_id=bedding, photos=[fake]))
+        inspection, _ = submit(
+            dorms, "2026-11-17", FindingInput(item_id=bedding, points=Decimal(3))
+        )
+        assert inspection.score == Decimal("97.0")
+        assert not Finding.objects.exclude(inspection=inspection).exists()
+
+
+def test_ranking_applies_caps_bonuses_and_ties(dorms):
+    items = dorms["items"]
+    rubbish, bonus = items["地面有垃圾"].pk, items["打扫阶梯教室"].pk
+    with scope(organisation=dorms["org"]):
+        for day in ("2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"):
+            submit(dorms, day, FindingInput(item_id=rubbish))  # 4 × −2, capped at −6
+        submit(dorms, "2026-11-20", FindingInput(item_id=bonus))  # +10 for 1151
+        rows = unit_ranking(organisation=dorms["org"], period=period_parse("2026-11"))
+    assert [(row.unit.code, row.rank, row.score) for row in rows] == [
+        ("1151", 1, Decimal("110.0")),
+        ("0852", 2, Decimal("94.0")),
+    ]
+    assert rows[1].deductions == Decimal("6.0") and rows[1].findings == 4
+    with scopes_disabled():
+        other_room = LocationFactory(organisation=dorms["org"], site=dorms["room"].site)
+        AssignmentFactory(
+            organisation=dorms["org"],
+            location=other_room,
+            unit=dorms["second"],
+            starts_on=dt.date(2026, 9, 1),
+        )
+    with scope(organisation=dorms["org"]):
+        september = unit_ranking(organisation=dorms["org"], period=period_parse("2026-09"))
+    assert [(row.rank, row.score) for row in september] == [(1, Decimal(100)), (1, Decimal(100))]
+
+
+def test_red_flag_goes_to_the_best_unit_after_the_week_ends(dorms):
+    rubbish = dorms["items"]["地面有垃圾"].pk
+    with scope(organisation=dorms["org"]):
+        submit(dorms, "2026-11-10", FindingInput(item_id=rubbish))  # 0852 loses 2 in W46
+        flags = red_flags_award(organisation=dorms["org"], week="2026-W46")
+        # Only 0852 held a location that week (1151 takes the room over on the 19th).
+        assert [(flag.unit.code, flag.rank, flag.score) for flag in flags] == [
+            ("0852", 1, Decimal("98.0"))
+        ]
+        again = red_flags_award(organisation=dorms["org"], week="2026-W46")
+        assert len(again) == len(flags)
+        assert RedFlag.objects.count() == len(flags)
+        this_week = timezone.localdate().isocalendar()
+        with pytest.raises(ValidationError):
+            red_flags_award(organisation=dorms["org"], week=f"{this_week[0]}-W{this_week[1]:02d}")
+
+
+def test_red_flags_per_week_and_a_red_line_excludes_the_unit(dorms):
+    items = dorms["items"]
+    with scope(organisation=dorms["org"]):
+        policy = board_policy(organisation=dorms["org"])
+        policy.red_flags_per_week = 2
+        policy.save()
+        submit(dorms, "2026-11-10", FindingInput(item_id=items["使用违章电器"].pk))
+        flags = red_flags_award(organisation=dorms["org"], week="2026-W46")
+        assert "0852" not in {flag.unit.code for flag in flags}
+
+
+def test_expected_checks_and_missed_checks(dorms):
+    with scope(organisation=dorms["org"]):
+        schedule = Schedule.objects.create(
+            organisation=dorms["org"],
+            name="宿舍早检",
+            standard=dorms["standard"],
+            kind="daily",
+            times=["07:30", "13:30", "19:20"],
+            starts_on=dt.date(2026, 11, 16),
+            window_minutes=60,
+        )
+        schedule.locations.add(dorms["room"])
+        created = expected_checks_ensure(
+            schedule=schedule, start=dt.date(2026, 11, 16), end=dt.date(2026, 11, 17)
+        )
+        assert created == 6
+        assert (
+            expected_checks_ensure(
+                schedule=schedule, start=dt.date(2026, 11, 16), end=dt.date(2026, 11, 17)
+            )
+            == 0
+        )
+        inspection, _ = inspection_submit(
+            location=dorms["room"],
+            version=dorms["version"],
+            findings=[],
+            done_at=at("2026-11-16", "07:45"),
+            schedule=schedule,
+        )
+        assert inspection.expected is not None
+        assert inspection.expected.due_at == at("2026-11-16", "07:30")
+        missed = checks_missed(
+            organisation=dorms["org"],
+            period=period_parse("2026-W47"),
+            now=at("2026-11-17", "14:00"),
+        )
+        assert missed.count() == 3  # 13:30 and 19:20 on the 16th, 07:30 on the 17th
+        assert ExpectedCheck.objects.count() == 6
