@@ -280,6 +280,9 @@ def _api_record_id(path: str, victim) -> int:
         ("/responsibilities/", "assignment_id"),
         ("/people/", "person_id"),
         ("/tokens/", "token_id"),
+        ("/inspections/", "inspection_id"),
+        ("/findings/", "finding_id"),
+        ("/standards/", "standard_id"),
     ):
         if segment in path:
             return victim[key]

@@ -11,6 +11,7 @@ import baozhang
 from baozhang.accounts.services import api_token_create, api_token_revoke
 from baozhang.api import schemas
 from baozhang.api.auth import API_AUTH
+from baozhang.api.inspections import router as inspections_router
 from baozhang.api.setup import ApiValidationError, validation_errors
 from baozhang.api.setup import router as setup_router
 from baozhang.orgs import services
@@ -236,3 +237,4 @@ def token_revoke(request, id: int):  # noqa: A002 - the path parameter's name
 
 api.add_router("", account_router)
 api.add_router("", setup_router)
+api.add_router("", inspections_router)

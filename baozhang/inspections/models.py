@@ -380,3 +380,21 @@ class RedFlag(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.week_key} {self.unit}"
+
+
+class PhotoUpload(TenantModel):
+    """A photo sent ahead of its check (a phone on a weak network); attached when the check is
+    submitted, which turns it into a FindingPhoto."""
+
+    image = models.ImageField(_("photo"), upload_to="uploads/%Y/%m/")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("uploaded photo")
+        verbose_name_plural = _("uploaded photos")
+
+    def __str__(self) -> str:
+        return self.image.name

@@ -19,6 +19,7 @@ from baozhang.inspections.models import (
     FindingKind,
     FindingPhoto,
     Inspection,
+    PhotoUpload,
     RedFlag,
     RedFlagScope,
     Schedule,
@@ -42,6 +43,7 @@ class FindingInput:
     unit_id: int | None = None  # another unit than the location's, with a reason
     unit_reason: str = ""
     photos: list[UploadedFile] = field(default_factory=list)
+    uploads: list[PhotoUpload] = field(default_factory=list)  # sent ahead (API)
 
 
 def _finding_kind(item: StandardItem | None, given: str | None) -> str:
@@ -90,7 +92,8 @@ def _unit(location: Location, day, given: FindingInput) -> tuple[Unit | None, st
     return unit, given.unit_reason.strip()
 
 
-def _check_photo(photo: UploadedFile) -> None:
+def photo_check(photo: UploadedFile) -> None:
+    """Refuse a file that is too large or not an image."""
     from PIL import Image, UnidentifiedImageError
 
     if photo.size > MAX_PHOTO_BYTES:
@@ -160,7 +163,7 @@ def inspection_submit(
             points = _finding_points(item, kind, given.points)
             unit, reason = _unit(location, day, given)
             for photo in given.photos:
-                _check_photo(photo)
+                photo_check(photo)
         except ValidationError as error:
             raise ValidationError(
                 _("Finding %(number)s: %(message)s")
@@ -223,6 +226,11 @@ def inspection_submit(
                     FindingPhoto.objects.create(
                         organisation_id=organisation_id, finding=finding, image=photo
                     )
+                for upload in given.uploads:
+                    FindingPhoto.objects.create(
+                        organisation_id=organisation_id, finding=finding, image=upload.image.name
+                    )
+                    upload.delete()
     except IntegrityError:
         # The same check sent twice at once: the other request stored it first.
         existing = Inspection.objects.filter(organisation_id=organisation_id, client_id=client_id)

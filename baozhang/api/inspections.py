@@ -1,0 +1,495 @@
+"""Inspection operations: the check form of a location, submitting a whole check (once), photos,
+findings, ranking, bulletin, missed checks, red flags and standards."""
+
+import math
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from baozhang.api import inspection_schemas as out
+from baozhang.api import schemas
+from baozhang.api.setup import ApiValidationError, gate
+from baozhang.core.periods import Period, period_parse, week_key
+from baozhang.inspections import selectors
+from baozhang.inspections.models import (
+    ExpectedCheck,
+    Finding,
+    Inspection,
+    PhotoUpload,
+    RedFlag,
+    Schedule,
+)
+from baozhang.inspections.services import FindingInput, inspection_submit, photo_check
+from baozhang.orgs.access import (
+    access_finding,
+    access_inspection,
+    access_location,
+    access_standard,
+    org_scope,
+)
+from baozhang.orgs.permissions import RECORD_INSPECTIONS, VIEW_INSPECTIONS, VIEW_SETUP
+from baozhang.standards.models import Standard
+from baozhang.standards.selectors import (
+    items_for_location,
+    standard_current_version,
+    standard_version_for_location,
+)
+
+router = Router(tags=["inspections"])
+PAGE_SIZE = 50
+
+
+def _version(version) -> dict | None:
+    if version is None:
+        return None
+    return {
+        "id": version.pk,
+        "standard_id": version.standard_id,
+        "standard": version.standard.name,
+        "number": version.number,
+        "base_score": version.base_score,
+        "floor_score": version.floor_score,
+        "red_line_rule": version.red_line_rule,
+        "red_line_score": version.red_line_score,
+    }
+
+
+def _item(item) -> dict:
+    return {
+        "id": item.pk,
+        "section": item.section,
+        "text": item.text,
+        "kind": item.kind,
+        "points": item.points,
+        "cap": item.cap,
+    }
+
+
+def _finding(finding: Finding) -> dict:
+    return {
+        "id": finding.pk,
+        "inspection_id": finding.inspection_id,
+        "location_id": finding.location_id,
+        "location": str(finding.location),
+        "unit_id": finding.unit_id,
+        "unit": finding.unit.name if finding.unit_id else None,
+        "unit_reason": finding.unit_reason,
+        "item_id": finding.item_id,
+        "item": finding.item.text if finding.item_id else None,
+        "kind": finding.kind,
+        "points": finding.points,
+        "note": finding.note,
+        "observed_at": finding.observed_at,
+        "date": finding.date,
+        "photo_ids": [photo.pk for photo in finding.photos.all()],
+    }
+
+
+def _inspection(inspection: Inspection) -> dict:
+    findings = inspection.findings.select_related("location", "unit", "item").prefetch_related(
+        "photos"
+    )
+    return {
+        "id": inspection.pk,
+        "client_id": inspection.client_id,
+        "location_id": inspection.location_id,
+        "location": str(inspection.location),
+        "standard_version_id": inspection.standard_version_id,
+        "schedule_id": inspection.schedule_id,
+        "level": inspection.level,
+        "done_at": inspection.done_at,
+        "score": inspection.score,
+        "is_failed": inspection.is_failed,
+        "note": inspection.note,
+        "findings": [_finding(finding) for finding in findings],
+    }
+
+
+def _period(label: str | None) -> Period:
+    try:
+        return period_parse(label or week_key(timezone.localdate()))
+    except ValueError as error:
+        raise ApiValidationError([{"field": "period", "message": _period_message(label)}]) from (
+            error
+        )
+
+
+def _period_message(label) -> str:
+    return _(
+        "“%(value)s” is not a period like 2026-W47, 2026-11, 2026-Q4, 2026 or "
+        "2026-09-01..2027-01-20."
+    ) % {"value": label}
+
+
+def _period_out(period: Period) -> dict:
+    return {"label": period.label, "start": period.start, "end": period.end}
+
+
+@router.get(
+    "/orgs/{org}/locations/{id}/check",
+    response=schemas.answers({200: out.CheckFormOut}),
+    operation_id="check_form",
+    summary="What a phone needs to check a location",
+    description="The standard version that applies to the location and its items, by section.",
+)
+def check_form(request, org: str, id: int):  # noqa: A002
+    access = gate(request, org, RECORD_INSPECTIONS)
+    with org_scope(access):
+        location = access_location(access, id)
+        version = standard_version_for_location(location=location)
+        items = items_for_location(version=version, location=location) if version else []
+        return {
+            "location_id": location.pk,
+            "location": str(location),
+            "area_type": location.area_type.name if location.area_type_id else None,
+            "version": _version(version),
+            "items": [_item(item) for item in items],
+        }
+
+
+@router.post(
+    "/orgs/{org}/photos",
+    response=schemas.answers({201: out.PhotoOut}),
+    operation_id="photo_upload",
+    summary="Send a photo ahead of its check",
+    description="Returns an id to put in a finding's photo_ids when the check is submitted.",
+)
+def photo_upload(request, org: str, file: File[UploadedFile]):
+    access = gate(request, org, RECORD_INSPECTIONS)
+    try:
+        photo_check(file)
+    except ValidationError as error:
+        raise ApiValidationError(
+            [{"field": "file", "message": message} for message in error.messages]
+        ) from error
+    with org_scope(access):
+        upload = PhotoUpload.objects.create(
+            organisation=access.organisation, image=file, uploaded_by=access.user
+        )
+    return Status(201, {"id": upload.pk})
+
+
+def _uploads(access, ids: list[int], index: int) -> list[PhotoUpload]:
+    uploads = list(
+        PhotoUpload.objects.filter(
+            organisation=access.organisation, uploaded_by=access.user, pk__in=ids
+        )
+    )
+    if len(uploads) != len(set(ids)):
+        raise ApiValidationError(
+            [
+                {
+                    "field": f"findings.{index}.photo_ids",
+                    "message": _("A photo id is unknown or already used."),
+                }
+            ]
+        )
+    return uploads
+
+
+@router.post(
+    "/orgs/{org}/inspections",
+    response=schemas.answers({201: out.InspectionOut, 200: out.InspectionOut}),
+    operation_id="inspection_submit",
+    summary="Submit a whole check with its findings",
+    description=(
+        "All or nothing. 201 when stored; 200 with the stored check when the same client_id "
+        "was already submitted (a resend after a network drop stores nothing new)."
+    ),
+)
+def inspection_create(request, org: str, payload: out.InspectionIn):
+    access = gate(request, org, RECORD_INSPECTIONS)
+    with org_scope(access):
+        existing = Inspection.objects.filter(
+            organisation=access.organisation, client_id=payload.client_id
+        ).first()
+        if existing is not None:
+            return Status(200, _inspection(existing))
+        location = access_location(access, payload.location_id)
+        schedule = None
+        if payload.schedule_id is not None:
+            schedule = Schedule.objects.filter(
+                organisation=access.organisation, pk=payload.schedule_id
+            ).first()
+            if schedule is None:
+                raise ApiValidationError(
+                    [{"field": "schedule_id", "message": _("There is no such schedule.")}]
+                )
+        version = standard_version_for_location(location=location)
+        if version is None:
+            raise ApiValidationError(
+                [
+                    {
+                        "field": "location_id",
+                        "message": _("No active standard applies to this location."),
+                    }
+                ]
+            )
+        if payload.level is not None and payload.level not in dict(
+            Inspection._meta.get_field("level").choices
+        ):
+            raise ApiValidationError(
+                [{"field": "level", "message": _("Unknown supervision level.")}]
+            )
+        findings = [
+            FindingInput(
+                item_id=finding.item_id,
+                kind=finding.kind,
+                points=finding.points,
+                note=finding.note,
+                unit_id=finding.unit_id,
+                unit_reason=finding.unit_reason,
+                uploads=_uploads(access, finding.photo_ids, index),
+            )
+            for index, finding in enumerate(payload.findings)
+        ]
+        try:
+            inspection, created = inspection_submit(
+                location=location,
+                version=version,
+                findings=findings,
+                client_id=payload.client_id,
+                done_at=payload.done_at,
+                inspector=access.person,
+                submitted_by=access.user,
+                schedule=schedule,
+                level=payload.level,
+                note=payload.note,
+            )
+        except ValidationError as error:
+            raise ApiValidationError(
+                [{"field": "findings", "message": message} for message in error.messages]
+            ) from error
+        return Status(201 if created else 200, _inspection(inspection))
+
+
+@router.get(
+    "/orgs/{org}/inspections/{id}",
+    response=schemas.answers({200: out.InspectionOut}),
+    operation_id="inspection_read",
+    summary="A check with its findings",
+)
+def inspection_read(request, org: str, id: int):  # noqa: A002
+    access = gate(request, org, VIEW_INSPECTIONS)
+    with org_scope(access):
+        return _inspection(access_inspection(access, id))
+
+
+class FindingQuery(Schema):
+    period: str | None = Field(None, description="e.g. 2026-W47, 2026-11")
+    unit: str | None = None
+    area_type: str | None = None
+    location: str | None = None
+    kind: str | None = Field(None, description="a finding kind, or problems")
+    q: str | None = None
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(PAGE_SIZE, ge=1, le=500)
+
+
+@router.get(
+    "/orgs/{org}/findings",
+    response=schemas.answers({200: out.FindingList}),
+    operation_id="finding_list",
+    summary="Findings, filtered like the findings page",
+)
+def finding_list(request, org: str, filters: Query[FindingQuery]):
+    access = gate(request, org, VIEW_INSPECTIONS)
+    params = {key: str(value) for key, value in filters.dict().items() if value is not None}
+    with org_scope(access):
+        findings = selectors.findings_filtered(
+            organisation=access.organisation, params=params
+        ).prefetch_related("photos")
+        count = findings.count()
+        start = (filters.page - 1) * filters.page_size
+        return {
+            "count": count,
+            "page": filters.page,
+            "pages": max(1, math.ceil(count / filters.page_size)),
+            "results": [_finding(f) for f in findings[start : start + filters.page_size]],
+        }
+
+
+@router.get(
+    "/orgs/{org}/findings/{id}",
+    response=schemas.answers({200: out.FindingOut}),
+    operation_id="finding_read",
+    summary="One finding",
+)
+def finding_read(request, org: str, id: int):  # noqa: A002
+    access = gate(request, org, VIEW_INSPECTIONS)
+    with org_scope(access):
+        return _finding(access_finding(access, id))
+
+
+def _rows(rows) -> list[dict]:
+    return [
+        {
+            "rank": row.rank,
+            "unit_id": row.unit.pk,
+            "unit": row.unit.name,
+            "score": row.score,
+            "deductions": row.deductions,
+            "bonus": row.bonus,
+            "findings": row.findings,
+            "highlights": row.highlights,
+            "red_lines": row.red_lines,
+        }
+        for row in rows
+    ]
+
+
+@router.get(
+    "/orgs/{org}/ranking",
+    response=schemas.answers({200: out.RankingOut}),
+    operation_id="ranking",
+    summary="Unit scores and ranks for a period",
+    description="period: 2026-W47 (default: this week), 2026-11, 2026-Q4, 2026, or a range.",
+)
+def ranking(request, org: str, period: str | None = None, area_type: int | None = None):
+    access = gate(request, org, VIEW_INSPECTIONS)
+    chosen = _period(period)
+    with org_scope(access):
+        rows = selectors.unit_ranking(
+            organisation=access.organisation, period=chosen, area_type_id=area_type
+        )
+        return {"period": _period_out(chosen), "area_type_id": area_type, "rows": _rows(rows)}
+
+
+@router.get(
+    "/orgs/{org}/bulletin",
+    response=schemas.answers({200: out.BulletinOut}),
+    operation_id="bulletin",
+    summary="The weekly bulletin",
+    description="Per area type: each day's problems by unit, bonuses, highlights, praise, ranking.",
+)
+def bulletin(request, org: str, period: str | None = None):
+    access = gate(request, org, VIEW_INSPECTIONS)
+    chosen = _period(period)
+    week = period_parse(week_key(chosen.start))
+    with org_scope(access):
+        sections = selectors.weekly_bulletin(organisation=access.organisation, week=week)
+        return {
+            "period": _period_out(week),
+            "sections": [
+                {
+                    "area_type": section.area_type.name,
+                    "days": [
+                        {
+                            "date": day,
+                            "units": [
+                                {
+                                    "unit": unit.name if unit else None,
+                                    "findings": [_finding(f) for f in findings],
+                                }
+                                for unit, findings in units
+                            ],
+                        }
+                        for day, units in section.days
+                    ],
+                    "bonuses": [_finding(f) for f in section.bonuses],
+                    "highlights": [_finding(f) for f in section.highlights],
+                    "praised": [unit.name for unit in section.praised],
+                    "ranking": _rows(section.ranking),
+                }
+                for section in sections
+            ],
+        }
+
+
+@router.get(
+    "/orgs/{org}/missed-checks",
+    response=schemas.answers({200: list[out.MissedCheckOut]}),
+    operation_id="missed_checks",
+    summary="Expected checks whose time passed without a check",
+)
+def missed_checks(request, org: str, period: str | None = None):
+    access = gate(request, org, VIEW_INSPECTIONS)
+    chosen = _period(period)
+    with org_scope(access):
+        missed: list[ExpectedCheck] = list(
+            selectors.checks_missed(organisation=access.organisation, period=chosen)
+            .select_related("schedule", "location")
+            .order_by("due_at")[:1000]
+        )
+        return [
+            {
+                "id": check.pk,
+                "schedule": check.schedule.name,
+                "location_id": check.location_id,
+                "location": str(check.location),
+                "due_at": check.due_at,
+            }
+            for check in missed
+        ]
+
+
+@router.get(
+    "/orgs/{org}/red-flags",
+    response=schemas.answers({200: list[out.RedFlagOut]}),
+    operation_id="red_flags",
+    summary="Red flags awarded in a period",
+)
+def red_flags(request, org: str, period: str | None = None):
+    access = gate(request, org, VIEW_INSPECTIONS)
+    chosen = _period(period or str(timezone.localdate().year))
+    with org_scope(access):
+        flags = RedFlag.objects.filter(
+            organisation=access.organisation,
+            week_key__gte=week_key(chosen.start),
+            week_key__lte=week_key(chosen.end),
+        ).select_related("unit", "area_type")
+        return [
+            {
+                "week": flag.week_key,
+                "unit_id": flag.unit_id,
+                "unit": flag.unit.name,
+                "area_type": flag.area_type.name if flag.area_type_id else None,
+                "rank": flag.rank,
+                "score": flag.score,
+            }
+            for flag in flags
+        ]
+
+
+def _standard(standard: Standard) -> dict:
+    version = standard_current_version(standard=standard)
+    return {
+        "id": standard.pk,
+        "code": standard.code,
+        "name": standard.name,
+        "is_active": standard.is_active,
+        "area_type_ids": list(standard.area_types.values_list("pk", flat=True)),
+        "version": _version(version),
+        "items": [_item(item) for item in version.items.all()] if version else [],
+    }
+
+
+@router.get(
+    "/orgs/{org}/standards",
+    response=schemas.answers({200: list[out.StandardOut]}),
+    operation_id="standard_list",
+    summary="Standards with their current version's items",
+)
+def standard_list(request, org: str):
+    access = gate(request, org, VIEW_SETUP)
+    with org_scope(access):
+        return [
+            _standard(standard)
+            for standard in Standard.objects.filter(organisation=access.organisation)
+        ]
+
+
+@router.get(
+    "/orgs/{org}/standards/{id}",
+    response=schemas.answers({200: out.StandardOut}),
+    operation_id="standard_read",
+    summary="A standard with its current version's items",
+)
+def standard_read(request, org: str, id: int):  # noqa: A002
+    access = gate(request, org, VIEW_SETUP)
+    with org_scope(access):
+        return _standard(access_standard(access, id))
