@@ -6,3 +6,15 @@ class InspectionsConfig(AppConfig):
     name = "baozhang.inspections"
     label = "inspections"
     verbose_name = _("Inspections")
+
+    def ready(self) -> None:
+        from baozhang.core.transfers import transfer_register
+        from baozhang.inspections import spreadsheets
+
+        transfer_register(
+            kind="findings",
+            app=self.label,
+            title=_("Findings"),
+            import_file=spreadsheets.findings_import,
+            export_file=spreadsheets.findings_export,
+        )

@@ -1,30 +1,42 @@
 """Inspection pages: the check on a phone (the QR label's target), findings, ranking, bulletin."""
 
+import io
 import uuid
 from decimal import Decimal, InvalidOperation
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baozhang.core.pagination import paginate, query_without_page
 from baozhang.core.periods import month_key, period_parse, period_previous, week_key
+from baozhang.core.xlsx import ImportRejected, write_workbook
 from baozhang.inspections import scoring, selectors
 from baozhang.inspections.models import FindingKind
 from baozhang.inspections.services import FindingInput, inspection_submit
+from baozhang.inspections.spreadsheets import COLUMNS, findings_export, findings_import
 from baozhang.orgs.access import (
     access_finding_photo,
     access_inspection,
     access_location,
 )
 from baozhang.orgs.decorators import org_view
+from baozhang.orgs.forms import ImportForm
 from baozhang.orgs.models import AreaType
-from baozhang.orgs.permissions import RECORD_INSPECTIONS, VIEW_INSPECTIONS
+from baozhang.orgs.permissions import (
+    EXPORT_DATA,
+    IMPORT_DATA,
+    RECORD_INSPECTIONS,
+    VIEW_INSPECTIONS,
+)
 from baozhang.standards.models import ItemKind
 from baozhang.standards.selectors import items_for_location, standard_version_for_location
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _findings_from_post(request, items) -> list[FindingInput]:
@@ -216,3 +228,48 @@ def bulletin(request, access):
             "previous": period_previous(period),
         },
     )
+
+
+@org_view(IMPORT_DATA)
+def findings_import_page(request, access):
+    access.require(RECORD_INSPECTIONS)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = findings_import(
+                organisation=access.organisation,
+                upload=form.cleaned_data["file"],
+                by=request.user,
+            )
+        except ImportRejected as rejected:
+            errors = [str(error) for error in rejected.errors]
+        else:
+            messages.success(
+                request,
+                _("Imported: %(created)s new, %(updated)s updated.")
+                % {"created": result.created, "updated": result.updated},
+            )
+            return redirect("inspections:findings", org=access.organisation.slug)
+    return render(request, "inspections/findings_import.html", {"form": form, "errors": errors})
+
+
+@org_view(EXPORT_DATA)
+def findings_export_file(request, access):
+    access.require(VIEW_INSPECTIONS)
+    findings = selectors.findings_filtered(organisation=access.organisation, params=request.GET)
+    buffer = io.BytesIO()
+    findings_export(organisation=access.organisation, target=buffer, queryset=findings)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    filename = f"{access.organisation.slug}-检查记录.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@org_view(IMPORT_DATA)
+def findings_template(request, access):
+    buffer = io.BytesIO()
+    write_workbook(buffer, [("检查记录", [column.header for column in COLUMNS], [])])
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote("检查记录-模板.xlsx")
+    return response
