@@ -16,7 +16,13 @@ from openpyxl import Workbook, load_workbook
 
 from baozhang.accounts.services import api_token_create
 from baozhang.core.periods import month_key, week_key
-from baozhang.inspections.models import BoardPolicy, Finding, FindingPhoto, Inspection
+from baozhang.inspections.models import (
+    BoardPolicy,
+    Finding,
+    FindingPhoto,
+    Inspection,
+    Schedule,
+)
 from baozhang.orgs import models
 from baozhang.standards.models import Standard, StandardItem, StandardVersion
 from tests.factories import (
@@ -67,6 +73,14 @@ def victim(college, alice):
         "photo_id": photo.pk,
         "token": MARK,
         "standard_id": inspection.standard_version.standard_id,
+        "schedule_id": Schedule.objects.create(
+            organisation=college,
+            name=MARK,
+            standard_id=inspection.standard_version.standard_id,
+            kind="daily",
+            times=["07:30"],
+            starts_on=timezone.localdate(),
+        ).pk,
     }
 
 
@@ -134,6 +148,7 @@ def snapshot(outsider=None) -> dict[str, list]:
                 Finding,
                 FindingPhoto,
                 BoardPolicy,
+                Schedule,
             )
         }
         state["tokens"] = sorted(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from baozhang.inspections import board_views, views
+from baozhang.inspections import board_views, schedule_views, views
 
 app_name = "inspections"
 
@@ -21,4 +21,16 @@ urlpatterns = [
     path("o/<slug:org>/board/", board_views.board_settings, name="board-settings"),
     path("o/<slug:org>/red-flags/", board_views.red_flags, name="red-flags"),
     path("o/<slug:org>/labels.pdf", board_views.location_labels, name="labels"),
+    path("o/<slug:org>/schedules/", schedule_views.schedule_list, name="schedule-list"),
+    path("o/<slug:org>/schedules/new/", schedule_views.schedule_form, name="schedule-create"),
+    path(
+        "o/<slug:org>/schedules/<int:schedule_id>/",
+        schedule_views.schedule_detail,
+        name="schedule-detail",
+    ),
+    path(
+        "o/<slug:org>/schedules/<int:schedule_id>/edit/",
+        schedule_views.schedule_form,
+        name="schedule-edit",
+    ),
 ]

@@ -1,0 +1,91 @@
+"""Schedule pages: the plans of checks and, for each, the checks expected and missed."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from baozhang.core.pagination import paginate
+from baozhang.core.periods import Period
+from baozhang.inspections.models import ExpectedCheck, Schedule
+from baozhang.inspections.schedule_forms import ScheduleForm
+from baozhang.inspections.selectors import checks_missed
+from baozhang.inspections.services import expected_checks_ensure
+from baozhang.orgs.access import access_schedule
+from baozhang.orgs.decorators import org_view
+from baozhang.orgs.permissions import MANAGE_STANDARDS, VIEW_INSPECTIONS
+from baozhang.orgs.services import record_save
+
+PLAN_AHEAD_DAYS = 14
+
+
+@org_view(VIEW_INSPECTIONS)
+def schedule_list(request, access):
+    schedules = Schedule.objects.filter(organisation=access.organisation).select_related(
+        "standard", "team"
+    )
+    return render(
+        request,
+        "inspections/schedule_list.html",
+        {"page": paginate(request, schedules), "can_manage": access.can(MANAGE_STANDARDS)},
+    )
+
+
+@org_view(VIEW_INSPECTIONS)
+def schedule_detail(request, access, schedule_id: int):
+    schedule = access_schedule(access, schedule_id)
+    now = timezone.now()
+    upcoming = (
+        ExpectedCheck.objects.filter(schedule=schedule, due_at__gte=now)
+        .select_related("location")
+        .order_by("due_at")[:30]
+    )
+    last_month = Period(
+        start=timezone.localdate() - dt.timedelta(days=30),
+        end=timezone.localdate(),
+        label="",
+        kind="range",
+    )
+    missed = (
+        checks_missed(organisation=access.organisation, period=last_month, now=now)
+        .filter(schedule=schedule)
+        .select_related("location")
+        .order_by("-due_at")
+    )
+    return render(
+        request,
+        "inspections/schedule_detail.html",
+        {
+            "schedule": schedule,
+            "upcoming": upcoming,
+            "missed": missed[:50],
+            "missed_count": missed.count(),
+            "can_manage": access.can(MANAGE_STANDARDS),
+        },
+    )
+
+
+@org_view(MANAGE_STANDARDS)
+def schedule_form(request, access, schedule_id: int | None = None):
+    schedule = access_schedule(access, schedule_id) if schedule_id else None
+    form = ScheduleForm(request.POST or None, instance=schedule, organisation=access.organisation)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            saved = record_save(record=form.instance, by=request.user)
+            for name in ("assignees", "locations", "area_types"):
+                getattr(saved, name).set(form.cleaned_data[name])
+            today = timezone.localdate()
+            created = expected_checks_ensure(
+                schedule=saved, start=today, end=today + dt.timedelta(days=PLAN_AHEAD_DAYS)
+            )
+        messages.success(
+            request,
+            _("Saved; %(count)s checks are expected in the next two weeks.") % {"count": created},
+        )
+        return redirect(
+            "inspections:schedule-detail", org=access.organisation.slug, schedule_id=saved.pk
+        )
+    return render(request, "inspections/schedule_form.html", {"form": form, "schedule": schedule})
