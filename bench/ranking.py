@@ -1,0 +1,103 @@
+"""(a) The monthly unit ranking through the product against one raw SQL aggregate, and
+(c) page 1 of the findings list filtered by organisation and month against a raw LIMIT query."""
+
+import time
+from decimal import Decimal
+
+from django.db import connection
+from django.test import RequestFactory
+from django_scopes import scope
+
+from baozhang.core.periods import period_parse
+from baozhang.inspections.selectors import board_policy, findings_filtered, unit_ranking
+
+# The same result in one statement: per unit and item the points found, capped by the item's cap,
+# then base − deductions + bonuses, floored, and ranked with ties sharing a rank.
+RANKING_SQL = """
+WITH per_item AS (
+    SELECT f.unit_id, f.kind,
+           CASE WHEN i.cap IS NOT NULL AND SUM(f.points) > i.cap THEN i.cap ELSE SUM(f.points) END
+               AS total
+    FROM inspections_finding f LEFT JOIN standards_standarditem i ON i.id = f.item_id
+    WHERE f.organisation_id = %s AND f.date >= %s AND f.date <= %s AND f.unit_id IS NOT NULL
+    GROUP BY f.unit_id, f.item_id, f.kind, i.cap
+), per_unit AS (
+    SELECT u.id AS unit_id,
+           COALESCE(SUM(CASE WHEN p.kind IN ('deduction', 'scored', 'red_line') THEN p.total END), 0)
+               AS deductions,
+           COALESCE(SUM(CASE WHEN p.kind = 'bonus' THEN p.total END), 0) AS bonus
+    FROM orgs_unit u LEFT JOIN per_item p ON p.unit_id = u.id
+    WHERE u.organisation_id = %s AND u.is_active
+      AND u.id IN (SELECT unit_id FROM orgs_assignment a WHERE a.organisation_id = %s
+                   AND a.starts_on <= %s AND (a.ends_on IS NULL OR a.ends_on >= %s))
+    GROUP BY u.id
+)
+SELECT unit_id, score, RANK() OVER (ORDER BY score DESC) FROM (
+    SELECT unit_id, CASE WHEN %s - deductions + bonus < %s THEN %s
+                         ELSE %s - deductions + bonus END AS score
+    FROM per_unit
+) scored ORDER BY 3, 1
+"""
+
+PAGE_SQL = """
+SELECT id, observed_at, location_id, unit_id, item_id, kind, points, note
+FROM inspections_finding WHERE organisation_id = %s AND date >= %s AND date <= %s
+ORDER BY observed_at DESC, id DESC LIMIT 50
+"""
+
+
+def best_of(function, repeat: int = 5) -> float:
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
+def ranking_ratio(organisation, label: str = "2026-06") -> tuple[float, float, float]:
+    period = period_parse(label)
+    policy = board_policy(organisation=organisation)
+    base, floor = policy.base_score, policy.floor_score
+
+    def product():
+        with scope(organisation=organisation):
+            return [(row.unit.pk, row.score, row.rank) for row in unit_ranking(
+                organisation=organisation, period=period
+            )]  # fmt: skip
+
+    def raw():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                RANKING_SQL,
+                [
+                    organisation.pk, period.start, period.end, organisation.pk, organisation.pk,
+                    period.end, period.start, base, floor, floor, base,
+                ],
+            )  # fmt: skip
+            return cursor.fetchall()
+
+    ours = product()
+    theirs = [(unit, Decimal(score).quantize(Decimal("0.1")), rank) for unit, score, rank in raw()]
+    assert sorted(ours) == sorted(theirs), "the raw SQL and the product disagree"
+    product_time, raw_time = best_of(product), best_of(raw)
+    return product_time, raw_time, product_time / raw_time
+
+
+def page_ratio(organisation, label: str = "2026-06") -> tuple[float, float, float]:
+    period = period_parse(label)
+    request = RequestFactory().get("/", {"period": label})
+
+    def product():
+        with scope(organisation=organisation):
+            page = findings_filtered(organisation=organisation, params=request.GET)
+            return [finding.pk for finding in page[:50]]
+
+    def raw():
+        with connection.cursor() as cursor:
+            cursor.execute(PAGE_SQL, [organisation.pk, period.start, period.end])
+            return [row[0] for row in cursor.fetchall()]
+
+    assert product() == raw(), "the page and the raw query disagree"
+    product_time, raw_time = best_of(product), best_of(raw)
+    return product_time, raw_time, product_time / raw_time

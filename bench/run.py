@@ -1,0 +1,131 @@
+"""Benchmarks of inspections: python bench/run.py [--findings N] [--databases sqlite,postgresql]
+
+Prints, per database, ratios against raw baselines on the same connection and server set-up:
+  (a) monthly unit ranking of one organisation over the data set / the raw SQL aggregate (goal ≤ 1.5)
+  (b) 20-finding check submissions per second through the API / a bare view inserting the same
+      rows, gunicorn with 2 workers on loopback, 16 connections (goal ≥ 0.5, p99 < 100 ms)
+  (c) page 1 of the findings list by organisation and month / the raw indexed LIMIT query (goal ≤ 2)
+The data set (10 organisations, 2,000 locations, N findings over one year) is built once per
+database and reused. SQLite lives in bench/out/; PostgreSQL in the database baozhang_bench at
+127.0.0.1:5432 (or BENCH_POSTGRES_URL).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/baozhang_bench")
+
+
+def environment(database: str) -> dict:
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env["BAOZHANG_DATA_DIR"] = str(OUT / "data")
+    env["PYTHONPATH"] = str(ROOT)
+    if database == "postgresql":
+        env["DATABASE_URL"] = POSTGRES
+    return env
+
+
+def postgres_database_ensure() -> None:
+    import psycopg
+
+    name = POSTGRES.rsplit("/", 1)[1]
+    server = POSTGRES.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(server, autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def child(database: str, findings: int) -> dict:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    django.setup()
+    from django.core.management import call_command
+    from django_scopes import scopes_disabled
+
+    from baozhang.accounts.services import api_token_create
+    from baozhang.orgs.models import Location, User
+    from baozhang.standards.models import StandardVersion
+    from bench.api_load import api_ratio
+    from bench.dataset import dataset_build
+    from bench.ranking import page_ratio, ranking_ratio
+
+    call_command("migrate", verbosity=0)
+    organisations = dataset_build(findings=findings)
+    organisation = organisations[0]
+    results = {"database": database, "findings": findings}
+    results["ranking"] = ranking_ratio(organisation)
+    results["page"] = page_ratio(organisation)
+    with scopes_disabled():
+        user, _created = User.objects.get_or_create(username="bench", is_superuser=True)
+        _token, raw = api_token_create(user=user, name="bench")
+        location = Location.objects.filter(organisation=organisation).order_by("code").first()
+        version = StandardVersion.objects.get(organisation=organisation)
+        items = list(version.items.filter(kind="deduction").values_list("pk", flat=True))
+    results["api"] = api_ratio(
+        environment(database),
+        org=organisation.slug,
+        token=raw,
+        location_id=location.pk,
+        version_id=version.pk,
+        item_ids=items,
+    )
+    return results
+
+
+def report(results: dict) -> None:
+    ranking, page, api = results["ranking"], results["page"], results["api"]
+    print(f"\n== {results['database']} · {results['findings']:,} findings")
+    print(
+        f"(a) monthly ranking   product {ranking[0] * 1000:8.1f} ms   raw SQL {ranking[1] * 1000:8.1f} ms"
+        f"   ratio {ranking[2]:.2f}  (goal ≤ 1.5)"
+    )
+    print(
+        f"(b) check submission  product {api['product_rps']:8.1f} /s   bare    {api['bare_rps']:8.1f} /s"
+        f"   ratio {api['ratio']:.2f}  (goal ≥ 0.5)   p99 {api['p99_ms']:.0f} ms (goal < 100)"
+        f"   errors {api['errors']}"
+    )
+    print(
+        f"(c) findings page 1   product {page[0] * 1000:8.1f} ms   raw SQL {page[1] * 1000:8.1f} ms"
+        f"   ratio {page[2]:.2f}  (goal ≤ 2)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--findings", type=int, default=1_000_000)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.child:
+        print(json.dumps(child(arguments.child, arguments.findings)))
+        return
+    OUT.mkdir(parents=True, exist_ok=True)
+    for database in arguments.databases.split(","):
+        if database == "postgresql":
+            postgres_database_ensure()
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, __file__, "--child", database, "--findings", str(arguments.findings)],
+            env=environment(database),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            print(result.stdout, result.stderr, file=sys.stderr)
+            raise SystemExit(f"the {database} benchmark failed")
+        lines = result.stdout.strip().splitlines()
+        for line in lines[:-1]:
+            print(line)
+        report(json.loads(lines[-1]))
+
+
+if __name__ == "__main__":
+    main()
