@@ -58,7 +58,8 @@ def best_of(function, repeat: int = 5) -> float:
 def ranking_ratio(organisation, label: str = "2026-06") -> tuple[float, float, float]:
     period = period_parse(label)
     policy = board_policy(organisation=organisation)
-    base, floor = policy.base_score, policy.floor_score
+    # Numbers, not Decimal: SQLite receives a Decimal as text and compares text above numbers.
+    base, floor = float(policy.base_score), float(policy.floor_score)
 
     def product():
         with scope(organisation=organisation):
@@ -78,7 +79,9 @@ def ranking_ratio(organisation, label: str = "2026-06") -> tuple[float, float, f
             return cursor.fetchall()
 
     ours = product()
-    theirs = [(unit, Decimal(score).quantize(Decimal("0.1")), rank) for unit, score, rank in raw()]
+    theirs = [
+        (unit, Decimal(str(score)).quantize(Decimal("0.1")), rank) for unit, score, rank in raw()
+    ]
     assert sorted(ours) == sorted(theirs), "the raw SQL and the product disagree"
     product_time, raw_time = best_of(product), best_of(raw)
     return product_time, raw_time, product_time / raw_time

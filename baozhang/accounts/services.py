@@ -2,12 +2,14 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from baozhang.orgs.models import ApiToken, User
 
+LAST_USED_PRECISION = timedelta(minutes=1)
 TOKEN_PREFIX = "bz_"  # noqa: S105 - a public marker, not a secret
 
 
@@ -45,5 +47,8 @@ def api_token_user(raw: str) -> User | None:
     )
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    # Once a minute is precise enough for "last used", and spares a write on every request.
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

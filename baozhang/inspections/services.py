@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from baozhang.core.periods import month_key, week_key
 from baozhang.inspections import planning, scoring
@@ -77,8 +78,7 @@ def _finding_points(item: StandardItem | None, kind: str, given: Decimal | None)
     return given
 
 
-def _unit(location: Location, day, given: FindingInput) -> tuple[Unit | None, str]:
-    holder = unit_responsible_for(location=location, on=day)
+def _unit(holder: Unit | None, location: Location, given: FindingInput) -> tuple[Unit | None, str]:
     if given.unit_id is None or (holder is not None and given.unit_id == holder.pk):
         return holder, ""
     unit = Unit.objects.filter(organisation_id=location.organisation_id, pk=given.unit_id).first()
@@ -151,6 +151,7 @@ def inspection_submit(
     done_at = done_at or timezone.now()
     day = timezone.localdate(done_at)
     items = {item.pk: item for item in version.items.all()}
+    holder = unit_responsible_for(location=location, on=day) if findings else None
     prepared = []
     for number, given in enumerate(findings, start=1):
         try:
@@ -161,7 +162,7 @@ def inspection_submit(
                     raise ValidationError(_("The item is not part of this standard."))
             kind = _finding_kind(item, given.kind)
             points = _finding_points(item, kind, given.points)
-            unit, reason = _unit(location, day, given)
+            unit, reason = _unit(holder, location, given)
             for photo in given.photos:
                 photo_check(photo)
         except ValidationError as error:
@@ -203,34 +204,48 @@ def inspection_submit(
                 week_key=week_key(day),
                 month_key=month_key(day),
             )
-            for given, item, kind, points, unit, reason in prepared:
-                finding = Finding.objects.create(
-                    organisation_id=organisation_id,
-                    inspection=inspection,
-                    location=location,
-                    area_type_id=location.area_type_id,
-                    unit=unit,
-                    unit_reason=reason,
-                    item=item,
-                    kind=kind,
-                    points=points,
-                    note=given.note,
-                    inspector=inspector,
-                    observed_at=done_at,
-                    date=day,
-                    week_key=week_key(day),
-                    month_key=month_key(day),
-                    year=day.year,
-                )
-                for photo in given.photos:
-                    FindingPhoto.objects.create(
-                        organisation_id=organisation_id, finding=finding, image=photo
+            rows = bulk_create_with_history(
+                [
+                    Finding(
+                        organisation_id=organisation_id,
+                        inspection=inspection,
+                        location=location,
+                        area_type_id=location.area_type_id,
+                        unit=unit,
+                        unit_reason=reason,
+                        item=item,
+                        kind=kind,
+                        points=points,
+                        note=given.note,
+                        inspector=inspector,
+                        observed_at=done_at,
+                        date=day,
+                        week_key=inspection.week_key,
+                        month_key=inspection.month_key,
+                        year=day.year,
                     )
-                for upload in given.uploads:
-                    FindingPhoto.objects.create(
+                    for given, item, kind, points, unit, reason in prepared
+                ],
+                Finding,
+                default_user=submitted_by,
+            )
+            photos = []
+            for finding, (given, *_rest) in zip(rows, prepared, strict=True):
+                photos += [
+                    FindingPhoto(organisation_id=organisation_id, finding=finding, image=photo)
+                    for photo in given.photos
+                ]
+                photos += [
+                    FindingPhoto(
                         organisation_id=organisation_id, finding=finding, image=upload.image.name
                     )
-                    upload.delete()
+                    for upload in given.uploads
+                ]
+            for photo in photos:
+                photo.save()  # one by one: each file is written to storage
+            PhotoUpload.objects.filter(
+                pk__in=[upload.pk for given, *_rest in prepared for upload in given.uploads]
+            ).delete()
     except IntegrityError:
         # The same check sent twice at once: the other request stored it first.
         existing = Inspection.objects.filter(organisation_id=organisation_id, client_id=client_id)
