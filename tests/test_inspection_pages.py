@@ -205,3 +205,23 @@ def test_outsider_gets_nothing_of_the_inspection_pages(client, charlie, setup):
         reverse("inspections:labels", args=["college"]),
     ):
         assert client.get(url).status_code == 404, url
+
+
+def test_another_unit_can_be_named_with_a_reason_on_the_check_page(alice_client, setup):
+    url = reverse("inspections:check", kwargs={"org": "college", "location_id": setup["room"].pk})
+    assert "0852班" in alice_client.get(url).content.decode()
+    rubbish = setup["items"]["地面有垃圾"].pk
+    data = {
+        "client_id": str(uuid.uuid4()),
+        f"item-{rubbish}": "1",
+        f"unit-{rubbish}": setup["tidy"].pk,
+    }
+    refused = alice_client.post(url, data)
+    assert refused.status_code == 200 and "请说明" in refused.content.decode()
+    with scopes_disabled():
+        assert not Finding.objects.exists()
+    data[f"reason-{rubbish}"] = "借用宿舍"
+    assert alice_client.post(url, data).status_code == 302
+    with scopes_disabled():
+        finding = Finding.objects.get()
+        assert (finding.unit.code, finding.unit_reason) == ("1151", "借用宿舍")

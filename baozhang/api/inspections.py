@@ -90,8 +90,11 @@ def _finding(finding: Finding) -> dict:
 
 
 def _inspection(inspection: Inspection) -> dict:
-    findings = inspection.findings.select_related("location", "unit", "item").prefetch_related(
-        "photos"
+    # Ordered by id, not by the model's observed_at: the index on inspection_id then answers it.
+    findings = (
+        inspection.findings.select_related("location", "unit", "item")
+        .prefetch_related("photos")
+        .order_by("id")
     )
     return {
         "id": inspection.pk,

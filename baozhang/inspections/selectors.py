@@ -16,6 +16,7 @@ from baozhang.core.periods import Period, period_days, period_parse
 from baozhang.inspections import scoring
 from baozhang.inspections.models import BoardPolicy, ExpectedCheck, Finding, FindingKind
 from baozhang.orgs.models import AreaType, Assignment, Organisation, Unit
+from baozhang.standards.models import StandardItem
 
 
 @dataclass(frozen=True)
@@ -61,32 +62,33 @@ def units_in_ranking(*, organisation: Organisation, period: Period, area_type_id
 def unit_ranking(*, organisation: Organisation, period: Period, area_type_id=None) -> list[UnitRow]:
     """Every responsible unit's score for the period, best first, with shared ranks for ties."""
     policy = board_policy(organisation=organisation)
-    grouped = (
+    # One GROUP BY on the findings alone; the few items' caps and rules come from a second query.
+    grouped = list(
         findings_in_period(organisation=organisation, period=period, area_type_id=area_type_id)
         .filter(unit__isnull=False)
-        .values(
-            "unit_id",
-            "item_id",
-            "kind",
-            "item__cap",
-            "item__version__red_line_rule",
-            "item__version__red_line_score",
-        )
+        .values("unit_id", "item_id", "kind")
         .annotate(total=Sum("points"), count=Count("id"))
         .order_by()
     )
+    rules = {
+        item["pk"]: item
+        for item in StandardItem.objects.filter(
+            pk__in={row["item_id"] for row in grouped if row["item_id"]}
+        ).values("pk", "cap", "version__red_line_rule", "version__red_line_score")
+    }
     by_unit: dict[int, list[scoring.ScoredFinding]] = defaultdict(list)
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in grouped:
         counts[row["unit_id"]][row["kind"]] += row["count"]
+        rule = rules.get(row["item_id"], {})
         by_unit[row["unit_id"]].append(
             scoring.ScoredFinding(
                 item=f"{row['item_id']}-{row['kind']}" if row["item_id"] else f"free-{row['kind']}",
                 kind=row["kind"],
                 points=row["total"] or Decimal(0),
-                cap=row["item__cap"],
-                red_line_rule=row["item__version__red_line_rule"] or "fail_check",
-                red_line_score=row["item__version__red_line_score"] or Decimal(0),
+                cap=rule.get("cap"),
+                red_line_rule=rule.get("version__red_line_rule") or "fail_check",
+                red_line_score=rule.get("version__red_line_score") or Decimal(0),
             )
         )
     units = {
@@ -140,7 +142,7 @@ def findings_filtered(*, organisation: Organisation, params):
     ranking and bulletin pages links here with the parameters it was computed from.
     """
     findings = Finding.objects.filter(organisation=organisation).select_related(
-        "location", "unit", "item", "inspector", "area_type"
+        "location", "unit", "item"
     )
     label = (params.get("period") or "").strip()
     if label:

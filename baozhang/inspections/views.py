@@ -26,13 +26,14 @@ from baozhang.orgs.access import (
 )
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.forms import ImportForm
-from baozhang.orgs.models import AreaType
+from baozhang.orgs.models import AreaType, Unit
 from baozhang.orgs.permissions import (
     EXPORT_DATA,
     IMPORT_DATA,
     RECORD_INSPECTIONS,
     VIEW_INSPECTIONS,
 )
+from baozhang.orgs.selectors import unit_responsible_for
 from baozhang.standards.models import ItemKind
 from baozhang.standards.selectors import items_for_location, standard_version_for_location
 
@@ -56,12 +57,15 @@ def _findings_from_post(request, items) -> list[FindingInput]:
             continue
         else:
             points = None
+        unit = request.POST.get(f"unit-{item.pk}", "")
         findings.append(
             FindingInput(
                 item_id=item.pk,
                 points=points,
                 note=request.POST.get(f"note-{item.pk}", "").strip()[:500],
                 photos=request.FILES.getlist(f"photo-{item.pk}"),
+                unit_id=int(unit) if unit.isdigit() else None,
+                unit_reason=request.POST.get(f"reason-{item.pk}", "").strip()[:300],
             )
         )
     highlight = request.POST.get("highlight-note", "").strip()
@@ -123,6 +127,8 @@ def check_location(request, access, location_id: int):
             "version": version,
             "sections": sections,
             "client_id": request.POST.get("client_id") or uuid.uuid4(),
+            "holder": unit_responsible_for(location=location, on=timezone.localdate()),
+            "units": Unit.objects.filter(organisation=access.organisation, is_active=True),
             "error": error,
             "posted": request.POST,
         },
@@ -132,7 +138,9 @@ def check_location(request, access, location_id: int):
 @org_view(VIEW_INSPECTIONS)
 def inspection_detail(request, access, inspection_id: int):
     inspection = access_inspection(access, inspection_id)
-    findings = inspection.findings.select_related("item", "unit").prefetch_related("photos")
+    findings = (
+        inspection.findings.select_related("item", "unit").prefetch_related("photos").order_by("id")
+    )
     return render(
         request,
         "inspections/inspection_detail.html",

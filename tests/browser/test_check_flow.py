@@ -34,7 +34,7 @@ def test_phone_check_is_stored_once_and_reaches_ranking_and_bulletin(phone, tmp_
     assert "5413" in phone.locator("h1").inner_text()
     phone.get_by_text("地面有垃圾、纸屑").click()  # one tap on the item
     item = phone.locator(".check-item", has_text="地面有垃圾、纸屑")
-    item.locator("input[type=text]").fill("床下有纸屑")
+    item.locator("input[name^=note-]").fill("床下有纸屑")
     item.locator("input[type=file]").set_input_files(str(photo))
     phone.fill("input[name=highlight-note]", "窗台一尘不染")
 
