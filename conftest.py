@@ -9,6 +9,8 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+pytest_plugins = ["tests.inspection_data"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):

@@ -184,9 +184,34 @@ def _parser() -> argparse.ArgumentParser:
     _command(
         commands, "worker", _worker_command, "Run the background task worker.",
         "Other options go to django-tasks-db's db_worker: --queue-name, --interval, --batch, "
-        "--max-tasks, --worker-id.",
+        "--max-tasks, --worker-id. Unless --batch, it also enqueues the clock tick every minute, "
+        "which runs the periodic jobs (red flags at a week's close, the plan of expected checks).",
     )  # fmt: skip
+    tick = _command(
+        commands, "tick", _tick_command, "Run the periodic jobs that are due, once.",
+        "For cron instead of a worker, or to catch up by hand. Prints each job's result.",
+    )  # fmt: skip
+    tick.add_argument(
+        "--at", type=_moment, help="the moment to run at, e.g. 2026-11-23T08:00 (default: now)"
+    )
+    tick.add_argument(
+        "--force", action="store_true", help="run every job even if it ran a short while ago"
+    )
     return parser
+
+
+def _moment(text: str):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("not a date and time like 2026-11-23T08:00: %(text)s") % {"text": text}
+        ) from None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 # Serving ---------------------------------------------------------------------------------------
@@ -300,10 +325,30 @@ def _migrate_command(arguments: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _worker_command(arguments: argparse.Namespace, extra: list[str]) -> int:
+    import threading
+
     from django.core.management import call_command
 
-    call_command("db_worker", *extra)
+    from baozhang.core.clock import ticker_start
+
+    stop = threading.Event()
+    if "--batch" not in extra:
+        ticker_start(stop)
+    try:
+        call_command("db_worker", *extra)
+    finally:
+        stop.set()
     return 0
+
+
+def _tick_command(arguments: argparse.Namespace, extra: list[str]) -> int:
+    from baozhang.core.clock import tick
+
+    labels = {"ran": _("ran"), "skipped": _("skipped"), "failed": _("failed")}
+    outcomes = tick(arguments.at, force=arguments.force)
+    for name, outcome in outcomes.items():
+        print(f"{name}\t{labels[outcome.status]}\t{outcome.result}".rstrip())
+    return 1 if any(outcome.status == "failed" for outcome in outcomes.values()) else 0
 
 
 # Logins and organisations ----------------------------------------------------------------------

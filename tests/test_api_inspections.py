@@ -12,8 +12,7 @@ from PIL import Image
 
 from baozhang.accounts.services import api_token_create
 from baozhang.inspections.models import Finding, FindingPhoto, Inspection, PhotoUpload
-from baozhang.standards.models import Standard
-from baozhang.standards.services import ItemInput, standard_save_items
+from baozhang.standards.services import ItemInput
 from tests.factories import (
     AreaTypeFactory,
     AssignmentFactory,
@@ -21,6 +20,7 @@ from tests.factories import (
     SiteFactory,
     UnitFactory,
 )
+from tests.inspection_data import dorm_standard
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/orgs/college"
@@ -38,17 +38,14 @@ def room(college):
         )
         unit = UnitFactory(organisation=college, code="0852", name="0852班")
         AssignmentFactory(organisation=college, location=room, unit=unit)
-        standard = Standard.objects.create(organisation=college, code="SS", name="宿舍标准")
-        standard.area_types.add(dorm)
+    version = dorm_standard(
+        college,
+        dorm,
+        ItemInput("地面", "地面有垃圾", "deduction", Decimal(2)),
+        ItemInput("加分", "打扫阶梯教室", "bonus", Decimal(10)),
+        name="宿舍标准",
+    )
     with scope(organisation=college):
-        version = standard_save_items(
-            standard=standard,
-            by=None,
-            items=[
-                ItemInput("地面", "地面有垃圾", "deduction", Decimal(2)),
-                ItemInput("加分", "打扫阶梯教室", "bonus", Decimal(10)),
-            ],
-        )
         room.items = {item.text: item.pk for item in version.items.all()}
     return room
 

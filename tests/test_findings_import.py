@@ -1,7 +1,6 @@
 """Paper check sheets entered in bulk: findings from Excel, all or nothing, from the page and the
 console; exported back in the same layout."""
 
-import datetime as dt
 import io
 from decimal import Decimal
 
@@ -13,17 +12,16 @@ from openpyxl import Workbook, load_workbook
 from baozhang.core.xlsx import ImportRejected
 from baozhang.inspections.models import Finding, Inspection
 from baozhang.inspections.spreadsheets import findings_import
-from baozhang.standards.models import Standard
-from baozhang.standards.services import ItemInput, standard_save_items
+from baozhang.standards.services import ItemInput
 from tests.console import baozhang, console_env
 from tests.factories import (
     AreaTypeFactory,
-    AssignmentFactory,
     LocationFactory,
     PersonFactory,
     SiteFactory,
     UnitFactory,
 )
+from tests.inspection_data import class_takes_over, dorm_standard
 
 pytestmark = pytest.mark.django_db
 HEADERS = ["日期", "时间", "位置", "责任单位", "检查项", "分值", "说明", "检查人"]
@@ -37,28 +35,15 @@ def dorms(college):
         room = LocationFactory(organisation=college, site=site, code="5413", area_type=dorm)
         first = UnitFactory(organisation=college, code="0852")
         second = UnitFactory(organisation=college, code="1151")
-        AssignmentFactory(
-            organisation=college,
-            location=room,
-            unit=first,
-            starts_on=dt.date(2026, 9, 1),
-            ends_on=dt.date(2026, 11, 18),
-        )
-        AssignmentFactory(
-            organisation=college, location=room, unit=second, starts_on=dt.date(2026, 11, 19)
-        )
         PersonFactory(organisation=college, name="刘洋")
-        standard = Standard.objects.create(organisation=college, code="SS", name="宿舍标准")
-        standard.area_types.add(dorm)
-    with scope(organisation=college):
-        standard_save_items(
-            standard=standard,
-            by=None,
-            items=[
-                ItemInput("地面", "地面有垃圾", "deduction", Decimal(2)),
-                ItemInput("内务", "物品摆放", "scored", Decimal(5)),
-            ],
-        )
+    class_takes_over(college, room, first, second)
+    dorm_standard(
+        college,
+        dorm,
+        ItemInput("地面", "地面有垃圾", "deduction", Decimal(2)),
+        ItemInput("内务", "物品摆放", "scored", Decimal(5)),
+        name="宿舍标准",
+    )
     return college
 
 

@@ -16,8 +16,7 @@ from pypdf import PdfReader
 from baozhang.inspections.models import Finding, FindingPhoto, Inspection
 from baozhang.inspections.selectors import board_policy
 from baozhang.inspections.services import FindingInput, inspection_submit
-from baozhang.standards.models import Standard
-from baozhang.standards.services import ItemInput, standard_save_items
+from baozhang.standards.services import ItemInput
 from tests.factories import (
     AreaTypeFactory,
     AssignmentFactory,
@@ -26,6 +25,7 @@ from tests.factories import (
     SiteFactory,
     UnitFactory,
 )
+from tests.inspection_data import dorm_standard
 
 pytestmark = pytest.mark.django_db
 
@@ -44,18 +44,14 @@ def setup(college):
         start = timezone.localdate() - dt.timedelta(days=60)
         AssignmentFactory(organisation=college, location=room, unit=unit, starts_on=start)
         AssignmentFactory(organisation=college, location=quiet, unit=tidy, starts_on=start)
-        standard = Standard.objects.create(organisation=college, code="SS", name="宿舍卫生标准")
-        standard.area_types.add(dorm)
+    version = dorm_standard(
+        college,
+        dorm,
+        ItemInput("地面", "地面有垃圾", "deduction", Decimal(2)),
+        ItemInput("内务", "被褥叠放", "scored", Decimal(5)),
+        ItemInput("加分", "打扫阶梯教室", "bonus", Decimal(10)),
+    )
     with scope(organisation=college):
-        version = standard_save_items(
-            standard=standard,
-            by=None,
-            items=[
-                ItemInput("地面", "地面有垃圾", "deduction", Decimal(2)),
-                ItemInput("内务", "被褥叠放", "scored", Decimal(5)),
-                ItemInput("加分", "打扫阶梯教室", "bonus", Decimal(10)),
-            ],
-        )
         items = {item.text: item for item in version.items.all()}
     return {"room": room, "unit": unit, "tidy": tidy, "items": items, "version": version}
 

@@ -21,77 +21,13 @@ from baozhang.inspections.services import (
     inspection_submit,
     red_flags_award,
 )
-from baozhang.standards.models import Standard
-from baozhang.standards.services import ItemInput, standard_save_items
 from tests.factories import (
-    AreaTypeFactory,
     AssignmentFactory,
     LocationFactory,
-    SiteFactory,
-    UnitFactory,
 )
+from tests.inspection_data import at, submit
 
 pytestmark = pytest.mark.django_db
-TZ = timezone.get_default_timezone()
-
-
-def at(day: str, clock: str = "10:00") -> dt.datetime:
-    return dt.datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=TZ)
-
-
-@pytest.fixture
-def dorms(college):
-    """Class 0852 holds dorm 5413 until Wednesday 2026-11-18; class 1151 from Thursday."""
-    with scopes_disabled():
-        site = SiteFactory(organisation=college, code="main")
-        dorm = AreaTypeFactory(organisation=college, code="dorm", name="宿舍")
-        room = LocationFactory(organisation=college, site=site, code="5413", area_type=dorm)
-        first = UnitFactory(organisation=college, code="0852", name="0852班")
-        second = UnitFactory(organisation=college, code="1151", name="1151班")
-        AssignmentFactory(
-            organisation=college,
-            location=room,
-            unit=first,
-            starts_on=dt.date(2026, 9, 1),
-            ends_on=dt.date(2026, 11, 18),
-        )
-        AssignmentFactory(
-            organisation=college, location=room, unit=second, starts_on=dt.date(2026, 11, 19)
-        )
-        standard = Standard.objects.create(organisation=college, code="SS", name="宿舍卫生标准")
-        standard.area_types.add(dorm)
-    with scope(organisation=college):
-        version = standard_save_items(
-            standard=standard,
-            by=None,
-            items=[
-                ItemInput("地面", "地面有垃圾", "deduction", Decimal(2), cap=Decimal(6)),
-                ItemInput("内务", "被褥叠放", "scored", Decimal(5)),
-                ItemInput("加分", "打扫阶梯教室", "bonus", Decimal(10)),
-                ItemInput("红线", "使用违章电器", "red_line", Decimal(20)),
-            ],
-        )
-        items = {item.text: item for item in version.items.all()}
-        yield {
-            "org": college,
-            "room": room,
-            "first": first,
-            "second": second,
-            "standard": standard,
-            "version": version,
-            "items": items,
-        }
-
-
-def submit(data, day, *findings, client_id=None, **extra):
-    return inspection_submit(
-        location=data["room"],
-        version=data["version"],
-        findings=list(findings),
-        client_id=client_id,
-        done_at=at(day),
-        **extra,
-    )
 
 
 def photo_upload(name="before.jpg") -> SimpleUploadedFile:

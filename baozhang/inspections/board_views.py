@@ -1,11 +1,9 @@
 """Notice board settings, red-flag history, the public board and the QR label sheet."""
 
-import contextlib
 from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
-from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,7 +19,6 @@ from baozhang.core.periods import period_parse, period_previous, week_key
 from baozhang.inspections import selectors
 from baozhang.inspections.board import board_enable, qr_data_uri, qr_svg
 from baozhang.inspections.models import BoardPolicy, RedFlag
-from baozhang.inspections.services import red_flags_award_closed_weeks
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.entities import LOCATIONS
 from baozhang.orgs.permissions import MANAGE_BOARD, VIEW_INSPECTIONS, VIEW_SETUP
@@ -41,13 +38,6 @@ class BoardPolicyForm(StyledFormMixin, forms.ModelForm):
             "red_flag_scope",
             "board_enabled",
         ]
-
-
-def award_due_flags(organisation) -> None:
-    """Award the red flags of weeks that ended since the last visit (idempotent)."""
-    # Another request may award the same week at the same moment; its flags stand.
-    with contextlib.suppress(IntegrityError):
-        red_flags_award_closed_weeks(organisation=organisation)
 
 
 @org_view(MANAGE_BOARD)
@@ -77,7 +67,6 @@ def board_settings(request, access):
 
 @org_view(VIEW_INSPECTIONS)
 def red_flags(request, access):
-    award_due_flags(access.organisation)
     label = request.GET.get("period") or str(timezone.localdate().year)
     try:
         period = period_parse(label)
@@ -113,7 +102,6 @@ def public_board(request, token: str):
     today = timezone.localdate()
     week = period_parse(week_key(today))
     with scope(organisation=organisation):
-        award_due_flags(organisation)
         ranking = selectors.unit_ranking(organisation=organisation, period=week)
         last_week = period_previous(week)
         flags = list(

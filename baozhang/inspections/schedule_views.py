@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from baozhang.core.pagination import paginate
 from baozhang.core.periods import Period
+from baozhang.inspections.jobs import PLAN_AHEAD_DAYS
 from baozhang.inspections.models import ExpectedCheck, Schedule
 from baozhang.inspections.schedule_forms import ScheduleForm
 from baozhang.inspections.selectors import checks_missed
@@ -18,8 +19,6 @@ from baozhang.orgs.access import access_schedule
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.permissions import MANAGE_STANDARDS, VIEW_INSPECTIONS
 from baozhang.orgs.services import record_save
-
-PLAN_AHEAD_DAYS = 14
 
 
 @org_view(VIEW_INSPECTIONS)

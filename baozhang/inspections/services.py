@@ -306,7 +306,7 @@ def expected_checks_ensure(*, schedule: Schedule, start, end) -> int:
     return ExpectedCheck.objects.filter(schedule=schedule).count() - before
 
 
-def red_flags_award(*, organisation, week: str) -> list[RedFlag]:
+def red_flags_award(*, organisation, week: str, today=None) -> list[RedFlag]:
     """Award the week's red flags to the best units, overall or per area type; once per week.
 
     Units tied at the last winning rank all win. A week is awarded only after it has ended.
@@ -315,7 +315,7 @@ def red_flags_award(*, organisation, week: str) -> list[RedFlag]:
     from baozhang.inspections.selectors import board_policy, unit_ranking
 
     period = period_of_week(week)
-    if period.end >= timezone.localdate():
+    if period.end >= (today or timezone.localdate()):
         raise ValidationError(_("The week %(week)s has not ended yet.") % {"week": week})
     if RedFlag.objects.filter(organisation=organisation, week_key=week).exists():
         return list(RedFlag.objects.filter(organisation=organisation, week_key=week))
@@ -325,6 +325,16 @@ def red_flags_award(*, organisation, week: str) -> list[RedFlag]:
         scopes = list(
             AreaType.objects.filter(organisation=organisation).values_list("pk", flat=True)
         )
+    # Only where checks were done that week: an area nobody inspected has no winner.
+    inspected = set(
+        Inspection.objects.filter(organisation=organisation, week_key=week).values_list(
+            "location__area_type_id", flat=True
+        )
+    )
+    if policy.red_flag_scope == RedFlagScope.AREA_TYPE:
+        scopes = [area_type_id for area_type_id in scopes if area_type_id in inspected]
+    elif not inspected:
+        scopes = []
     flags = []
     with transaction.atomic():
         for area_type_id in scopes:
@@ -347,17 +357,17 @@ def red_flags_award(*, organisation, week: str) -> list[RedFlag]:
     return flags
 
 
-def red_flags_award_closed_weeks(*, organisation, weeks_back: int = 8) -> int:
-    """Award every ended week of the last weeks_back that has findings and no flags yet."""
+def red_flags_award_closed_weeks(*, organisation, weeks_back: int = 8, today=None) -> int:
+    """Award every ended week of the last weeks_back that had checks and no flags yet."""
     from baozhang.core.periods import week_key as key_of
 
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     awarded = 0
     for back in range(1, weeks_back + 1):
         week = key_of(today - timedelta(days=7 * back))
         if RedFlag.objects.filter(organisation=organisation, week_key=week).exists():
             continue
-        if not Finding.objects.filter(organisation=organisation, week_key=week).exists():
+        if not Inspection.objects.filter(organisation=organisation, week_key=week).exists():
             continue
-        awarded += len(red_flags_award(organisation=organisation, week=week))
+        awarded += len(red_flags_award(organisation=organisation, week=week, today=today))
     return awarded

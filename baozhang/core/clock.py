@@ -1,0 +1,132 @@
+"""Periodic jobs: work that falls due with time (a week's close, the plan of the next fortnight,
+deadline reminders), run by the background worker.
+
+A job is a function of the moment it runs at, registered with @periodic in an app's jobs.py. Every
+job is idempotent: it looks at the records to decide what is due, so running it twice, late or on
+several workers at once does no harm. The worker enqueues the clock_tick task every minute;
+`baozhang tick` runs the jobs once (for cron, or to catch up by hand).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, close_old_connections, transaction
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+
+logger = logging.getLogger(__name__)
+
+TICK_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: timedelta
+    run: Callable[[datetime], object]
+
+
+JOBS: dict[str, Job] = {}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "ran", "skipped" (not due, or running elsewhere) or "failed"
+    result: str = ""
+
+
+def periodic(name: str, *, every: timedelta = timedelta(minutes=1)):
+    """Register fn(now) as a periodic job run at most once per `every`."""
+
+    def register(function: Callable[[datetime], object]):
+        JOBS[name] = Job(name=name, every=every, run=function)
+        return function
+
+    return register
+
+
+def discover() -> None:
+    autodiscover_modules("jobs")
+
+
+def _job_row(name: str):
+    from baozhang.core.models import PeriodicJob
+
+    try:
+        with transaction.atomic():
+            return PeriodicJob.objects.get_or_create(name=name)[0]
+    except IntegrityError:  # another worker created it at the same moment
+        return PeriodicJob.objects.get(name=name)
+
+
+def job_run(job: Job, now: datetime, *, force: bool = False) -> Outcome:
+    """Run one job unless it ran less than job.every ago.
+
+    A failure is logged and kept on the job's row; it never stops the other jobs.
+    """
+    from baozhang.core.models import PeriodicJob
+
+    _job_row(job.name)
+    try:
+        with transaction.atomic():
+            row = (
+                PeriodicJob.objects.select_for_update(skip_locked=True)
+                .filter(name=job.name)
+                .first()
+            )
+            if row is None:  # another worker is running it right now
+                return Outcome("skipped")
+            if not force and row.last_run_at and row.last_run_at > now - job.every:
+                return Outcome("skipped")
+            result = job.run(now)
+            row.last_run_at = now
+            row.last_result = str(result if result is not None else "")[:200]
+            row.runs += 1
+            row.save(update_fields=["last_run_at", "last_result", "runs"])
+            return Outcome("ran", row.last_result)
+    except Exception as error:
+        logger.exception("The periodic job %s failed", job.name)
+        row = PeriodicJob.objects.get(name=job.name)
+        row.last_failed_at = now
+        row.last_error = traceback.format_exc()[-4000:]
+        row.failures += 1
+        row.save(update_fields=["last_failed_at", "last_error", "failures"])
+        return Outcome("failed", repr(error)[:200])
+
+
+def tick(now: datetime | None = None, *, force: bool = False) -> dict[str, Outcome]:
+    """Run every due job at `now` (default: the current time); returns each job's result."""
+    now = now or timezone.now()
+    return {name: job_run(job, now, force=force) for name, job in sorted(JOBS.items())}
+
+
+def ticker_start(stop: threading.Event) -> threading.Thread:
+    """Enqueue clock_tick every TICK_SECONDS until stop is set, unless one is still waiting."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from baozhang.core.tasks import clock_tick
+
+    def loop():
+        while not stop.is_set():
+            try:
+                waiting = DBTaskResult.objects.filter(
+                    task_path=clock_tick.module_path, status=TaskResultStatus.READY
+                ).exists()
+                if not waiting:
+                    clock_tick.enqueue()
+            except Exception:
+                logger.exception("Could not enqueue the clock tick")
+            finally:
+                close_old_connections()
+            stop.wait(TICK_SECONDS)
+
+    thread = threading.Thread(target=loop, name="baozhang-clock", daemon=True)
+    thread.start()
+    return thread
