@@ -98,8 +98,10 @@ else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend with writers queued on a lock file: baozhang/core/sqlite.
+            "ENGINE": "baozhang.core.sqlite",
             "NAME": DATA_DIR / "baozhang.sqlite3",
+            "CONN_MAX_AGE": 60,
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

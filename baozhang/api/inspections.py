@@ -69,7 +69,7 @@ def _item(item) -> dict:
     }
 
 
-def _finding(finding: Finding) -> dict:
+def _finding(finding: Finding, photo_ids: list[int] | None = None) -> dict:
     return {
         "id": finding.pk,
         "inspection_id": finding.inspection_id,
@@ -85,17 +85,24 @@ def _finding(finding: Finding) -> dict:
         "note": finding.note,
         "observed_at": finding.observed_at,
         "date": finding.date,
-        "photo_ids": [photo.pk for photo in finding.photos.all()],
+        "photo_ids": (
+            photo_ids if photo_ids is not None else [photo.pk for photo in finding.photos.all()]
+        ),
     }
 
 
 def _inspection(inspection: Inspection) -> dict:
-    # Ordered by id, not by the model's observed_at: the index on inspection_id then answers it.
-    findings = (
-        inspection.findings.select_related("location", "unit", "item")
-        .prefetch_related("photos")
-        .order_by("id")
-    )
+    stored = getattr(inspection, "stored_findings", None)
+    if stored is not None:  # just submitted: the rows are at hand
+        findings = [_finding(finding, finding.photo_ids) for finding in stored]
+    else:
+        # Ordered by id, not by the model's observed_at: the index on inspection_id answers it.
+        findings = [
+            _finding(finding)
+            for finding in inspection.findings.select_related("location", "unit", "item")
+            .prefetch_related("photos")
+            .order_by("id")
+        ]
     return {
         "id": inspection.pk,
         "client_id": inspection.client_id,
@@ -108,7 +115,7 @@ def _inspection(inspection: Inspection) -> dict:
         "score": inspection.score,
         "is_failed": inspection.is_failed,
         "note": inspection.note,
-        "findings": [_finding(finding) for finding in findings],
+        "findings": findings,
     }
 
 
@@ -177,6 +184,8 @@ def photo_upload(request, org: str, file: File[UploadedFile]):
 
 
 def _uploads(access, ids: list[int], index: int) -> list[PhotoUpload]:
+    if not ids:
+        return []
     uploads = list(
         PhotoUpload.objects.filter(
             organisation=access.organisation, uploaded_by=access.user, pk__in=ids

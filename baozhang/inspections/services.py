@@ -243,6 +243,10 @@ def inspection_submit(
                 ]
             for photo in photos:
                 photo.save()  # one by one: each file is written to storage
+            for finding in rows:
+                finding.photo_ids = [p.pk for p in photos if p.finding is finding]
+            # The stored findings, with their photos' ids, for an answer without reading them back.
+            inspection.stored_findings = rows
             PhotoUpload.objects.filter(
                 pk__in=[upload.pk for given, *_rest in prepared for upload in given.uploads]
             ).delete()
