@@ -21,9 +21,13 @@ class IdsFirst:
 
     def __getitem__(self, window: slice) -> list:
         ids = list(self.queryset.values_list("pk", flat=True)[window])
-        rows = self.queryset.model._default_manager.none()
-        if ids:
-            rows = self.queryset.order_by().filter(pk__in=ids)
+        if not ids:
+            return []
+        # By primary key alone: the ids come from the filtered (and tenant-scoped) queryset, and
+        # repeating its filters can lead the planner to an index that scans the whole tenant.
+        rows = self.queryset.model._base_manager.filter(pk__in=ids)
+        rows.query.select_related = self.queryset.query.select_related
+        rows = rows.prefetch_related(*self.queryset._prefetch_related_lookups)
         by_id = {row.pk: row for row in rows}
         return [by_id[pk] for pk in ids if pk in by_id]
 

@@ -6,7 +6,9 @@ Written as 2026-W47, 2026-11, 2026-Q4, 2026-H2, 2026 or 2026-09-01..2027-01-20.
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,12 @@ class Period:
     end: date  # inclusive
     label: str
     kind: str  # week, month, quarter, half, year, range
+
+    def moments(self) -> tuple[datetime, datetime]:
+        """The period as aware moments in the current time zone: [first midnight, last midnight)."""
+        first = timezone.make_aware(datetime.combine(self.start, time.min))
+        after = timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+        return first, after
 
 
 WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")

@@ -151,7 +151,10 @@ def findings_filtered(*, organisation: Organisation, params):
         except ValueError:
             period = None
         if period is not None:
-            findings = findings.filter(date__gte=period.start, date__lte=period.end)
+            # By moment rather than by date: the index in observed_at order then serves both the
+            # range and the newest-first order, and page 1 reads only its own rows.
+            first, after = period.moments()
+            findings = findings.filter(observed_at__gte=first, observed_at__lt=after)
     for param, lookup in (
         ("unit", "unit_id"),
         ("area_type", "area_type_id"),
