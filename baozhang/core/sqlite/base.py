@@ -8,18 +8,28 @@ the database, retrying within a millisecond or two, and releases it at COMMIT or
 are not involved: in WAL mode they never wait for a writer.
 """
 
+import contextlib
 import fcntl
 import os
 import time
 
 from django.db import OperationalError
-from django.db.backends.sqlite3 import base
+from django.db.backends.sqlite3 import base, creation
 
 POLL_FIRST = 0.0002
 POLL_MOST = 0.002
 
 
+class DatabaseCreation(creation.DatabaseCreation):
+    def _destroy_test_db(self, test_database_name, verbosity):
+        super()._destroy_test_db(test_database_name, verbosity)
+        if test_database_name and not self.is_in_memory_db(test_database_name):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(f"{test_database_name}-writer.lock")
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    creation_class = DatabaseCreation
     _writer_lock: int | None = None
 
     def _writer_lock_path(self) -> str | None:
