@@ -9,6 +9,7 @@ several workers at once does no harm. The worker enqueues the clock_tick task ev
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import traceback
@@ -55,14 +56,12 @@ def discover() -> None:
     autodiscover_modules("jobs")
 
 
-def _job_row(name: str):
+def _job_row_ensure(name: str) -> None:
     from baozhang.core.models import PeriodicJob
 
-    try:
-        with transaction.atomic():
-            return PeriodicJob.objects.get_or_create(name=name)[0]
-    except IntegrityError:  # another worker created it at the same moment
-        return PeriodicJob.objects.get(name=name)
+    # Created apart from the run, so that the run can lock it; another worker may create it first.
+    with contextlib.suppress(IntegrityError), transaction.atomic():
+        PeriodicJob.objects.get_or_create(name=name)
 
 
 def job_run(job: Job, now: datetime, *, force: bool = False) -> Outcome:
@@ -72,7 +71,7 @@ def job_run(job: Job, now: datetime, *, force: bool = False) -> Outcome:
     """
     from baozhang.core.models import PeriodicJob
 
-    _job_row(job.name)
+    _job_row_ensure(job.name)
     try:
         with transaction.atomic():
             row = (

@@ -16,17 +16,17 @@ class IdsFirst:
     def count(self) -> int:
         return self.queryset.count()
 
-    def __len__(self) -> int:
-        return self.count()
-
     def __getitem__(self, window: slice) -> list:
+        query = self.queryset.query
+        if query.annotations or query.distinct or query.extra or query.deferred_loading[0]:
+            return list(self.queryset[window])  # rows the fetch by id would not rebuild
         ids = list(self.queryset.values_list("pk", flat=True)[window])
         if not ids:
             return []
         # By primary key alone: the ids come from the filtered (and tenant-scoped) queryset, and
         # repeating its filters can lead the planner to an index that scans the whole tenant.
         rows = self.queryset.model._base_manager.filter(pk__in=ids)
-        rows.query.select_related = self.queryset.query.select_related
+        rows.query.select_related = query.select_related
         rows = rows.prefetch_related(*self.queryset._prefetch_related_lookups)
         by_id = {row.pk: row for row in rows}
         return [by_id[pk] for pk in ids if pk in by_id]

@@ -324,21 +324,16 @@ def red_flags_award(*, organisation, week: str, today=None) -> list[RedFlag]:
     if RedFlag.objects.filter(organisation=organisation, week_key=week).exists():
         return list(RedFlag.objects.filter(organisation=organisation, week_key=week))
     policy = board_policy(organisation=organisation)
-    scopes = [None]
+    # Only where checks were done that week: an area nobody inspected has no winner.
+    inspected = Inspection.objects.filter(organisation=organisation, week_key=week)
     if policy.red_flag_scope == RedFlagScope.AREA_TYPE:
         scopes = list(
-            AreaType.objects.filter(organisation=organisation).values_list("pk", flat=True)
+            AreaType.objects.filter(
+                organisation=organisation, pk__in=inspected.values("location__area_type_id")
+            ).values_list("pk", flat=True)
         )
-    # Only where checks were done that week: an area nobody inspected has no winner.
-    inspected = set(
-        Inspection.objects.filter(organisation=organisation, week_key=week).values_list(
-            "location__area_type_id", flat=True
-        )
-    )
-    if policy.red_flag_scope == RedFlagScope.AREA_TYPE:
-        scopes = [area_type_id for area_type_id in scopes if area_type_id in inspected]
-    elif not inspected:
-        scopes = []
+    else:
+        scopes = [None] if inspected.exists() else []
     flags = []
     with transaction.atomic():
         for area_type_id in scopes:
