@@ -11,7 +11,8 @@ from django_scopes import scope
 
 from baozhang.core.pagination import paginate
 from baozhang.core.periods import period_parse
-from baozhang.inspections.selectors import board_policy, findings_filtered, unit_ranking
+from baozhang.inspections.finding_lines import FindingLines
+from baozhang.inspections.selectors import board_policy, unit_ranking
 
 # The same result in one statement: per unit and item the points found, capped by the item's cap,
 # then base − deductions + bonuses, floored, and ranked with ties sharing a rank.
@@ -106,10 +107,10 @@ def page_ratio(organisation, label: str = "2026-06") -> tuple[float, float, floa
     def product():
         # What the findings page does: the filters, the total and page 1 with the rows it shows.
         with scope(organisation=organisation):
-            findings = findings_filtered(organisation=organisation, params=request.GET)
-            page = paginate(request, findings, per_page=50)
+            lines = FindingLines(organisation=organisation, params=request.GET)
+            page = paginate(request, lines, per_page=50)
             assert page.paginator.count > 0
-            return [(f.pk, f.location.code, f.unit_id and f.unit.name, f.item_id) for f in page]
+            return [(f.id, f.location_code, f.unit_name, f.item_text) for f in page]
 
     first, after = (connection.ops.adapt_datetimefield_value(moment) for moment in period.moments())
 

@@ -32,8 +32,10 @@ class IdsFirst:
         return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def paginate(request, queryset, per_page: int | None = None) -> Page:
-    paginator = Paginator(IdsFirst(queryset), per_page or settings.PAGE_SIZE)
+def paginate(request, rows, per_page: int | None = None) -> Page:
+    """Page ?page= of a queryset (ids first) or of any sequence with count() and slicing."""
+    rows = IdsFirst(rows) if isinstance(rows, QuerySet) else rows
+    paginator = Paginator(rows, per_page or settings.PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
 
 

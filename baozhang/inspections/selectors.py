@@ -135,46 +135,65 @@ def checks_missed(*, organisation: Organisation, period: Period, now=None):
     )
 
 
-def findings_filtered(*, organisation: Organisation, params):
-    """Findings narrowed by the list's parameters: period, unit, area_type, kind, location, q.
+@dataclass(frozen=True)
+class FindingFilters:
+    """The findings list's parameters, checked: period, unit, area_type, location, item, kind, q.
 
     Unknown or malformed values are ignored rather than failing the page; each number on the
-    ranking and bulletin pages links here with the parameters it was computed from.
+    ranking and bulletin pages links to the list with the parameters it was computed from.
     """
+
+    moments: tuple | None = None  # [first, after) of the period, by moment
+    ids: tuple = ()  # (column, id) pairs: unit_id, area_type_id, location_id, item_id
+    kind: str = ""  # a finding kind, or "problems"
+    term: str = ""
+
+    @classmethod
+    def parse(cls, params) -> "FindingFilters":
+        moments = None
+        label = (params.get("period") or "").strip()
+        if label:
+            try:
+                # By moment rather than by date: the index in observed_at order then serves both
+                # the range and the newest-first order, and page 1 reads only its own rows.
+                moments = period_parse(label).moments()
+            except ValueError:
+                moments = None
+        ids = tuple(
+            (column, int(params.get(param, "")))
+            for param, column in (
+                ("unit", "unit_id"),
+                ("area_type", "area_type_id"),
+                ("location", "location_id"),
+                ("item", "item_id"),
+            )
+            if str(params.get(param, "")).isdigit()
+        )
+        kind = params.get("kind", "")
+        kind = kind if kind == "problems" or kind in FindingKind.values else ""
+        return cls(moments=moments, ids=ids, kind=kind, term=(params.get("q") or "").strip())
+
+
+def findings_filtered(*, organisation: Organisation, params):
+    """Findings narrowed by the list's parameters (see FindingFilters), newest first."""
+    filters = FindingFilters.parse(params)
     findings = Finding.objects.filter(organisation=organisation).select_related(
         "location", "unit", "item"
     )
-    label = (params.get("period") or "").strip()
-    if label:
-        try:
-            period = period_parse(label)
-        except ValueError:
-            period = None
-        if period is not None:
-            # By moment rather than by date: the index in observed_at order then serves both the
-            # range and the newest-first order, and page 1 reads only its own rows.
-            first, after = period.moments()
-            findings = findings.filter(observed_at__gte=first, observed_at__lt=after)
-    for param, lookup in (
-        ("unit", "unit_id"),
-        ("area_type", "area_type_id"),
-        ("location", "location_id"),
-        ("item", "item_id"),
-    ):
-        value = params.get(param, "")
-        if value.isdigit():
-            findings = findings.filter(**{lookup: int(value)})
-    kind = params.get("kind", "")
-    if kind == "problems":
+    if filters.moments is not None:
+        first, after = filters.moments
+        findings = findings.filter(observed_at__gte=first, observed_at__lt=after)
+    if filters.ids:
+        findings = findings.filter(**dict(filters.ids))
+    if filters.kind == "problems":
         findings = findings.exclude(kind__in=[FindingKind.BONUS, FindingKind.HIGHLIGHT])
-    elif kind in FindingKind.values:
-        findings = findings.filter(kind=kind)
-    term = (params.get("q") or "").strip()
-    if term:
+    elif filters.kind:
+        findings = findings.filter(kind=filters.kind)
+    if filters.term:
         findings = findings.filter(
-            Q(note__icontains=term)
-            | Q(location__code__icontains=term)
-            | Q(item__text__icontains=term)
+            Q(note__icontains=filters.term)
+            | Q(location__code__icontains=filters.term)
+            | Q(item__text__icontains=filters.term)
         )
     return findings.order_by("-observed_at", "-id")
 

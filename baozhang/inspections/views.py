@@ -16,6 +16,7 @@ from baozhang.core.pagination import paginate, query_without_page
 from baozhang.core.periods import month_key, period_parse, period_previous, week_key
 from baozhang.core.xlsx import ImportRejected, write_workbook
 from baozhang.inspections import scoring, selectors
+from baozhang.inspections.finding_lines import FindingLines
 from baozhang.inspections.models import FindingKind
 from baozhang.inspections.services import FindingInput, inspection_submit
 from baozhang.inspections.spreadsheets import COLUMNS, findings_export, findings_import
@@ -159,8 +160,8 @@ def finding_photo(request, access, photo_id: int):
 
 @org_view(VIEW_INSPECTIONS)
 def findings_list(request, access):
-    findings = selectors.findings_filtered(organisation=access.organisation, params=request.GET)
-    page = paginate(request, findings)
+    lines = FindingLines(organisation=access.organisation, params=request.GET)
+    page = paginate(request, lines)
     return render(
         request,
         "inspections/findings_list.html",
