@@ -102,7 +102,7 @@ def public_board(request, token: str):
     today = timezone.localdate()
     week = period_parse(week_key(today))
     with scope(organisation=organisation):
-        ranking = selectors.unit_ranking(organisation=organisation, period=week)
+        ranking = selectors.unit_ranking(organisation=organisation, period=week, policy=policy)
         last_week = period_previous(week)
         flags = list(
             RedFlag.objects.filter(organisation=organisation, week_key=last_week.label)

@@ -16,9 +16,9 @@ TENTH = Decimal("0.1")
 LOSING = frozenset({"deduction", "scored", "red_line"})
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ScoredFinding:
-    item: str  # groups the findings of one standard item (caps apply per item)
+    item: Hashable  # groups the findings of one standard item (caps apply per item)
     kind: str  # deduction, scored, bonus, red_line, highlight
     points: Decimal  # magnitude: points lost, or gained for a bonus
     cap: Decimal | None = None
@@ -43,9 +43,9 @@ def _tenth(value: Decimal) -> Decimal:
 
 
 def _totals(findings: list[ScoredFinding]) -> tuple[Decimal, Decimal, bool]:
-    lost: dict[str, Decimal] = defaultdict(Decimal)
-    gained: dict[str, Decimal] = defaultdict(Decimal)
-    caps: dict[tuple[str, bool], Decimal | None] = {}
+    lost: dict[Hashable, Decimal] = defaultdict(Decimal)
+    gained: dict[Hashable, Decimal] = defaultdict(Decimal)
+    caps: dict[tuple[Hashable, bool], Decimal | None] = {}
     for finding in findings:
         if finding.kind in LOSING:
             lost[finding.item] += finding.points
@@ -55,7 +55,7 @@ def _totals(findings: list[ScoredFinding]) -> tuple[Decimal, Decimal, bool]:
             caps[(finding.item, True)] = finding.cap
     capped = False
 
-    def total(sums: dict[str, Decimal], gaining: bool) -> Decimal:
+    def total(sums: dict[Hashable, Decimal], gaining: bool) -> Decimal:
         nonlocal capped
         result = Decimal(0)
         for item, value in sums.items():

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -16,7 +17,7 @@ from baozhang.core.periods import Period, period_days, period_parse
 from baozhang.inspections import scoring
 from baozhang.inspections.models import BoardPolicy, ExpectedCheck, Finding, FindingKind
 from baozhang.orgs.models import AreaType, Assignment, Organisation, Unit
-from baozhang.standards.models import StandardItem
+from baozhang.standards.models import StandardItem, StandardVersion
 
 
 @dataclass(frozen=True)
@@ -59,36 +60,66 @@ def units_in_ranking(*, organisation: Organisation, period: Period, area_type_id
     )
 
 
-def unit_ranking(*, organisation: Organisation, period: Period, area_type_id=None) -> list[UnitRow]:
-    """Every responsible unit's score for the period, best first, with shared ranks for ties."""
-    policy = board_policy(organisation=organisation)
-    # One GROUP BY on the findings alone; the few items' caps and rules come from a second query.
-    grouped = list(
-        findings_in_period(organisation=organisation, period=period, area_type_id=area_type_id)
-        .filter(unit__isnull=False)
+ZERO = Decimal(0)
+
+
+def _grouped_with_rules(findings) -> list[tuple]:
+    """(unit_id, item_id, kind, points, count, cap, red-line rule, red-line score) per unit, item
+    and kind of the findings that have a unit.
+
+    The findings are grouped alone and the groups then joined to their items and versions: joining
+    first would join every finding, and a separate query for the rules costs a round trip."""
+    grouped = (
+        findings.filter(unit__isnull=False)
         .values("unit_id", "item_id", "kind")
         .annotate(total=Sum("points"), count=Count("id"))
         .order_by()
     )
-    rules = {
-        item["pk"]: item
-        for item in StandardItem.objects.filter(
-            pk__in={row["item_id"] for row in grouped if row["item_id"]}
-        ).values("pk", "cap", "version__red_line_rule", "version__red_line_score")
-    }
+    sql, params = grouped.query.sql_with_params()  # scoped and filtered by the ORM
+    statement = (
+        'SELECT g.unit_id, g.item_id, g.kind, g.total, g."count", i.cap, v.red_line_rule,'  # noqa: S608
+        f" v.red_line_score FROM ({sql}) g"
+        f" LEFT JOIN {StandardItem._meta.db_table} i ON i.id = g.item_id"
+        f" LEFT JOIN {StandardVersion._meta.db_table} v ON v.id = i.version_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        return rows
+
+    # SQLite gives numbers back as integers or floats: the points are tenths.
+    def tenths(value):
+        return None if value is None else Decimal(str(value)).quantize(scoring.TENTH)
+
+    return [
+        (unit, item, kind, tenths(total), count, tenths(cap), rule, tenths(score))
+        for unit, item, kind, total, count, cap, rule, score in rows
+    ]
+
+
+def unit_ranking(
+    *, organisation: Organisation, period: Period, area_type_id=None, policy=None
+) -> list[UnitRow]:
+    """Every responsible unit's score for the period, best first, with shared ranks for ties.
+
+    A caller ranking several periods or area types passes the organisation's board policy once."""
+    policy = policy or board_policy(organisation=organisation)
+    grouped = _grouped_with_rules(
+        findings_in_period(organisation=organisation, period=period, area_type_id=area_type_id)
+    )
     by_unit: dict[int, list[scoring.ScoredFinding]] = defaultdict(list)
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in grouped:
-        counts[row["unit_id"]][row["kind"]] += row["count"]
-        rule = rules.get(row["item_id"], {})
-        by_unit[row["unit_id"]].append(
+    for unit_id, item_id, kind, total, count, cap, rule, rule_score in grouped:
+        counts[unit_id][kind] += count
+        by_unit[unit_id].append(
             scoring.ScoredFinding(
-                item=f"{row['item_id']}-{row['kind']}" if row["item_id"] else f"free-{row['kind']}",
-                kind=row["kind"],
-                points=row["total"] or Decimal(0),
-                cap=rule.get("cap"),
-                red_line_rule=rule.get("version__red_line_rule") or "fail_check",
-                red_line_score=rule.get("version__red_line_score") or Decimal(0),
+                item=(item_id, kind),
+                kind=kind,
+                points=total,
+                cap=cap,
+                red_line_rule=rule or "fail_check",
+                red_line_score=rule_score or ZERO,
             )
         )
     units = {
@@ -230,6 +261,7 @@ def weekly_bulletin(*, organisation: Organisation, week: Period) -> list[Bulleti
         )
     )
     sections = []
+    policy = board_policy(organisation=organisation)
     for area_type in AreaType.objects.filter(pk__in=area_ids).order_by("sort_order", "name"):
         mine = [finding for finding in findings if finding.area_type_id == area_type.pk]
         problems = [f for f in mine if f.kind not in (FindingKind.BONUS, FindingKind.HIGHLIGHT)]
@@ -241,7 +273,9 @@ def weekly_bulletin(*, organisation: Organisation, week: Period) -> list[Bulleti
                     by_unit.setdefault(finding.unit, []).append(finding)
             if by_unit:
                 days.append((day, list(by_unit.items())))
-        ranking = unit_ranking(organisation=organisation, period=week, area_type_id=area_type.pk)
+        ranking = unit_ranking(
+            organisation=organisation, period=week, area_type_id=area_type.pk, policy=policy
+        )
         with_problems = {finding.unit_id for finding in problems}
         sections.append(
             BulletinSection(

@@ -338,7 +338,7 @@ def red_flags_award(*, organisation, week: str, today=None) -> list[RedFlag]:
     with transaction.atomic():
         for area_type_id in scopes:
             ranking = unit_ranking(
-                organisation=organisation, period=period, area_type_id=area_type_id
+                organisation=organisation, period=period, area_type_id=area_type_id, policy=policy
             )
             for row in ranking:
                 if row.rank > policy.red_flags_per_week or row.red_lines:

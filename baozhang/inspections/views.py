@@ -188,8 +188,9 @@ def ranking(request, access):
     area_types = list(AreaType.objects.filter(organisation=access.organisation))
     area_type_id = request.GET.get("area_type", "")
     area_type_id = int(area_type_id) if area_type_id.isdigit() else None
+    policy = selectors.board_policy(organisation=access.organisation)
     rows = selectors.unit_ranking(
-        organisation=access.organisation, period=period, area_type_id=area_type_id
+        organisation=access.organisation, period=period, area_type_id=area_type_id, policy=policy
     )
     previous = {
         row.unit.pk: row.score
@@ -197,6 +198,7 @@ def ranking(request, access):
             organisation=access.organisation,
             period=period_previous(period),
             area_type_id=area_type_id,
+            policy=policy,
         )
     }
     table = [(row, scoring.trend(row.score, previous.get(row.unit.pk))) for row in rows]
