@@ -1,9 +1,9 @@
-"""Benchmarks of inspections: python bench/run.py [--findings N] [--databases sqlite,postgresql]
+"""Benchmarks of inspections: scripts/bench.sh [--findings N] [--databases sqlite,postgresql]
 
 Prints, per database, ratios against raw baselines on the same connection and server set-up:
   (a) monthly unit ranking of one organisation over the data set / the raw SQL aggregate (goal ≤ 1.5)
   (b) 20-finding check submissions per second through the API / a bare view inserting the same
-      rows, gunicorn with 2 workers on loopback, 16 connections (goal ≥ 0.5, p99 < 100 ms)
+      rows, gunicorn with 2 workers on loopback, 16 connections of wrk (goal ≥ 0.5, p99 < 100 ms)
   (c) page 1 of the findings list by organisation and month / the raw indexed LIMIT query (goal ≤ 2)
 The data set (10 organisations, 2,000 locations, N findings over one year) is built once per
 database and reused. SQLite lives in bench/out/; PostgreSQL in the database baozhang_bench at
@@ -51,7 +51,7 @@ def child(database: str, findings: int) -> dict:
     from django_scopes import scopes_disabled
 
     from baozhang.accounts.services import api_token_create
-    from baozhang.orgs.models import Location, User
+    from baozhang.orgs.models import Location, Membership, Person, Role, User
     from baozhang.standards.models import StandardVersion
     from bench.api_load import api_ratio
     from bench.dataset import dataset_build
@@ -68,7 +68,14 @@ def child(database: str, findings: int) -> dict:
     results["ranking"] = ranking_ratio(organisation)
     results["page"] = page_ratio(organisation)
     with scopes_disabled():
-        user, _created = User.objects.get_or_create(username="bench", is_superuser=True)
+        # An inspector of the organisation, as on a phone.
+        user, _created = User.objects.get_or_create(username="bench-inspector")
+        person, _created = Person.objects.get_or_create(
+            organisation=organisation, user=user, defaults={"name": "检查员"}
+        )
+        Membership.objects.get_or_create(
+            organisation=organisation, person=person, role=Role.INSPECTOR
+        )
         _token, raw = api_token_create(user=user, name="bench")
         location = Location.objects.filter(organisation=organisation).order_by("code").first()
         version = StandardVersion.objects.get(organisation=organisation)

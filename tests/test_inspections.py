@@ -65,6 +65,34 @@ def test_the_same_check_sent_twice_is_stored_once(dorms):
         assert first.week_key == "2026-W47" and first.month_key == "2026-11"
 
 
+def test_a_submitted_check_and_its_findings_are_in_the_audit_trail(dorms, alice):
+    items = dorms["items"]
+    with scope(organisation=dorms["org"]):
+        inspection, _created = submit(
+            dorms,
+            "2026-11-17",
+            FindingInput(item_id=items["地面有垃圾"].pk, note="门后有垃圾"),
+            FindingInput(item_id=items["被褥叠放"].pk, points=Decimal("2.5")),
+            submitted_by=alice,
+        )
+        findings = list(Finding.objects.order_by("pk"))
+        for record in [inspection, *findings]:
+            (row,) = record.history.all()  # exactly one row: created
+            assert row.history_type == "+"
+            assert row.history_user == alice
+            assert abs(row.history_date - timezone.now()) < dt.timedelta(minutes=1)
+            for field in record._meta.concrete_fields:
+                assert getattr(row, field.attname) == getattr(record, field.attname), field.name
+        assert [row.note for row in Finding.history.order_by("id")] == ["门后有垃圾", ""]
+        # Later changes are recorded as usual, on the saved instance too.
+        inspection.note = "复查"
+        inspection.save()
+        assert [row.history_type for row in inspection.history.order_by("history_id")] == [
+            "+",
+            "~",
+        ]
+
+
 def test_another_unit_needs_a_reason_and_one_bad_finding_stores_nothing(dorms):
     rubbish = dorms["items"]["地面有垃圾"].pk
     with scope(organisation=dorms["org"]):

@@ -271,6 +271,7 @@ def inspection_create(request, org: str, payload: out.InspectionIn):
                 schedule=schedule,
                 level=payload.level,
                 note=payload.note,
+                client_id_checked=True,
             )
         except ValidationError as error:
             raise ApiValidationError(

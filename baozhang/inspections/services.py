@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
+from baozhang.core.history import history_created
 from baozhang.core.periods import month_key, week_key
 from baozhang.inspections import planning, scoring
 from baozhang.inspections.models import (
@@ -134,16 +134,22 @@ def inspection_submit(
     schedule: Schedule | None = None,
     level: str | None = None,
     note: str = "",
+    client_id_checked: bool = False,
 ) -> tuple[Inspection, bool]:
     """Store a check with its findings and photos; the same client_id again returns the first one.
 
     Returns (inspection, created). Every finding is checked first; one bad finding stores nothing.
+    A caller that has just looked the client_id up says so with client_id_checked; a check stored
+    meanwhile by a concurrent request is still found (by the unique constraint).
     """
     organisation_id = location.organisation_id
     client_id = client_id or uuid.uuid4()
-    existing = Inspection.objects.filter(organisation_id=organisation_id, client_id=client_id)
-    if existing.exists():
-        return existing.get(), False
+    if not client_id_checked:
+        existing = Inspection.objects.filter(
+            organisation_id=organisation_id, client_id=client_id
+        ).first()
+        if existing is not None:
+            return existing, False
     if version.organisation_id != organisation_id or (
         schedule is not None and schedule.organisation_id != organisation_id
     ):
@@ -186,7 +192,7 @@ def inspection_submit(
     )
     try:
         with transaction.atomic():
-            inspection = Inspection.objects.create(
+            inspection = Inspection(
                 organisation_id=organisation_id,
                 client_id=client_id,
                 location=location,
@@ -204,7 +210,12 @@ def inspection_submit(
                 week_key=week_key(day),
                 month_key=month_key(day),
             )
-            rows = bulk_create_with_history(
+            # Its audit row is written with its findings' (one INSERT … SELECT each).
+            inspection.skip_history_when_saving = True
+            inspection.save(force_insert=True)
+            del inspection.skip_history_when_saving  # later saves are recorded as usual
+            history_created(Inspection, [inspection.pk], user=submitted_by)
+            rows = Finding.objects.bulk_create(
                 [
                     Finding(
                         organisation_id=organisation_id,
@@ -225,10 +236,9 @@ def inspection_submit(
                         year=day.year,
                     )
                     for given, item, kind, points, unit, reason in prepared
-                ],
-                Finding,
-                default_user=submitted_by,
+                ]
             )
+            history_created(Finding, [row.pk for row in rows], user=submitted_by)
             photos = []
             for finding, (given, *_rest) in zip(rows, prepared, strict=True):
                 photos += [

@@ -70,20 +70,33 @@ def organisations_for_user(user: User) -> list[Organisation]:
 
 
 def access_organisation(*, user: User, slug: str, permission: str) -> OrgAccess:
-    """The user's access to the organisation; 404 for non-members, 403 for a missing permission."""
+    """The user's access to the organisation; 404 for non-members, 403 for a missing permission.
+
+    A member's organisation, person and roles come from one query of their memberships there."""
     if not user.is_authenticated or "\x00" in slug:
         raise Http404
-    organisation = Organisation.objects.filter(slug=slug, is_active=True).first()
-    if organisation is None:
+    with scopes_disabled():
+        memberships = list(
+            Membership.objects.filter(
+                person__user=user,
+                person__is_active=True,
+                organisation__slug=slug,
+                organisation__is_active=True,
+            ).select_related("organisation", "person")
+        )
+    if memberships:
+        organisation, person = memberships[0].organisation, memberships[0].person
+        roles = frozenset(membership.role for membership in memberships)
+    elif user.is_superuser:
+        organisation = Organisation.objects.filter(slug=slug, is_active=True).first()
+        if organisation is None:
+            raise Http404
+        with scopes_disabled():
+            person = Person.objects.filter(organisation=organisation, user=user).first()
+    else:
         raise Http404
     if user.is_superuser:
         roles = frozenset({"admin"})
-    else:
-        roles = roles_by_organisation(user).get(organisation.id, frozenset())
-    if not roles:
-        raise Http404
-    with scopes_disabled():
-        person = Person.objects.filter(organisation=organisation, user=user).first()
     access = OrgAccess(
         user=user,
         organisation=organisation,

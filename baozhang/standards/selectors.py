@@ -13,16 +13,17 @@ def standard_version_for_location(*, location: Location) -> StandardVersion | No
     """The current version of the active standard for the location's area type, if there is one."""
     if location.area_type_id is None:
         return None
-    standard = (
-        Standard.objects.filter(
+    # The first active standard by code that applies, and its newest version, in one query.
+    return (
+        StandardVersion.objects.filter(
             organisation_id=location.organisation_id,
-            is_active=True,
-            area_types=location.area_type_id,
+            standard__is_active=True,
+            standard__area_types=location.area_type_id,
         )
-        .order_by("code")
+        .select_related("standard")
+        .order_by("standard__code", "standard_id", "-number")
         .first()
     )
-    return standard_current_version(standard=standard) if standard else None
 
 
 def items_for_location(*, version: StandardVersion, location: Location) -> list[StandardItem]:
