@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "baozhang.orgs",
     "baozhang.standards",
     "baozhang.inspections",
+    "baozhang.rectification",
     "baozhang.accounts",
 ]
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("baozhang.orgs.urls")),
     path("", include("baozhang.inspections.urls")),
     path("", include("baozhang.standards.urls")),
+    path("", include("baozhang.rectification.urls")),
 ]

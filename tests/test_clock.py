@@ -113,3 +113,37 @@ def test_tick_on_the_console(dorms, capsys):
     code, out, err = run("--at", "next monday")
     assert code == 2
     assert "不是形如 2026-11-23T08:00 的日期和时间：next monday" in err
+
+
+def test_rectification_deadlines_are_reminded_and_escalated_by_the_worker(dorms):
+    from baozhang.orgs.access import access_organisation
+    from baozhang.rectification.models import Escalation, Task
+    from baozhang.rectification.services import task_open
+    from tests.factories import member
+
+    inspector = member(dorms["org"], "inspector", username="inspector")
+    access = access_organisation(user=inspector, slug="college", permission="setup.view")
+    with scope(organisation=dorms["org"]):
+        inspection, _created = submit(
+            dorms, "2026-11-16", FindingInput(item_id=dorms["items"]["地面有垃圾"].pk)
+        )
+        task = task_open(
+            access=access,
+            finding=inspection.findings.get(),
+            severity="urgent",  # 24 hours: due Tuesday 17th 10:00
+            now=at("2026-11-16"),
+        )
+    assert worker_run(at("2026-11-16", "21:00"))["rectification.deadlines"] == ["ran", "0"]
+    assert worker_run(at("2026-11-16", "22:30"))["rectification.deadlines"] == ["ran", "1"]
+    assert worker_run(at("2026-11-17", "10:06"))["rectification.deadlines"] == ["ran", "1"]
+    assert worker_run(at("2026-11-17", "10:20"))["rectification.deadlines"] == ["ran", "0"]
+    assert worker_run(at("2026-11-20", "10:10"))["rectification.deadlines"] == ["ran", "1"]
+    with scopes_disabled():
+        task = Task.objects.get(pk=task.pk)
+        assert task.escalation == Escalation.LEADER
+        assert list(task.events.values_list("kind", flat=True)) == [
+            "opened",
+            "reminded",
+            "escalated",
+            "escalated",
+        ]

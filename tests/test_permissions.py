@@ -7,6 +7,7 @@ from django_scopes import scopes_disabled
 from baozhang.inspections.models import BoardPolicy
 from baozhang.orgs import permissions as perms
 from baozhang.orgs.models import Person, Role, Site
+from baozhang.rectification.models import RectificationPolicy
 from baozhang.standards.models import Standard
 from tests.factories import LocationFactory, SiteFactory, member
 
@@ -95,6 +96,28 @@ def probe_manage_standards(client, org, site):
         return response, Standard.objects.filter(code="NEWSTD").exists()
 
 
+def probe_submit_rectification(client, org, site):
+    return client.get(reverse("rectification:my-tasks", kwargs={"org": org.slug})), None
+
+
+def probe_decide_referrals(client, org, site):
+    return client.get(reverse("rectification:referrals", kwargs={"org": org.slug})), None
+
+
+def probe_manage_rectification(client, org, site):
+    response = client.post(
+        reverse("rectification:settings", kwargs={"org": org.slug}),
+        {
+            "urgent_hours": "12",
+            "normal_hours": "72",
+            "minor_hours": "168",
+            "remind_hours": "12",
+            "leader_after_hours": "72",
+        },
+    )
+    return response, RectificationPolicy.objects.filter(organisation=org, urgent_hours=12).exists()
+
+
 PROBES = {
     perms.VIEW_SETUP: probe_view_setup,
     perms.MANAGE_SETUP: probe_manage_setup,
@@ -107,6 +130,9 @@ PROBES = {
     perms.VIEW_INSPECTIONS: probe_view_inspections,
     perms.MANAGE_BOARD: probe_manage_board,
     perms.MANAGE_STANDARDS: probe_manage_standards,
+    perms.SUBMIT_RECTIFICATION: probe_submit_rectification,
+    perms.DECIDE_REFERRALS: probe_decide_referrals,
+    perms.MANAGE_RECTIFICATION: probe_manage_rectification,
 }
 
 

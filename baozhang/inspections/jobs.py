@@ -4,21 +4,13 @@ from datetime import timedelta
 
 from django.db.models import Q
 from django.utils import timezone
-from django_scopes import scope
 
 from baozhang.core.clock import periodic
 from baozhang.inspections.models import Schedule
 from baozhang.inspections.services import expected_checks_ensure, red_flags_award_closed_weeks
-from baozhang.orgs.models import Organisation
+from baozhang.orgs.selectors import each_organisation
 
 PLAN_AHEAD_DAYS = 14
-
-
-def _each_organisation():
-    """Every active organisation, each inside its own scope."""
-    for organisation in Organisation.objects.filter(is_active=True):
-        with scope(organisation=organisation):
-            yield organisation
 
 
 @periodic("inspections.plan-ahead", every=timedelta(hours=1))
@@ -26,7 +18,7 @@ def plan_ahead(now) -> int:
     """Keep the expected checks of every active schedule planned two weeks ahead."""
     today = timezone.localdate(now)
     created = 0
-    for organisation in _each_organisation():
+    for organisation in each_organisation():
         schedules = Schedule.objects.filter(organisation=organisation, is_active=True).filter(
             Q(ends_on__isnull=True) | Q(ends_on__gte=today)
         )
@@ -43,5 +35,5 @@ def red_flags(now) -> int:
     today = timezone.localdate(now)
     return sum(
         red_flags_award_closed_weeks(organisation=organisation, weeks_back=2, today=today)
-        for organisation in _each_organisation()
+        for organisation in each_organisation()
     )

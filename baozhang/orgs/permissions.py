@@ -14,6 +14,9 @@ RECORD_INSPECTIONS = "inspections.record"  # do checks, record findings
 VIEW_INSPECTIONS = "inspections.view"  # findings, scores, rankings, bulletins
 MANAGE_STANDARDS = "standards.manage"  # standards and schedules
 MANAGE_BOARD = "board.manage"  # scoring policy, red flags, the public notice board
+SUBMIT_RECTIFICATION = "rectification.submit"  # a unit submits its fix for verification
+DECIDE_REFERRALS = "rectification.decide"  # record the office meeting's decisions
+MANAGE_RECTIFICATION = "rectification.manage"  # deadlines, reminders, notification channels
 
 ALL_PERMISSIONS = (
     VIEW_SETUP,
@@ -27,15 +30,26 @@ ALL_PERMISSIONS = (
     VIEW_INSPECTIONS,
     MANAGE_STANDARDS,
     MANAGE_BOARD,
+    SUBMIT_RECTIFICATION,
+    DECIDE_REFERRALS,
+    MANAGE_RECTIFICATION,
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(ALL_PERMISSIONS),
     Role.INSPECTOR: frozenset({VIEW_SETUP, VIEW_PEOPLE, RECORD_INSPECTIONS, VIEW_INSPECTIONS}),
     Role.PATROL_LEADER: frozenset(
-        {VIEW_SETUP, VIEW_PEOPLE, EXPORT_DATA, VIEW_HISTORY, RECORD_INSPECTIONS, VIEW_INSPECTIONS}
+        {
+            VIEW_SETUP,
+            VIEW_PEOPLE,
+            EXPORT_DATA,
+            VIEW_HISTORY,
+            RECORD_INSPECTIONS,
+            VIEW_INSPECTIONS,
+            DECIDE_REFERRALS,
+        }
     ),
-    Role.UNIT_HEAD: frozenset({VIEW_SETUP, VIEW_INSPECTIONS}),
+    Role.UNIT_HEAD: frozenset({VIEW_SETUP, VIEW_INSPECTIONS, SUBMIT_RECTIFICATION}),
     Role.TRADESPERSON: frozenset({VIEW_SETUP}),
     Role.CONTRACTOR_MANAGER: frozenset({VIEW_SETUP, VIEW_INSPECTIONS}),
     Role.VIEWER: frozenset({VIEW_SETUP, VIEW_INSPECTIONS}),

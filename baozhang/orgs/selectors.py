@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.db.models import Q
+from django_scopes import scope
 
 from baozhang.orgs.models import (
     AreaType,
@@ -14,6 +15,13 @@ from baozhang.orgs.models import (
     Site,
     Unit,
 )
+
+
+def each_organisation():
+    """Every active organisation, each inside its own tenant scope (for periodic jobs)."""
+    for organisation in Organisation.objects.filter(is_active=True):
+        with scope(organisation=organisation):
+            yield organisation
 
 
 def setup_counts(*, organisation: Organisation) -> dict[str, int]:

@@ -1,0 +1,381 @@
+"""Writes of rectification: every transition of a finding's disposition and of a task's life.
+
+A finding gets one disposition: fixed on the spot, a task, or a referral to the office meeting (whose
+decision then opens the task). A task is open → submitted by its unit → closed by a verifier, or
+rejected back to open with a reason. Nothing closes without verification; a unit head never
+verifies a task of their own unit, nor anybody the fix they submitted. Each step is a TaskEvent
+(who, when, note, photo) besides the audit trail of the records themselves.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from baozhang.inspections.models import Finding, FindingKind
+from baozhang.inspections.services import photo_check
+from baozhang.orgs.access import OrgAccess
+from baozhang.orgs.models import Membership, Person, Role, Unit
+from baozhang.orgs.permissions import (
+    DECIDE_REFERRALS,
+    RECORD_INSPECTIONS,
+    SUBMIT_RECTIFICATION,
+)
+from baozhang.rectification.models import (
+    HOUR,
+    Escalation,
+    EventKind,
+    RectificationPolicy,
+    Referral,
+    Severity,
+    SpotFix,
+    Task,
+    TaskEvent,
+    TaskStatus,
+)
+
+
+def rectification_policy(*, organisation) -> RectificationPolicy:
+    """The organisation's deadlines and reminder settings (defaults until the admin changes them)."""
+    policy, _created = RectificationPolicy.objects.get_or_create(organisation=organisation)
+    return policy
+
+
+def _same_organisation(access: OrgAccess, *records) -> None:
+    for record in records:
+        if record is not None and record.organisation_id != access.organisation.pk:
+            raise PermissionDenied
+
+
+def _require(access: OrgAccess, permission: str) -> None:
+    if not access.can(permission):
+        raise PermissionDenied
+
+
+def _undisposed(finding: Finding) -> None:
+    if finding.kind in (FindingKind.HIGHLIGHT, FindingKind.BONUS):
+        raise ValidationError(_("Highlights and bonuses need no rectification."))
+    for attribute, message in (
+        ("spot_fix", _("This finding was already fixed on the spot.")),
+        ("task", _("This finding already has a rectification task.")),
+        ("referral", _("This finding was already referred to the office meeting.")),
+    ):
+        if hasattr(finding, attribute):
+            raise ValidationError(message)
+
+
+def _photo(photo: UploadedFile | None) -> UploadedFile | None:
+    if photo is not None:
+        photo_check(photo)
+    return photo
+
+
+def spot_fix_record(
+    *,
+    access: OrgAccess,
+    finding: Finding,
+    fixed_by: str,
+    photo: UploadedFile | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> SpotFix:
+    """The finding was fixed on the spot (现场整改) by somebody, shown by an after-photo."""
+    _require(access, RECORD_INSPECTIONS)
+    _same_organisation(access, finding)
+    if not fixed_by.strip():
+        raise ValidationError(_("Say who fixed it."))
+    with transaction.atomic():
+        finding = Finding.objects.select_for_update().get(pk=finding.pk)
+        _undisposed(finding)
+        return SpotFix.objects.create(
+            organisation=access.organisation,
+            finding=finding,
+            fixed_by=fixed_by.strip(),
+            photo=_photo(photo) or "",
+            note=note.strip(),
+            fixed_at=at or timezone.now(),
+            recorded_by=access.person,
+        )
+
+
+def _event(task: Task, kind: str, access: OrgAccess | None, *, at, note="", photo=None) -> None:
+    TaskEvent.objects.create(
+        organisation_id=task.organisation_id,
+        task=task,
+        kind=kind,
+        at=at,
+        by=access.person if access else None,
+        by_user=access.user if access else None,
+        note=note,
+        photo=photo or "",
+    )
+
+
+def _task_create(
+    *,
+    access: OrgAccess,
+    finding: Finding,
+    unit: Unit | None,
+    severity: str,
+    deadline: datetime | None,
+    assignee: Person | None,
+    description: str,
+    referral: Referral | None,
+    now: datetime,
+) -> Task:
+    unit = unit or finding.unit
+    if unit is None:
+        raise ValidationError(_("Choose the unit responsible for the fix."))
+    _same_organisation(access, unit, assignee)
+    if severity not in Severity.values:
+        raise ValidationError(_("Unknown severity."))
+    if deadline is None:
+        deadline = now + rectification_policy(organisation=access.organisation).deadline_span(
+            severity
+        )
+    elif deadline <= now:
+        raise ValidationError(_("The deadline must be in the future."))
+    task = Task.objects.create(
+        organisation=access.organisation,
+        finding=finding,
+        referral=referral,
+        unit=unit,
+        assignee=assignee,
+        description=description.strip() or _finding_text(finding),
+        severity=severity,
+        deadline=deadline,
+        opened_by=access.person,
+    )
+    _event(task, EventKind.OPENED, access, at=now)
+    return task
+
+
+def _finding_text(finding: Finding) -> str:
+    parts = [finding.item.text if finding.item_id else "", finding.note]
+    return " — ".join(part for part in parts if part)
+
+
+def task_open(
+    *,
+    access: OrgAccess,
+    finding: Finding,
+    unit: Unit | None = None,
+    severity: str = Severity.NORMAL,
+    deadline: datetime | None = None,
+    assignee: Person | None = None,
+    description: str = "",
+    now: datetime | None = None,
+) -> Task:
+    """Turn a finding into a rectification task for a unit (by default the finding's unit), due
+    at the deadline given or the organisation's default for the severity."""
+    _require(access, RECORD_INSPECTIONS)
+    _same_organisation(access, finding)
+    now = now or timezone.now()
+    with transaction.atomic():
+        finding = Finding.objects.select_for_update().get(pk=finding.pk)
+        _undisposed(finding)
+        return _task_create(
+            access=access,
+            finding=finding,
+            unit=unit,
+            severity=severity,
+            deadline=deadline,
+            assignee=assignee,
+            description=description,
+            referral=None,
+            now=now,
+        )
+
+
+def referral_create(
+    *, access: OrgAccess, finding: Finding, reason: str = "", now: datetime | None = None
+) -> Referral:
+    """Refer a finding too big for a unit to the office meeting (提交院长办公会)."""
+    _require(access, RECORD_INSPECTIONS)
+    _same_organisation(access, finding)
+    with transaction.atomic():
+        finding = Finding.objects.select_for_update().get(pk=finding.pk)
+        _undisposed(finding)
+        return Referral.objects.create(
+            organisation=access.organisation,
+            finding=finding,
+            reason=reason.strip(),
+            referred_at=now or timezone.now(),
+            referred_by=access.person,
+        )
+
+
+def referral_decide(
+    *,
+    access: OrgAccess,
+    referral: Referral,
+    decision: str,
+    unit: Unit,
+    deadline: datetime,
+    meeting_date=None,
+    assignee: Person | None = None,
+    severity: str = Severity.NORMAL,
+    now: datetime | None = None,
+) -> Task:
+    """Record the meeting's decision; it becomes a task for the unit with the deadline decided."""
+    _require(access, DECIDE_REFERRALS)
+    _same_organisation(access, referral)
+    if not decision.strip():
+        raise ValidationError(_("Write down the meeting's decision."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        if referral.is_decided:
+            raise ValidationError(_("The meeting has already decided on this finding."))
+        referral.decision = decision.strip()
+        referral.meeting_date = meeting_date or timezone.localdate(now)
+        referral.decided_at = now
+        referral.decided_by = access.person
+        referral.save()
+        return _task_create(
+            access=access,
+            finding=referral.finding,
+            unit=unit,
+            severity=severity,
+            deadline=deadline,
+            assignee=assignee,
+            description=referral.decision,
+            referral=referral,
+            now=now,
+        )
+
+
+def units_headed(access: OrgAccess) -> set[int]:
+    """The units whose head the signed-in person is."""
+    if access.person is None:
+        return set()
+    return set(
+        Membership.objects.filter(
+            person=access.person, role=Role.UNIT_HEAD, unit__isnull=False
+        ).values_list("unit_id", flat=True)
+    )
+
+
+def _locked(task: Task, *allowed: str) -> Task:
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if task.status not in allowed:
+        messages = {
+            TaskStatus.OPEN: _("The task is open: the unit has not submitted its fix yet."),
+            TaskStatus.SUBMITTED: _("The fix was already submitted and waits for verification."),
+            TaskStatus.CLOSED: _("The task is closed."),
+        }
+        raise ValidationError(messages[task.status])
+    return task
+
+
+def task_submit(
+    *,
+    access: OrgAccess,
+    task: Task,
+    note: str = "",
+    photo: UploadedFile | None = None,
+    now: datetime | None = None,
+) -> Task:
+    """The unit reports its fix (note and after-photo) for verification."""
+    _require(access, SUBMIT_RECTIFICATION)
+    _same_organisation(access, task)
+    is_assignee = access.person is not None and task.assignee_id == access.person.pk
+    if not is_assignee and task.unit_id not in units_headed(access):
+        raise PermissionDenied
+    if not note.strip() and photo is None:
+        raise ValidationError(_("Describe the fix or add a photo of it."))
+    _photo(photo)
+    now = now or timezone.now()
+    with transaction.atomic():
+        task = _locked(task, TaskStatus.OPEN)
+        task.status = TaskStatus.SUBMITTED
+        task.submitted_at = now
+        task.submitted_by = access.person
+        task.save()
+        _event(task, EventKind.SUBMITTED, access, at=now, note=note.strip(), photo=photo)
+    return task
+
+
+def _may_verify(access: OrgAccess, task: Task) -> None:
+    if task.unit_id in units_headed(access):
+        raise ValidationError(_("A unit head cannot verify a task of their own unit."))
+    if access.person is not None and task.submitted_by_id == access.person.pk:
+        raise ValidationError(_("Somebody else must verify the fix you submitted."))
+
+
+def task_verify(
+    *, access: OrgAccess, task: Task, note: str = "", now: datetime | None = None
+) -> Task:
+    """The inspector or leader has checked the fix: the task is closed."""
+    _require(access, RECORD_INSPECTIONS)
+    _same_organisation(access, task)
+    now = now or timezone.now()
+    with transaction.atomic():
+        task = _locked(task, TaskStatus.SUBMITTED)
+        _may_verify(access, task)
+        task.status = TaskStatus.CLOSED
+        task.closed_at = now
+        task.closed_by = access.person
+        task.save()
+        _event(task, EventKind.CLOSED, access, at=now, note=note.strip())
+    return task
+
+
+def task_reject(*, access: OrgAccess, task: Task, reason: str, now: datetime | None = None) -> Task:
+    """The fix is not good enough: back to the unit, with the reason; the rejection is counted."""
+    _require(access, RECORD_INSPECTIONS)
+    _same_organisation(access, task)
+    if not reason.strip():
+        raise ValidationError(_("Say why the fix is rejected."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        task = _locked(task, TaskStatus.SUBMITTED)
+        _may_verify(access, task)
+        task.status = TaskStatus.OPEN
+        task.rejections += 1
+        task.submitted_at = None
+        task.submitted_by = None
+        task.save()
+        _event(task, EventKind.REJECTED, access, at=now, note=reason.strip())
+    return task
+
+
+def deadlines_process(*, organisation, now: datetime) -> dict[str, list[Task]]:
+    """Remind of deadlines coming up and escalate overdue tasks, once each; returns what changed.
+
+    A task not closed is reminded once when its deadline is within the policy's reminder time; once
+    past its deadline it is escalated to the functional department, and when still not closed after
+    the policy's time it is escalated to a leader.
+    """
+    policy = rectification_policy(organisation=organisation)
+    changed: dict[str, list[Task]] = {"reminded": [], "escalated": []}
+    with transaction.atomic():
+        pending = Task.objects.select_for_update().filter(
+            organisation=organisation, status__in=[TaskStatus.OPEN, TaskStatus.SUBMITTED]
+        )
+        for task in pending.filter(
+            reminded_at__isnull=True,
+            deadline__gt=now,
+            deadline__lte=now + policy.remind_hours * HOUR,
+        ):
+            task.reminded_at = now
+            task.save(update_fields=["reminded_at", "updated_at"])
+            _event(task, EventKind.REMINDED, None, at=now)
+            changed["reminded"].append(task)
+        for task in pending.filter(deadline__lte=now, escalation__lt=Escalation.LEADER):
+            level = (
+                Escalation.LEADER
+                if task.deadline + policy.leader_after_hours * HOUR <= now
+                else Escalation.DEPARTMENT
+            )
+            if level <= task.escalation:
+                continue
+            task.escalation = level
+            task.escalated_at = now
+            task.save(update_fields=["escalation", "escalated_at", "updated_at"])
+            _event(task, EventKind.ESCALATED, None, at=now, note=Escalation(level).label)
+            changed["escalated"].append(task)
+    return changed

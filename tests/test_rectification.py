@@ -1,0 +1,346 @@
+"""Rectification services: every transition of a finding's disposition and of a task's life, and
+every forbidden one."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_scopes import scope, scopes_disabled
+from PIL import Image
+
+from baozhang.inspections.models import FindingKind
+from baozhang.inspections.services import FindingInput
+from baozhang.orgs.access import access_organisation
+from baozhang.orgs.models import Person
+from baozhang.orgs.permissions import VIEW_SETUP
+from baozhang.rectification import services
+from baozhang.rectification.models import Escalation, Task, TaskStatus
+from tests.factories import member
+from tests.inspection_data import at, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def photo(name="after.jpg") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def access(user, organisation):
+    return access_organisation(user=user, slug=organisation.slug, permission=VIEW_SETUP)
+
+
+@pytest.fixture
+def world(dorms):
+    """A finding against class 0852 on Monday 16 November; its inspector, unit head and leader."""
+    org = dorms["org"]
+    inspector = member(org, "inspector", username="inspector")
+    head = member(org, "unit_head", username="head0852", unit=dorms["first"])
+    other_head = member(org, "unit_head", username="head1151", unit=dorms["second"])
+    leader = member(org, "patrol_leader", username="leader")
+    with scope(organisation=org):
+        inspection, _created = submit(
+            dorms,
+            "2026-11-16",
+            FindingInput(item_id=dorms["items"]["地面有垃圾"].pk, note="门后有垃圾"),
+            FindingInput(item_id=dorms["items"]["被褥叠放"].pk, points=2),
+            FindingInput(kind=FindingKind.HIGHLIGHT, note="窗台整洁"),
+        )
+        findings = list(inspection.findings.order_by("id"))
+    return {
+        **dorms,
+        "finding": findings[0],
+        "second_finding": findings[1],
+        "highlight": findings[2],
+        "inspector": access(inspector, org),
+        "head": access(head, org),
+        "other_head": access(other_head, org),
+        "leader": access(leader, org),
+    }
+
+
+def opened(world, **extra) -> Task:
+    return services.task_open(
+        access=world["inspector"], finding=world["finding"], now=at("2026-11-16", "10:05"), **extra
+    )
+
+
+def test_a_task_goes_open_submitted_rejected_submitted_closed(world):
+    with scope(organisation=world["org"]):
+        task = opened(world)
+        # The organisation's default for a normal task: 72 hours.
+        assert task.deadline == at("2026-11-19", "10:05")
+        assert task.unit == world["first"] and task.status == TaskStatus.OPEN
+        assert task.description == "地面有垃圾 — 门后有垃圾"
+
+        task = services.task_submit(
+            access=world["head"], task=task, note="已清扫", photo=photo(), now=at("2026-11-17")
+        )
+        assert task.status == TaskStatus.SUBMITTED
+        task = services.task_reject(
+            access=world["inspector"],
+            task=task,
+            reason="门后仍有纸屑",
+            now=at("2026-11-17", "11:00"),
+        )
+        assert (task.status, task.rejections) == (TaskStatus.OPEN, 1)
+        task = services.task_submit(
+            access=world["head"], task=task, photo=photo(), now=at("2026-11-18", "09:00")
+        )
+        task = services.task_verify(
+            access=world["leader"], task=task, note="已复查", now=at("2026-11-18", "15:00")
+        )
+        assert task.status == TaskStatus.CLOSED
+        assert task.closed_in_time is True
+        assert task.closed_by == world["leader"].person
+        events = list(task.events.values_list("kind", "by__user__username", "note"))
+        assert events == [
+            ("opened", "inspector", ""),
+            ("submitted", "head0852", "已清扫"),
+            ("rejected", "inspector", "门后仍有纸屑"),
+            ("submitted", "head0852", ""),
+            ("closed", "leader", "已复查"),
+        ]
+        assert all(event.photo for event in task.events.filter(kind="submitted"))
+        # The audit trail keeps each state of the task with who changed it.
+        states = [
+            (row.status, row.history_user.username if row.history_user else None)
+            for row in task.history.order_by("history_id")
+        ]
+        assert [status for status, _user in states] == [
+            "open",
+            "submitted",
+            "open",
+            "submitted",
+            "closed",
+        ]
+
+
+def test_nothing_closes_without_verification(world):
+    with scope(organisation=world["org"]):
+        task = opened(world)
+        with pytest.raises(ValidationError, match="尚未提交|not submitted"):
+            services.task_verify(access=world["inspector"], task=task)
+        with pytest.raises(ValidationError):
+            services.task_reject(access=world["inspector"], task=task, reason="x")
+        task.refresh_from_db()
+        assert task.status == TaskStatus.OPEN and task.closed_at is None
+
+
+def test_who_may_not_do_what(world, hospital):
+    with scope(organisation=world["org"]):
+        task = opened(world)
+        # Another unit's head, and an inspector, cannot submit this unit's fix.
+        for who in ("other_head", "inspector"):
+            with pytest.raises(PermissionDenied):
+                services.task_submit(access=world[who], task=task, note="done")
+        # A fix needs a word or a photo.
+        with pytest.raises(ValidationError):
+            services.task_submit(access=world["head"], task=task)
+        # A unit head cannot open tasks, nor verify.
+        with pytest.raises(PermissionDenied):
+            services.task_open(access=world["head"], finding=world["second_finding"])
+        services.task_submit(access=world["head"], task=task, note="已清扫")
+        with pytest.raises(PermissionDenied):
+            services.task_verify(access=world["head"], task=task)
+        # A rejection needs its reason.
+        with pytest.raises(ValidationError):
+            services.task_reject(access=world["inspector"], task=task, reason=" ")
+    # An admin who is also this unit's head cannot verify the unit's task.
+    org = world["org"]
+    admin_head = member(org, "admin", username="admin-head")
+    with scopes_disabled():
+        person = Person.objects.get(user=admin_head)
+        person.memberships.create(organisation=org, role="unit_head", unit=world["first"])
+    with scope(organisation=org), pytest.raises(ValidationError, match="own unit|本单位"):
+        services.task_verify(access=access(admin_head, org), task=task)
+    # Somebody from another organisation gets nothing of it.
+    outsider = member(hospital, "admin", username="outsider")
+    with scope(organisation=hospital):
+        for action in (
+            lambda a: services.task_verify(access=a, task=task),
+            lambda a: services.task_reject(access=a, task=task, reason="x"),
+            lambda a: services.task_open(access=a, finding=world["second_finding"]),
+            lambda a: services.spot_fix_record(
+                access=a, finding=world["second_finding"], fixed_by="x"
+            ),
+        ):
+            with pytest.raises(PermissionDenied):
+                action(access(outsider, hospital))
+    with scope(organisation=org):
+        task.refresh_from_db()
+        assert task.status == TaskStatus.SUBMITTED
+
+
+def test_the_submitter_does_not_verify_their_own_fix(world):
+    org = world["org"]
+    admin = member(org, "admin", username="boss")
+    boss = access(admin, org)
+    with scope(organisation=org):
+        task = opened(world, assignee=boss.person)
+        services.task_submit(access=boss, task=task, note="我来修")
+        with pytest.raises(ValidationError, match="[Ss]omebody else|他人"):
+            services.task_verify(access=boss, task=task)
+        assert services.task_verify(access=world["inspector"], task=task).status == "closed"
+
+
+def test_one_disposition_per_finding_and_none_for_highlights(world):
+    with scope(organisation=world["org"]):
+        fix = services.spot_fix_record(
+            access=world["inspector"],
+            finding=world["finding"],
+            fixed_by="保洁员李阿姨",
+            photo=photo(),
+        )
+        assert fix.photo and fix.recorded_by == world["inspector"].person
+        for action in (
+            lambda: opened(world),
+            lambda: services.referral_create(access=world["inspector"], finding=world["finding"]),
+            lambda: services.spot_fix_record(
+                access=world["inspector"], finding=world["finding"], fixed_by="x"
+            ),
+            lambda: services.task_open(access=world["inspector"], finding=world["highlight"]),
+        ):
+            with pytest.raises(ValidationError):
+                action()
+        with pytest.raises(ValidationError):
+            services.spot_fix_record(
+                access=world["inspector"], finding=world["second_finding"], fixed_by=" "
+            )
+        assert not Task.objects.exists()
+
+
+def test_the_meeting_decides_and_its_decision_becomes_a_task(world):
+    with scope(organisation=world["org"]):
+        referral = services.referral_create(
+            access=world["inspector"], finding=world["finding"], reason="需更换门板"
+        )
+        deadline = at("2026-11-30", "18:00")
+        with pytest.raises(PermissionDenied):  # an inspector does not record decisions
+            services.referral_decide(
+                access=world["inspector"],
+                referral=referral,
+                decision="更换",
+                unit=world["second"],
+                deadline=deadline,
+            )
+        with pytest.raises(ValidationError):
+            services.referral_decide(
+                access=world["leader"], referral=referral, decision="", unit=world["second"],
+                deadline=deadline,
+            )  # fmt: skip
+        task = services.referral_decide(
+            access=world["leader"],
+            referral=referral,
+            decision="由1151班负责更换门板",
+            unit=world["second"],
+            deadline=deadline,
+            meeting_date=dt.date(2026, 11, 20),
+            now=at("2026-11-20", "17:00"),
+        )
+        referral.refresh_from_db()
+        assert referral.is_decided and referral.meeting_date == dt.date(2026, 11, 20)
+        assert (task.unit, task.deadline, task.referral) == (world["second"], deadline, referral)
+        assert task.description == "由1151班负责更换门板"
+        with pytest.raises(ValidationError):
+            services.referral_decide(
+                access=world["leader"], referral=referral, decision="再议", unit=world["second"],
+                deadline=deadline,
+            )  # fmt: skip
+
+
+def test_a_deadline_in_the_past_or_an_unknown_severity_is_refused(world):
+    with scope(organisation=world["org"]):
+        with pytest.raises(ValidationError):
+            opened(world, deadline=at("2026-11-15"))
+        with pytest.raises(ValidationError):
+            opened(world, severity="whenever")
+        task = opened(world, severity="urgent")
+        assert task.deadline == at("2026-11-17", "10:05")
+
+
+def test_reminders_and_escalations_come_once_each(world):
+    org = world["org"]
+    with scope(organisation=org):
+        task = opened(world)  # due Thursday 19th 10:05; reminder 12 hours before
+        closed = services.task_open(
+            access=world["inspector"], finding=world["second_finding"], now=at("2026-11-16")
+        )
+        services.task_submit(access=world["head"], task=closed, note="ok", now=at("2026-11-17"))
+        services.task_verify(access=world["inspector"], task=closed, now=at("2026-11-17", "12:00"))
+
+        def run(moment):
+            changed = services.deadlines_process(organisation=org, now=moment)
+            return [t.pk for t in changed["reminded"]], [t.pk for t in changed["escalated"]]
+
+        assert run(at("2026-11-18", "21:00")) == ([], [])
+        assert run(at("2026-11-18", "22:10")) == ([task.pk], [])
+        assert run(at("2026-11-18", "23:00")) == ([], [])
+        assert run(at("2026-11-19", "10:10")) == ([], [task.pk])
+        task.refresh_from_db()
+        assert task.escalation == Escalation.DEPARTMENT and task.is_overdue(
+            at("2026-11-19", "11:00")
+        )
+        assert run(at("2026-11-20")) == ([], [])
+        assert run(at("2026-11-22", "10:05")) == ([], [task.pk])  # 72 hours overdue: a leader
+        task.refresh_from_db()
+        assert task.escalation == Escalation.LEADER
+        assert run(at("2026-11-25")) == ([], [])
+        assert list(task.events.values_list("kind", flat=True)) == [
+            "opened",
+            "reminded",
+            "escalated",
+            "escalated",
+        ]
+
+
+def test_unit_head_submits_from_my_tasks_and_a_leader_records_a_decision(world, client):
+    org = world["org"]
+    with scope(organisation=org):
+        task = opened(world)
+        referral = services.referral_create(
+            access=world["inspector"], finding=world["second_finding"]
+        )
+    client.force_login(world["head"].user)
+    page = client.get(f"/o/{org.slug}/my-tasks/").content.decode()
+    assert f'data-testid="task-{task.pk}"' in page and "地面有垃圾" in page
+    # Due on 19 November 2026, so overdue from then on: listed first, among the overdue.
+    assert (
+        page.index('data-testid="tasks-overdue"')
+        < page.index(f'data-testid="task-{task.pk}"')
+        < page.index('data-testid="tasks-due-soon"')
+    )
+    response = client.post(
+        f"/o/{org.slug}/my-tasks/", {"task": task.pk, "note": "已清扫", "photo": photo()}
+    )
+    assert response.status_code == 302
+    with scope(organisation=org):
+        task.refresh_from_db()
+        assert task.status == TaskStatus.SUBMITTED
+        assert task.events.get(kind="submitted").photo
+    # Another unit's head cannot submit it.
+    client.force_login(world["other_head"].user)
+    assert (
+        client.post(f"/o/{org.slug}/my-tasks/", {"task": task.pk, "note": "x"}).status_code == 404
+    )
+
+    client.force_login(world["leader"].user)
+    prefix = f"r{referral.pk}"
+    response = client.post(
+        f"/o/{org.slug}/referrals/",
+        {
+            "referral": referral.pk,
+            f"{prefix}-decision": "更换被褥",
+            f"{prefix}-meeting_date": "2026-11-20",
+            f"{prefix}-unit": world["first"].pk,
+            f"{prefix}-deadline": "2030-01-01T12:00",
+            f"{prefix}-severity": "normal",
+        },
+    )
+    assert response.status_code == 302
+    with scope(organisation=org):
+        made = Task.objects.get(referral=referral)
+        assert (made.unit, made.description) == (world["first"], "更换被褥")
