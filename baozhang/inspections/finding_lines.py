@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import connection
 
 from baozhang.inspections.models import Finding, FindingKind
+from baozhang.inspections.scoring import tenths
 from baozhang.inspections.selectors import FindingFilters
 from baozhang.orgs.models import Location, Organisation, Unit
 from baozhang.standards.models import StandardItem
@@ -106,7 +107,7 @@ class FindingLines:
                 row[0],
                 moment(row[1], None, connection),
                 row[2],
-                Decimal(str(row[3])),
+                tenths(row[3]),
                 *row[4:],
             )
             for row in rows

@@ -38,6 +38,11 @@ class Score:
     capped: bool
 
 
+def tenths(value) -> Decimal | None:
+    """Points as read raw from the database (SQLite gives integers or floats) in tenths."""
+    return None if value is None else Decimal(str(value)).quantize(TENTH)
+
+
 def _tenth(value: Decimal) -> Decimal:
     return Decimal(value).quantize(TENTH, rounding=ROUND_HALF_UP)
 

@@ -89,9 +89,7 @@ def _grouped_with_rules(findings) -> list[tuple]:
         return rows
 
     # SQLite gives numbers back as integers or floats: the points are tenths.
-    def tenths(value):
-        return None if value is None else Decimal(str(value)).quantize(scoring.TENTH)
-
+    tenths = scoring.tenths
     return [
         (unit, item, kind, tenths(total), count, tenths(cap), rule, tenths(score))
         for unit, item, kind, total, count, cap, rule, score in rows

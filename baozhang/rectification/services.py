@@ -12,6 +12,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -365,14 +366,14 @@ def deadlines_process(*, organisation, now: datetime) -> dict[str, list[Task]]:
             task.save(update_fields=["reminded_at", "updated_at"])
             _event(task, EventKind.REMINDED, None, at=now)
             changed["reminded"].append(task)
-        for task in pending.filter(deadline__lte=now, escalation__lt=Escalation.LEADER):
-            level = (
-                Escalation.LEADER
-                if task.deadline + policy.leader_after_hours * HOUR <= now
-                else Escalation.DEPARTMENT
-            )
-            if level <= task.escalation:
-                continue
+        # Only the tasks due for their next level: not every overdue task at each run.
+        for_leader = now - policy.leader_after_hours * HOUR
+        due = pending.filter(
+            Q(escalation=Escalation.UNIT, deadline__lte=now)
+            | Q(escalation__lt=Escalation.LEADER, deadline__lte=for_leader)
+        )
+        for task in due:
+            level = Escalation.LEADER if task.deadline <= for_leader else Escalation.DEPARTMENT
             task.escalation = level
             task.escalated_at = now
             task.save(update_fields=["escalation", "escalated_at", "updated_at"])

@@ -1,5 +1,7 @@
 """Pages of rectification: a unit's tasks on the phone, the office meeting's referrals, settings."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -73,7 +75,7 @@ def my_tasks(request, access):
             messages.success(request, _("Submitted for verification."))
         return redirect("rectification:my-tasks", org=access.organisation.slug)
     now = timezone.now()
-    soon = now + timezone.timedelta(hours=DUE_SOON_HOURS)
+    soon = now + timedelta(hours=DUE_SOON_HOURS)
     groups = [
         (_("Overdue"), "overdue", [t for t in tasks if t.is_overdue(now)]),
         (
@@ -102,17 +104,22 @@ class DecisionForm(StyledFormMixin, forms.Form):
     meeting_date = forms.DateField(
         label=gettext_lazy("Meeting date"), widget=forms.DateInput({"type": "date"})
     )
-    unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=Unit.objects.none())
+    unit = forms.TypedChoiceField(label=gettext_lazy("Unit"), coerce=int)
     deadline = forms.DateTimeField(
         label=gettext_lazy("Deadline"), widget=forms.DateTimeInput({"type": "datetime-local"})
     )
     severity = forms.ChoiceField(label=gettext_lazy("Severity"), choices=Severity.choices)
 
-    def __init__(self, *args, organisation, **kwargs):
+    def __init__(self, *args, units: dict[int, Unit], **kwargs):
+        # The units are read once for all the forms of the page, not once per form.
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.filter(
-            organisation=organisation, is_active=True
-        )
+        self.units = units
+        self.fields["unit"].choices = [("", "---------")] + [
+            (pk, str(unit)) for pk, unit in units.items()
+        ]
+
+    def clean_unit(self) -> Unit:
+        return self.units[self.cleaned_data["unit"]]
 
 
 @org_view(DECIDE_REFERRALS)
@@ -128,12 +135,16 @@ def referrals(request, access):
         .select_related("finding__location", "task__unit")
         .order_by("-decided_at")[:50]
     )
+    units = {
+        unit.pk: unit
+        for unit in Unit.objects.filter(organisation=access.organisation, is_active=True)
+    }
     forms_by_id = {}
     for referral in pending:
         posted = request.method == "POST" and request.POST.get("referral") == str(referral.pk)
         form = DecisionForm(
             request.POST if posted else None,
-            organisation=access.organisation,
+            units=units,
             prefix=f"r{referral.pk}",
             initial={"unit": referral.finding.unit_id, "meeting_date": timezone.localdate()},
         )
