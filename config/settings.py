@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "baozhang.standards",
     "baozhang.inspections",
     "baozhang.rectification",
+    "baozhang.notifications",
     "baozhang.accounts",
 ]
 
@@ -188,6 +189,12 @@ EMAIL_HOST_USER = os.environ.get("BAOZHANG_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("BAOZHANG_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("BAOZHANG_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("BAOZHANG_EMAIL_FROM", "baozhang@localhost")
+
+# Notifications: links in e-mails and robot messages start with this address.
+BAOZHANG_BASE_URL = os.environ.get("BAOZHANG_BASE_URL", "http://127.0.0.1:8000")
+BAOZHANG_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("BAOZHANG_WEBHOOK_TIMEOUT", "5"))
+BAOZHANG_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("BAOZHANG_NOTIFY_MAX_ATTEMPTS", "5"))
+BAOZHANG_NOTIFY_BACKOFF_SECONDS = float(os.environ.get("BAOZHANG_NOTIFY_BACKOFF_SECONDS", "60"))
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 X_FRAME_OPTIONS = "DENY"

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("baozhang.inspections.urls")),
     path("", include("baozhang.standards.urls")),
     path("", include("baozhang.rectification.urls")),
+    path("", include("baozhang.notifications.urls")),
 ]

@@ -5,6 +5,7 @@ page or operation is covered without touching this file; a new URL parameter mus
 ``victim_values`` (the test fails and says so until then).
 """
 
+import datetime as dt
 import io
 import re
 
@@ -21,9 +22,12 @@ from baozhang.inspections.models import (
     Finding,
     FindingPhoto,
     Inspection,
+    PatrolRound,
     Schedule,
 )
+from baozhang.notifications.models import Delivery, Notification, Webhook
 from baozhang.orgs import models
+from baozhang.rectification.models import SpotFix, Task, TaskEvent
 from baozhang.standards.models import Standard, StandardItem, StandardVersion
 from tests.factories import (
     AreaTypeFactory,
@@ -56,6 +60,7 @@ def victim(college, alice):
     MembershipFactory(organisation=college, person=person, role="inspector")
     token, _raw = api_token_create(user=alice, name=f"{MARK} token")
     inspection, finding, photo = _victim_inspection(college, location, unit)
+    rectification = _victim_rectification(college, inspection, finding, person)
     # A notice board that exists but is switched off: its link gives nothing.
     BoardPolicy.objects.create(organisation=college, board_enabled=False, board_token=MARK)
     return {
@@ -73,6 +78,7 @@ def victim(college, alice):
         "photo_id": photo.pk,
         "token": MARK,
         "standard_id": inspection.standard_version.standard_id,
+        **rectification,
         "schedule_id": Schedule.objects.create(
             organisation=college,
             name=MARK,
@@ -81,6 +87,74 @@ def victim(college, alice):
             times=["07:30"],
             starts_on=timezone.localdate(),
         ).pk,
+    }
+
+
+def _victim_rectification(college, inspection, finding, person):
+    """A task with a photographed step, a fix on the spot, a patrol round, a robot, a delivery
+    and an inbox message of the college."""
+    now = timezone.now()
+    with scopes_disabled():
+        task = Task.objects.create(
+            organisation=college,
+            finding=finding,
+            unit=finding.unit,
+            description=MARK,
+            deadline=now + dt.timedelta(days=1),
+            opened_at=now,
+        )
+        event = TaskEvent.objects.create(
+            organisation=college,
+            task=task,
+            kind="submitted",
+            at=now,
+            note=MARK,
+            photo=f"rectification/{MARK}.jpg",
+        )
+        fixed = Finding.objects.create(
+            **{
+                field: getattr(finding, field)
+                for field in (
+                    "organisation",
+                    "inspection",
+                    "location",
+                    "unit",
+                    "item",
+                    "kind",
+                    "points",
+                    "note",
+                    "observed_at",
+                    "date",
+                    "week_key",
+                    "month_key",
+                    "year",
+                )
+            }
+        )
+        spot_fix = SpotFix.objects.create(
+            organisation=college,
+            finding=fixed,
+            fixed_by=MARK,
+            fixed_at=now,
+            photo=f"rectification/{MARK}-spot.jpg",
+        )
+        patrol = PatrolRound.objects.create(
+            organisation=college, title=MARK, date=timezone.localdate(), leader=person
+        )
+        Inspection.objects.filter(pk=inspection.pk).update(patrol_round=patrol)
+        hook = Webhook.objects.create(
+            organisation=college, name=MARK, platform="wecom", url="https://robot.invalid/x"
+        )
+        Delivery.objects.create(
+            organisation=college, channel="webhook", webhook=hook, event="test", title=MARK
+        )
+        Notification.objects.create(organisation=college, person=person, event="test", title=MARK)
+    return {
+        "task_id": task.pk,
+        "event_id": event.pk,
+        "spot_fix_id": spot_fix.pk,
+        "round_id": patrol.pk,
+        "webhook_id": hook.pk,
     }
 
 
@@ -149,6 +223,13 @@ def snapshot(outsider=None) -> dict[str, list]:
                 FindingPhoto,
                 BoardPolicy,
                 Schedule,
+                Task,
+                TaskEvent,
+                SpotFix,
+                PatrolRound,
+                Webhook,
+                Delivery,
+                Notification,
             )
         }
         state["tokens"] = sorted(

@@ -113,6 +113,7 @@ def probe_manage_rectification(client, org, site):
             "minor_hours": "168",
             "remind_hours": "12",
             "leader_after_hours": "72",
+            "digest_hour": "8",
         },
     )
     return response, RectificationPolicy.objects.filter(organisation=org, urgent_hours=12).exists()

@@ -20,6 +20,7 @@ from baozhang.inspections.models import (
     FindingKind,
     FindingPhoto,
     Inspection,
+    PatrolRound,
     PhotoUpload,
     RedFlag,
     RedFlagScope,
@@ -106,6 +107,13 @@ def photo_check(photo: UploadedFile) -> None:
     photo.seek(0)
 
 
+def _level(schedule: Schedule | None, patrol_round: PatrolRound | None) -> str:
+    """A check of a patrol round is a leader's inspection; else the schedule's level."""
+    if patrol_round is not None:
+        return SupervisionLevel.LEADER
+    return schedule.level if schedule else SupervisionLevel.DEPARTMENT
+
+
 def _expected_check(schedule: Schedule | None, location: Location, done_at: datetime):
     if schedule is None:
         return None
@@ -135,6 +143,7 @@ def inspection_submit(
     level: str | None = None,
     note: str = "",
     client_id_checked: bool = False,
+    patrol_round: PatrolRound | None = None,
 ) -> tuple[Inspection, bool]:
     """Store a check with its findings and photos; the same client_id again returns the first one.
 
@@ -150,6 +159,8 @@ def inspection_submit(
         ).first()
         if existing is not None:
             return existing, False
+    if patrol_round is not None and patrol_round.organisation_id != organisation_id:
+        raise ValidationError(_("The patrol round belongs to another organisation."))
     if version.organisation_id != organisation_id or (
         schedule is not None and schedule.organisation_id != organisation_id
     ):
@@ -199,7 +210,8 @@ def inspection_submit(
                 standard_version=version,
                 schedule=schedule,
                 expected=_expected_check(schedule, location, done_at),
-                level=level or (schedule.level if schedule else SupervisionLevel.DEPARTMENT),
+                level=level or _level(schedule, patrol_round),
+                patrol_round=patrol_round,
                 inspector=inspector,
                 submitted_by=submitted_by,
                 done_at=done_at,

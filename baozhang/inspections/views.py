@@ -8,7 +8,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +17,7 @@ from baozhang.core.periods import month_key, period_parse, period_previous, week
 from baozhang.core.xlsx import ImportRejected, write_workbook
 from baozhang.inspections import scoring, selectors
 from baozhang.inspections.finding_lines import FindingLines
-from baozhang.inspections.models import FindingKind
+from baozhang.inspections.models import FindingKind, PatrolRound
 from baozhang.inspections.services import FindingInput, inspection_submit
 from baozhang.inspections.spreadsheets import COLUMNS, findings_export, findings_import
 from baozhang.orgs.access import (
@@ -89,6 +89,7 @@ def check_location(request, access, location_id: int):
         return render(request, "inspections/check_no_standard.html", {"location": location})
     items = items_for_location(version=version, location=location)
     error = None
+    patrol_round = _patrol_round(access, request.POST.get("round") or request.GET.get("round"))
     if request.method == "POST":
         try:
             client_id = uuid.UUID(request.POST.get("client_id", ""))
@@ -104,6 +105,7 @@ def check_location(request, access, location_id: int):
                 submitted_by=request.user,
                 level=request.POST.get("level") or None,
                 note=request.POST.get("note", "").strip()[:2000],
+                patrol_round=patrol_round,
             )
         except ValidationError as failure:
             error = " ".join(failure.messages)
@@ -132,15 +134,25 @@ def check_location(request, access, location_id: int):
             "units": Unit.objects.filter(organisation=access.organisation, is_active=True),
             "error": error,
             "posted": request.POST,
+            "patrol_round": patrol_round,
         },
     )
+
+
+def _patrol_round(access, value: str | None) -> PatrolRound | None:
+    """The patrol round a check is recorded in (?round=), only of the same organisation."""
+    if not value or not value.isdigit():
+        return None
+    return get_object_or_404(PatrolRound, organisation=access.organisation, pk=int(value))
 
 
 @org_view(VIEW_INSPECTIONS)
 def inspection_detail(request, access, inspection_id: int):
     inspection = access_inspection(access, inspection_id)
     findings = (
-        inspection.findings.select_related("item", "unit").prefetch_related("photos").order_by("id")
+        inspection.findings.select_related("item", "unit", "task", "spot_fix", "referral")
+        .prefetch_related("photos")
+        .order_by("id")
     )
     return render(
         request,

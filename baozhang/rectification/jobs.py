@@ -2,9 +2,14 @@
 
 from datetime import timedelta
 
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
 from baozhang.core.clock import periodic
+from baozhang.notifications.models import DailyDigest
 from baozhang.orgs.selectors import each_organisation
-from baozhang.rectification.services import deadlines_process
+from baozhang.rectification import notices
+from baozhang.rectification.services import deadlines_process, rectification_policy
 
 
 @periodic("rectification.deadlines", every=timedelta(minutes=5))
@@ -15,3 +20,21 @@ def deadlines(now) -> int:
         result = deadlines_process(organisation=organisation, now=now)
         changed += len(result["reminded"]) + len(result["escalated"])
     return changed
+
+
+@periodic("rectification.digest", every=timedelta(minutes=10))
+def digest(now) -> int:
+    """Once a day, from the organisation's digest hour, the summary of its tasks."""
+    sent = 0
+    today = timezone.localdate(now)
+    for organisation in each_organisation():
+        policy = rectification_policy(organisation=organisation)
+        if timezone.localtime(now).hour < policy.digest_hour:
+            continue
+        try:
+            with transaction.atomic():
+                DailyDigest.objects.create(organisation=organisation, date=today)
+                sent += notices.digest_send(organisation, now)
+        except IntegrityError:
+            continue  # already sent today
+    return sent

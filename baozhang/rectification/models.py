@@ -3,6 +3,7 @@ tracked to verified closure, or referred to the office meeting — and the speci
 
 from datetime import timedelta
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -47,6 +48,12 @@ class RectificationPolicy(models.Model):
     )
     leader_after_hours = models.PositiveIntegerField(
         _("overdue time before a leader is involved (hours)"), default=72
+    )
+    digest_hour = models.PositiveSmallIntegerField(
+        _("hour of the daily digest"),
+        default=8,
+        validators=[MaxValueValidator(23)],
+        help_text=_("The day's summary of open and overdue tasks goes out at this hour."),
     )
     history = HistoricalRecords()
 
@@ -165,6 +172,7 @@ class Task(TenantModel):
     status = models.CharField(
         _("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN
     )
+    opened_at = models.DateTimeField(_("opened at"))
     opened_by = _person(_("opened by"))
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submitted_by = _person(_("submitted by"))

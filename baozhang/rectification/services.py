@@ -25,6 +25,7 @@ from baozhang.orgs.permissions import (
     RECORD_INSPECTIONS,
     SUBMIT_RECTIFICATION,
 )
+from baozhang.rectification import notices
 from baozhang.rectification.models import (
     HOUR,
     Escalation,
@@ -148,9 +149,11 @@ def _task_create(
         description=description.strip() or _finding_text(finding),
         severity=severity,
         deadline=deadline,
+        opened_at=now,
         opened_by=access.person,
     )
     _event(task, EventKind.OPENED, access, at=now)
+    notices.task_opened(task)
     return task
 
 
@@ -297,6 +300,7 @@ def task_submit(
         task.submitted_by = access.person
         task.save()
         _event(task, EventKind.SUBMITTED, access, at=now, note=note.strip(), photo=photo)
+        notices.task_submitted(task, note.strip())
     return task
 
 
@@ -341,6 +345,7 @@ def task_reject(*, access: OrgAccess, task: Task, reason: str, now: datetime | N
         task.submitted_by = None
         task.save()
         _event(task, EventKind.REJECTED, access, at=now, note=reason.strip())
+        notices.task_rejected(task, reason.strip())
     return task
 
 
@@ -354,8 +359,10 @@ def deadlines_process(*, organisation, now: datetime) -> dict[str, list[Task]]:
     policy = rectification_policy(organisation=organisation)
     changed: dict[str, list[Task]] = {"reminded": [], "escalated": []}
     with transaction.atomic():
-        pending = Task.objects.select_for_update().filter(
-            organisation=organisation, status__in=[TaskStatus.OPEN, TaskStatus.SUBMITTED]
+        pending = (
+            Task.objects.select_for_update(of=("self",))
+            .select_related("organisation", "unit", "assignee", "finding__location")
+            .filter(organisation=organisation, status__in=[TaskStatus.OPEN, TaskStatus.SUBMITTED])
         )
         for task in pending.filter(
             reminded_at__isnull=True,
@@ -365,6 +372,7 @@ def deadlines_process(*, organisation, now: datetime) -> dict[str, list[Task]]:
             task.reminded_at = now
             task.save(update_fields=["reminded_at", "updated_at"])
             _event(task, EventKind.REMINDED, None, at=now)
+            notices.task_reminded(task)
             changed["reminded"].append(task)
         # Only the tasks due for their next level: not every overdue task at each run.
         for_leader = now - policy.leader_after_hours * HOUR
@@ -378,5 +386,6 @@ def deadlines_process(*, organisation, now: datetime) -> dict[str, list[Task]]:
             task.escalated_at = now
             task.save(update_fields=["escalation", "escalated_at", "updated_at"])
             _event(task, EventKind.ESCALATED, None, at=now, note=Escalation(level).label)
+            notices.task_escalated(task)
             changed["escalated"].append(task)
     return changed

@@ -31,6 +31,7 @@ class PolicyForm(StyledFormMixin, forms.ModelForm):
             "minor_hours",
             "remind_hours",
             "leader_after_hours",
+            "digest_hour",
         ]
 
 

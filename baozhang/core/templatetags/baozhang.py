@@ -40,3 +40,12 @@ def url_with(context, **params) -> str:
     for key, value in params.items():
         query[key] = value
     return "?" + query.urlencode()
+
+
+@register.filter
+def get_item(container, key):
+    """container[key] in a template (a dict, or a record with named figures)."""
+    try:
+        return container[key]
+    except (KeyError, IndexError, TypeError):
+        return ""

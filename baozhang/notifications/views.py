@@ -1,0 +1,133 @@
+"""Pages of notifications: a person's inbox; the admin's robots and the log of every delivery."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from baozhang.core.forms import StyledFormMixin
+from baozhang.core.pagination import paginate
+from baozhang.notifications import services
+from baozhang.notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    Notification,
+    Webhook,
+)
+from baozhang.orgs.decorators import org_view
+from baozhang.orgs.permissions import MANAGE_RECTIFICATION, VIEW_SETUP
+
+
+@org_view(VIEW_SETUP)
+def inbox(request, access):
+    """The signed-in person's notifications, newest first; opening one marks it read."""
+    mine = Notification.objects.filter(organisation=access.organisation, person=access.person)
+    if request.method == "POST":
+        if request.POST.get("all"):
+            mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+            return redirect("notifications:inbox", org=access.organisation.slug)
+        notification = get_object_or_404(mine, pk=request.POST.get("notification") or 0)
+        if notification.read_at is None:
+            notification.read_at = timezone.now()
+            notification.save(update_fields=["read_at", "updated_at"])
+        link = notification.link
+        if link and url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()}):
+            return redirect(link)
+        return redirect("notifications:inbox", org=access.organisation.slug)
+    return render(request, "notifications/inbox.html", {"page": paginate(request, mine)})
+
+
+class WebhookForm(StyledFormMixin, forms.ModelForm):
+    url = forms.URLField(
+        label=gettext_lazy("webhook address"), max_length=500, assume_scheme="https"
+    )
+    events = forms.MultipleChoiceField(
+        label=gettext_lazy("Events"),
+        choices=[(event.value, event.label) for event in Event if event != Event.TEST],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Webhook
+        fields = ["name", "platform", "url", "secret", "events", "is_active"]
+        widgets = {"secret": forms.PasswordInput(render_value=True)}
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        if not url.startswith(("https://", "http://")):
+            raise forms.ValidationError(_("The address must start with https:// or http://."))
+        return url
+
+
+@org_view(MANAGE_RECTIFICATION)
+def robots_page(request, access):
+    """The organisation's group-chat robots; a new one is added here."""
+    form = WebhookForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        hook = form.save(commit=False)
+        hook.organisation = access.organisation
+        hook.save()
+        messages.success(request, _("The robot is saved."))
+        return redirect("notifications:robots", org=access.organisation.slug)
+    hooks = Webhook.objects.filter(organisation=access.organisation)
+    return render(request, "notifications/robots.html", {"hooks": hooks, "form": form})
+
+
+@org_view(MANAGE_RECTIFICATION)
+def robot_edit(request, access, webhook_id: int):
+    hook = get_object_or_404(Webhook, organisation=access.organisation, pk=webhook_id)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "delete":
+        hook.delete()
+        messages.success(request, _("The robot is deleted."))
+        return redirect("notifications:robots", org=access.organisation.slug)
+    if action == "test":
+        with transaction.atomic():
+            delivery = Delivery.objects.create(
+                organisation=access.organisation,
+                channel=Channel.WEBHOOK,
+                webhook=hook,
+                event=Event.TEST,
+                title=_("Test message from Baozhang"),
+                body=_("If you can read this, the robot “%(name)s” works.") % {"name": hook.name},
+            )
+            transaction.on_commit(lambda: services.deliver.enqueue(delivery.pk))
+        messages.info(request, _("A test message is on its way; its attempts show in the log."))
+        return redirect("notifications:deliveries", org=access.organisation.slug)
+    form = WebhookForm(request.POST or None, instance=hook)
+    if action == "save" and form.is_valid():
+        form.save()
+        messages.success(request, _("The robot is saved."))
+        return redirect("notifications:robots", org=access.organisation.slug)
+    return render(request, "notifications/robot_edit.html", {"hook": hook, "form": form})
+
+
+@org_view(MANAGE_RECTIFICATION)
+def deliveries(request, access):
+    """Every e-mail and robot message with each of its attempts; a failed one can be resent."""
+    rows = Delivery.objects.filter(organisation=access.organisation).select_related("webhook")
+    if request.method == "POST":
+        delivery = get_object_or_404(
+            rows, pk=request.POST.get("delivery") or 0, status=DeliveryStatus.FAILED
+        )
+        with transaction.atomic():
+            services.retry(delivery)
+        messages.info(request, _("Sending again."))
+        return redirect("notifications:deliveries", org=access.organisation.slug)
+    status = request.GET.get("status", "")
+    if status in DeliveryStatus.values:
+        rows = rows.filter(status=status)
+    page = paginate(request, rows.prefetch_related("attempt_log"))
+    return render(
+        request,
+        "notifications/deliveries.html",
+        {"page": page, "status": status, "statuses": DeliveryStatus.choices},
+    )

@@ -1,0 +1,192 @@
+"""Pages of the special patrol rounds (专项巡查): the list, a new round, and the round's sheet."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import quote
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
+
+from baozhang.core.xlsx import write_workbook
+from baozhang.inspections.models import Finding, FindingKind, PatrolRound
+from baozhang.orgs.decorators import org_view
+from baozhang.orgs.forms import TenantForm
+from baozhang.orgs.models import AreaType, Location, Person
+from baozhang.orgs.permissions import RECORD_INSPECTIONS, VIEW_INSPECTIONS
+from baozhang.rectification import selectors
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class RoundForm(TenantForm):
+    scoped_fields = {
+        "leader": Person,
+        "members": Person,
+        "area_types": AreaType,
+        "locations": Location,
+    }
+
+    class Meta:
+        model = PatrolRound
+        fields = ["title", "date", "leader", "members", "area_types", "locations", "note"]
+        field_classes = {
+            "leader": SafeModelChoiceField,
+            "members": SafeModelMultipleChoiceField,
+            "area_types": SafeModelMultipleChoiceField,
+            "locations": SafeModelMultipleChoiceField,
+        }
+        widgets = {
+            "date": forms.DateInput({"type": "date"}),
+            "note": forms.Textarea({"rows": 2}),
+            "area_types": forms.CheckboxSelectMultiple,
+            "members": forms.SelectMultiple(attrs={"size": 5}),
+            "locations": forms.SelectMultiple(attrs={"size": 8}),
+        }
+
+
+@org_view(VIEW_INSPECTIONS)
+def round_list(request, access):
+    rounds = PatrolRound.objects.filter(organisation=access.organisation).select_related("leader")
+    form = None
+    if access.can(RECORD_INSPECTIONS):
+        form = RoundForm(
+            request.POST or None,
+            organisation=access.organisation,
+            initial={"date": timezone.localdate(), "leader": access.person},
+        )
+        if request.method == "POST" and form.is_valid():
+            patrol = form.save(commit=False)
+            patrol.organisation = access.organisation
+            patrol.save()
+            form.save_m2m()
+            messages.success(request, _("The patrol round is created."))
+            return redirect("rectification:round", org=access.organisation.slug, round_id=patrol.pk)
+    elif request.method == "POST":
+        access.require(RECORD_INSPECTIONS)
+    return render(request, "rectification/round_list.html", {"rounds": rounds, "form": form})
+
+
+SHEET_ROWS = [
+    ("found", gettext_lazy("Problems found")),
+    ("spot", gettext_lazy("Fixed on the spot")),
+    ("tracked", gettext_lazy("Tracked to closure")),
+    ("referred", gettext_lazy("Referred to the office meeting")),
+    ("closed", gettext_lazy("Closed")),
+    ("closed_in_time", gettext_lazy("Closed in time")),
+    ("closed_late", gettext_lazy("Closed late")),
+    ("overdue", gettext_lazy("Open and overdue")),
+    ("rejected", gettext_lazy("Rejected at verification")),
+]
+
+
+def round_sheet(patrol: PatrolRound, now) -> dict:
+    """The figures and lists of a round's sheet."""
+    problems = selectors.problems(organisation=patrol.organisation, patrol_round_id=patrol.pk)
+    figures = selectors.figures(problems, now)[0]
+    rows = list(
+        problems.select_related(
+            "location", "unit", "item", "task", "spot_fix", "referral"
+        ).order_by("observed_at", "id")
+    )
+    highlights = list(
+        Finding.objects.filter(
+            organisation=patrol.organisation,
+            inspection__patrol_round=patrol,
+            kind=FindingKind.HIGHLIGHT,
+        )
+        .select_related("location", "unit")
+        .order_by("observed_at", "id")
+    )
+    return {"figures": figures, "problems": rows, "highlights": highlights}
+
+
+def disposition_text(finding: Finding, now) -> str:
+    if hasattr(finding, "spot_fix"):
+        return _("Fixed on the spot")
+    if hasattr(finding, "task"):
+        task = finding.task
+        if task.closed_at:
+            return _("Closed in time") if task.closed_in_time else _("Closed late")
+        if task.is_overdue(now):
+            return _("Open and overdue")
+        return task.get_status_display()
+    if hasattr(finding, "referral"):
+        return _("Referred to the office meeting")
+    return _("Not yet disposed of")
+
+
+@org_view(VIEW_INSPECTIONS)
+def round_detail(request, access, round_id: int):
+    patrol = get_object_or_404(
+        PatrolRound.objects.select_related("leader").prefetch_related(
+            "members", "area_types", "locations"
+        ),
+        organisation=access.organisation,
+        pk=round_id,
+    )
+    now = timezone.now()
+    sheet = round_sheet(patrol, now)
+    return render(
+        request,
+        "rectification/round_detail.html",
+        {
+            "round": patrol,
+            "now": now,
+            **sheet,
+            "sheet_rows": [(key, label, sheet["figures"][key]) for key, label in SHEET_ROWS],
+            "lines": [(finding, disposition_text(finding, now)) for finding in sheet["problems"]],
+        },
+    )
+
+
+@org_view(VIEW_INSPECTIONS)
+def round_export(request, access, round_id: int):
+    """The round's sheet as a workbook: the figures, the problems and the highlights."""
+    patrol = get_object_or_404(PatrolRound, organisation=access.organisation, pk=round_id)
+    now = timezone.now()
+    sheet = round_sheet(patrol, now)
+    figures = [(str(label), sheet["figures"][key]) for key, label in SHEET_ROWS]
+    figures.append((_("Highlights"), len(sheet["highlights"])))
+    problems = [
+        (
+            timezone.localtime(finding.observed_at).strftime("%Y-%m-%d %H:%M"),
+            finding.location.name or finding.location.code,
+            finding.unit.name if finding.unit else "",
+            finding.item.text if finding.item else "",
+            finding.note,
+            disposition_text(finding, now),
+            timezone.localtime(finding.task.deadline).strftime("%Y-%m-%d %H:%M")
+            if hasattr(finding, "task")
+            else "",
+        )
+        for finding in sheet["problems"]
+    ]
+    highlights = [
+        (
+            timezone.localtime(finding.observed_at).strftime("%Y-%m-%d %H:%M"),
+            finding.location.name or finding.location.code,
+            finding.unit.name if finding.unit else "",
+            finding.note,
+        )
+        for finding in sheet["highlights"]
+    ]
+    buffer = io.BytesIO()
+    write_workbook(
+        buffer,
+        [
+            ("汇总", ["项目", "数量"], figures),
+            ("问题", ["时间", "位置", "责任单位", "检查项", "说明", "处置", "整改期限"], problems),
+            ("亮点", ["时间", "位置", "单位", "说明"], highlights),
+        ],
+    )
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    filename = f"{patrol.date:%Y-%m-%d}-{patrol.title}-专项巡查.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
