@@ -27,7 +27,7 @@ from baozhang.inspections.models import (
 )
 from baozhang.notifications.models import Delivery, Notification, Webhook
 from baozhang.orgs import models
-from baozhang.rectification.models import SpotFix, Task, TaskEvent
+from baozhang.rectification.models import Referral, SpotFix, Task, TaskEvent
 from baozhang.standards.models import Standard, StandardItem, StandardVersion
 from tests.factories import (
     AreaTypeFactory,
@@ -90,6 +90,23 @@ def victim(college, alice):
     }
 
 
+FINDING_FIELDS = (
+    "organisation",
+    "inspection",
+    "location",
+    "unit",
+    "item",
+    "kind",
+    "points",
+    "note",
+    "observed_at",
+    "date",
+    "week_key",
+    "month_key",
+    "year",
+)
+
+
 def _victim_rectification(college, inspection, finding, person):
     """A task with a photographed step, a fix on the spot, a patrol round, a robot, a delivery
     and an inbox message of the college."""
@@ -112,24 +129,7 @@ def _victim_rectification(college, inspection, finding, person):
             photo=f"rectification/{MARK}.jpg",
         )
         fixed = Finding.objects.create(
-            **{
-                field: getattr(finding, field)
-                for field in (
-                    "organisation",
-                    "inspection",
-                    "location",
-                    "unit",
-                    "item",
-                    "kind",
-                    "points",
-                    "note",
-                    "observed_at",
-                    "date",
-                    "week_key",
-                    "month_key",
-                    "year",
-                )
-            }
+            **{field: getattr(finding, field) for field in FINDING_FIELDS}
         )
         spot_fix = SpotFix.objects.create(
             organisation=college,
@@ -148,8 +148,18 @@ def _victim_rectification(college, inspection, finding, person):
         Delivery.objects.create(
             organisation=college, channel="webhook", webhook=hook, event="test", title=MARK
         )
-        Notification.objects.create(organisation=college, person=person, event="test", title=MARK)
+        notification = Notification.objects.create(
+            organisation=college, person=person, event="test", title=MARK
+        )
+        referred = Finding.objects.create(
+            **{field: getattr(fixed, field) for field in FINDING_FIELDS}
+        )
+        referral = Referral.objects.create(
+            organisation=college, finding=referred, reason=MARK, referred_at=now
+        )
     return {
+        "referral_id": referral.pk,
+        "notification_id": notification.pk,
         "task_id": task.pk,
         "event_id": event.pk,
         "spot_fix_id": spot_fix.pk,
@@ -230,6 +240,7 @@ def snapshot(outsider=None) -> dict[str, list]:
                 Webhook,
                 Delivery,
                 Notification,
+                Referral,
             )
         }
         state["tokens"] = sorted(
@@ -379,6 +390,11 @@ def _api_record_id(path: str, victim) -> int:
         ("/inspections/", "inspection_id"),
         ("/findings/", "finding_id"),
         ("/standards/", "standard_id"),
+        ("/tasks/", "task_id"),
+        ("/rounds/", "round_id"),
+        ("/robots/", "webhook_id"),
+        ("/referrals/", "referral_id"),
+        ("/notifications/", "notification_id"),
     ):
         if segment in path:
             return victim[key]

@@ -12,6 +12,7 @@ from baozhang.accounts.services import api_token_create, api_token_revoke
 from baozhang.api import schemas
 from baozhang.api.auth import API_AUTH
 from baozhang.api.inspections import router as inspections_router
+from baozhang.api.rectification import router as rectification_router
 from baozhang.api.setup import ApiValidationError, validation_errors
 from baozhang.api.setup import router as setup_router
 from baozhang.orgs import services
@@ -238,3 +239,4 @@ def token_revoke(request, id: int):  # noqa: A002 - the path parameter's name
 api.add_router("", account_router)
 api.add_router("", setup_router)
 api.add_router("", inspections_router)
+api.add_router("", rectification_router)

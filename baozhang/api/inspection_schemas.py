@@ -61,6 +61,7 @@ class InspectionIn(Input):
     client_id: uuid.UUID = Field(description="made by the client; a resend returns the first")
     location_id: int
     schedule_id: int | None = None
+    patrol_round_id: int | None = Field(None, description="a special patrol round it belongs to")
     level: str | None = Field(None, description="self_check, department, leader or organisation")
     done_at: datetime | None = None
     note: str = Field("", max_length=2000)
@@ -92,6 +93,7 @@ class InspectionOut(Schema):
     location: str
     standard_version_id: int
     schedule_id: int | None
+    patrol_round_id: int | None
     level: str
     done_at: datetime
     score: Decimal

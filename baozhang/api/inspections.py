@@ -3,7 +3,7 @@ findings, ranking, bulletin, missed checks, red flags and standards."""
 
 import math
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status
@@ -19,6 +19,7 @@ from baozhang.inspections.models import (
     ExpectedCheck,
     Finding,
     Inspection,
+    PatrolRound,
     PhotoUpload,
     RedFlag,
     Schedule,
@@ -31,7 +32,12 @@ from baozhang.orgs.access import (
     access_standard,
     org_scope,
 )
-from baozhang.orgs.permissions import RECORD_INSPECTIONS, VIEW_INSPECTIONS, VIEW_SETUP
+from baozhang.orgs.permissions import (
+    RECORD_INSPECTIONS,
+    SUBMIT_RECTIFICATION,
+    VIEW_INSPECTIONS,
+    VIEW_SETUP,
+)
 from baozhang.standards.models import Standard
 from baozhang.standards.selectors import (
     items_for_location,
@@ -110,6 +116,7 @@ def _inspection(inspection: Inspection) -> dict:
         "location": str(inspection.location),
         "standard_version_id": inspection.standard_version_id,
         "schedule_id": inspection.schedule_id,
+        "patrol_round_id": inspection.patrol_round_id,
         "level": inspection.level,
         "done_at": inspection.done_at,
         "score": inspection.score,
@@ -166,10 +173,15 @@ def check_form(request, org: str, id: int):  # noqa: A002
     response=schemas.answers({201: out.PhotoOut}),
     operation_id="photo_upload",
     summary="Send a photo ahead of its check",
-    description="Returns an id to put in a finding's photo_ids when the check is submitted.",
+    description=(
+        "Returns an id to put in a finding's photo_ids when the check is submitted, or in the "
+        "photo_id of a fix (on the spot, or a task's fix submitted by its unit)."
+    ),
 )
 def photo_upload(request, org: str, file: File[UploadedFile]):
-    access = gate(request, org, RECORD_INSPECTIONS)
+    access = gate(request, org, VIEW_SETUP)
+    if not (access.can(RECORD_INSPECTIONS) or access.can(SUBMIT_RECTIFICATION)):
+        raise PermissionDenied
     try:
         photo_check(file)
     except ValidationError as error:
@@ -231,6 +243,15 @@ def inspection_create(request, org: str, payload: out.InspectionIn):
                 raise ApiValidationError(
                     [{"field": "schedule_id", "message": _("There is no such schedule.")}]
                 )
+        patrol_round = None
+        if payload.patrol_round_id is not None:
+            patrol_round = PatrolRound.objects.filter(
+                organisation=access.organisation, pk=payload.patrol_round_id
+            ).first()
+            if patrol_round is None:
+                raise ApiValidationError(
+                    [{"field": "patrol_round_id", "message": _("There is no such patrol round.")}]
+                )
         version = standard_version_for_location(location=location)
         if version is None:
             raise ApiValidationError(
@@ -272,6 +293,7 @@ def inspection_create(request, org: str, payload: out.InspectionIn):
                 level=payload.level,
                 note=payload.note,
                 client_id_checked=True,
+                patrol_round=patrol_round,
             )
         except ValidationError as error:
             raise ApiValidationError(

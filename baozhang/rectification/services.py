@@ -69,8 +69,10 @@ def _undisposed(finding: Finding) -> None:
             raise ValidationError(message)
 
 
-def _photo(photo: UploadedFile | None) -> UploadedFile | None:
-    if photo is not None:
+def _photo(photo: UploadedFile | str | None) -> UploadedFile | str | None:
+    """A photo sent with the form is checked here; a stored name comes from an upload already
+    checked (the API's POST /photos)."""
+    if photo is not None and not isinstance(photo, str):
         photo_check(photo)
     return photo
 
@@ -80,7 +82,7 @@ def spot_fix_record(
     access: OrgAccess,
     finding: Finding,
     fixed_by: str,
-    photo: UploadedFile | None = None,
+    photo: UploadedFile | str | None = None,
     note: str = "",
     at: datetime | None = None,
 ) -> SpotFix:
@@ -280,7 +282,7 @@ def task_submit(
     access: OrgAccess,
     task: Task,
     note: str = "",
-    photo: UploadedFile | None = None,
+    photo: UploadedFile | str | None = None,
     now: datetime | None = None,
 ) -> Task:
     """The unit reports its fix (note and after-photo) for verification."""
