@@ -135,6 +135,9 @@ def test_a_finding_is_disposed_of_from_its_page_and_its_task_lives_on_the_task_p
         reverse("rectification:statistics", args=[org.slug]), {"period": "2026-11"}
     ).content.decode()
     numbers = figures_on(stats)
+    row = re.search(r'data-testid="statistics-row">(.*?)</tr>', stats, re.S)[1]
+    assert "0852班" in row  # the unit's name, its figures, and the days to close
+    assert re.findall(r"<td>([\d.—]+)</td>", row) == ["0.0", "0.0"]
     assert numbers == {
         "found": 3,
         "spot": 1,

@@ -213,7 +213,7 @@ def _figures(row: selectors.Figures) -> dict:
     return {
         "key": row.key,
         "label": str(row.label),
-        **{state: row[state] for state in selectors.COUNTED},
+        **{state: row.count(state) for state in selectors.COUNTED},
         "average_days": row.average_days,
         "p90_days": row.p90_days,
     }

@@ -140,7 +140,7 @@ def round_detail(request, access, round_id: int):
             "round": patrol,
             "now": now,
             **sheet,
-            "sheet_rows": [(key, label, sheet["figures"][key]) for key, label in SHEET_ROWS],
+            "sheet_rows": [(key, label, sheet["figures"].count(key)) for key, label in SHEET_ROWS],
             "lines": [(finding, disposition_text(finding, now)) for finding in sheet["problems"]],
         },
     )
@@ -152,7 +152,7 @@ def round_export(request, access, round_id: int):
     patrol = get_object_or_404(PatrolRound, organisation=access.organisation, pk=round_id)
     now = timezone.now()
     sheet = round_sheet(patrol, now)
-    figures = [(str(label), sheet["figures"][key]) for key, label in SHEET_ROWS]
+    figures = [(str(label), sheet["figures"].count(key)) for key, label in SHEET_ROWS]
     figures.append((_("Highlights"), len(sheet["highlights"])))
     problems = [
         (

@@ -98,7 +98,7 @@ class Figures:
         ordered = sorted(self.days)
         return round(ordered[math.ceil(0.9 * len(ordered)) - 1], 1)
 
-    def __getitem__(self, state: str) -> int:
+    def count(self, state: str) -> int:
         return self.counts.get(state, 0)
 
 
@@ -118,7 +118,12 @@ def figures(findings: QuerySet[Finding], now: datetime, group: str | None = None
     name = {"unit": "unit__name", "area_type": "area_type__name"}[group]
     rows = findings.values(group, name).annotate(**aggregates).order_by(name)
     result = {
-        row[group]: Figures(key=row[group], label=row[name] or "—", counts=row) for row in rows
+        row[group]: Figures(
+            key=row[group],
+            label=row[name] or "—",
+            counts={state: row[state] for state in COUNTED},
+        )
+        for row in rows
     }
     for key, opened, done in closed.values_list(group, "task__opened_at", "task__closed_at"):
         result[key].days.append(_days(opened, done))
@@ -133,6 +138,6 @@ def total_of(rows: list[Figures]) -> Figures:
     total = Figures(label="")
     for row in rows:
         for state in COUNTED:
-            total.counts[state] = total[state] + row[state]
+            total.counts[state] = total.count(state) + row.count(state)
         total.days += row.days
     return total
