@@ -9,8 +9,10 @@ from django.db import transaction
 from django_scopes import scope, scopes_disabled
 
 from baozhang.core.demo_inspections import build_inspections
+from baozhang.core.demo_rectification import build_rectification
 from baozhang.orgs import services
 from baozhang.orgs.models import AreaType, Location, Organisation, Person, Site, Unit, User
+from baozhang.rectification.models import Task
 from baozhang.standards.models import Standard
 
 DEMO_PASSWORD = "baozhang-demo"  # noqa: S105 - the published demo password
@@ -302,6 +304,10 @@ def demo_build(stdout=None, *, history_days: int = 365) -> dict:
                 # Demo databases made before inspections existed get their year of checks too.
                 if not Standard.objects.filter(organisation=organisation).exists():
                     build_inspections(organisation, days=history_days)
+                    created = True
+                # … and their rectification and patrol rounds.
+                if not Task.objects.filter(organisation=organisation).exists():
+                    build_rectification(organisation, days=history_days)
                     created = True
     if stdout is not None:
         stdout.write("demo data ready\n" if created else "demo data already present\n")
