@@ -157,7 +157,7 @@ def inspection_detail(request, access, inspection_id: int):
     return render(
         request,
         "inspections/inspection_detail.html",
-        {"inspection": inspection, "findings": findings},
+        {"now": timezone.now(), "inspection": inspection, "findings": findings},
     )
 
 

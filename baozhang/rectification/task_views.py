@@ -168,6 +168,7 @@ def finding_detail(request, access, finding_id: int):
         "rectification/finding_detail.html",
         {
             "finding": finding,
+            "now": timezone.now(),
             "disposition": kind,
             "record": record,
             "may_dispose": may_dispose,
