@@ -59,12 +59,14 @@ def build_rectification(organisation: Organisation, *, days: int = 365) -> None:
         .select_related("item", "unit")
         .order_by("observed_at", "id")
     )
+    # The demo's unit head finds the last two problems of their unit on "my tasks".
+    kept_open = {f.pk for f in problems if f.unit_id is not None and f.unit_id == head_unit}
+    kept_open = set(sorted(kept_open)[-2:])
     fixes, referrals, tasks, lives = [], [], [], []
     for finding in problems:
         roll = generator.random()
         opened = finding.observed_at + dt.timedelta(minutes=generator.randint(5, 90))
-        # The demo's unit head finds the last fortnight's problems of their unit on "my tasks".
-        keep_open = head_unit == finding.unit_id and now - opened < dt.timedelta(days=14)
+        keep_open = finding.pk in kept_open
         if (roll < 0.45 and not keep_open) or finding.unit_id is None:
             fixes.append(
                 SpotFix(
@@ -150,7 +152,7 @@ def _life(task: Task, generator: random.Random, now, policy, *, keep_open=False)
     steps = [(EventKind.OPENED, task.opened_at, "inspector", "")]
     roll = generator.random()
     recent = now - task.opened_at < dt.timedelta(days=21)
-    if task.deadline > now or (recent and (roll < 0.12 or keep_open)):
+    if task.deadline > now or keep_open or (recent and roll < 0.12):
         # Still running: open, or submitted and waiting, or overdue and escalated.
         if generator.random() < 0.4 and task.opened_at + span / 3 < now:
             submitted = task.opened_at + span / 3
