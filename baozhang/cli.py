@@ -187,6 +187,21 @@ def _parser() -> argparse.ArgumentParser:
         "--max-tasks, --worker-id. Unless --batch, it also enqueues the clock tick every minute, "
         "which runs the periodic jobs (red flags at a week's close, the plan of expected checks).",
     )  # fmt: skip
+    figures = _command(
+        commands, "figures", _figures_command, "Print the figures of a report.",
+        "For an organisation (or one of its sites, units or area types) and a period, with the "
+        "previous period and the same period a year earlier (docs/reports.md).",
+    )  # fmt: skip
+    figures.add_argument("--org", required=True, help="the organisation's short name")
+    figures.add_argument(
+        "--period", required=True,
+        help="2026-W47, 2026-11, 2026-Q4, 2026-H2, 2026 or 2026-09-01..2027-01-20",
+    )  # fmt: skip
+    figures.add_argument("--site", help="a site's code")
+    figures.add_argument("--unit", help="a unit's code")
+    figures.add_argument("--area-type", help="an area type's code")
+    figures.add_argument("--json", action="store_true", help="print the figures as JSON")
+
     tick = _command(
         commands, "tick", _tick_command, "Run the periodic jobs that are due, once.",
         "For cron instead of a worker, or to catch up by hand. Prints each job's result.",
@@ -395,6 +410,40 @@ def _createadmin_command(arguments: argparse.Namespace, extra: list[str]) -> int
     user.set_password(password)
     user.save()
     print(_("Created the administrator login “%(username)s”.") % {"username": user.username})
+    return 0
+
+
+def _figures_command(arguments: argparse.Namespace, extra: list[str]) -> int:
+    from django_scopes import scope
+
+    from baozhang.core.periods import period_parse
+    from baozhang.reports.figures import ScopeUnknown, figures_compute, scope_resolve
+    from baozhang.reports.summary import figures_text
+
+    organisation = _organisation(arguments.org)
+    try:
+        period = period_parse(arguments.period)
+    except ValueError as error:
+        raise CommandFailed(
+            _("“%(value)s” is not a period like 2026-W47, 2026-11, 2026-Q4, 2026 or "
+              "2026-09-01..2027-01-20.") % {"value": arguments.period},
+            exit_code=2,
+        ) from error  # fmt: skip
+    with scope(organisation=organisation):
+        try:
+            chosen = scope_resolve(
+                organisation=organisation,
+                site=arguments.site,
+                unit=arguments.unit,
+                area_type=arguments.area_type,
+            )
+        except ScopeUnknown as error:
+            raise CommandFailed(str(error), exit_code=2) from error
+        figures = figures_compute(scope=chosen, period=period)
+    if arguments.json:
+        print(json.dumps(figures, ensure_ascii=False, indent=2))
+    else:
+        print(figures_text(figures))
     return 0
 
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "baozhang.inspections",
     "baozhang.rectification",
     "baozhang.notifications",
+    "baozhang.reports",
     "baozhang.accounts",
 ]
 

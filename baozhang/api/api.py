@@ -13,6 +13,7 @@ from baozhang.api import schemas
 from baozhang.api.auth import API_AUTH
 from baozhang.api.inspections import router as inspections_router
 from baozhang.api.rectification import router as rectification_router
+from baozhang.api.reports import router as reports_router
 from baozhang.api.setup import ApiValidationError, validation_errors
 from baozhang.api.setup import router as setup_router
 from baozhang.orgs import services
@@ -240,3 +241,4 @@ api.add_router("", account_router)
 api.add_router("", setup_router)
 api.add_router("", inspections_router)
 api.add_router("", rectification_router)
+api.add_router("", reports_router)

@@ -1,0 +1,189 @@
+"""The inspections' sections of a report's figures: checks, findings and points; units' scores and
+ranks; red flags; the most frequent problems and the units that repeat them; the trend."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from baozhang.core.periods import Period, week_key
+from baozhang.inspections import selectors
+from baozhang.inspections.models import ExpectedCheck, Finding, FindingKind, Inspection, RedFlag
+from baozhang.orgs.models import Assignment
+from baozhang.reports.figures import Scope, figures_section
+
+PROBLEMS = [FindingKind.DEDUCTION, FindingKind.SCORED, FindingKind.RED_LINE]
+
+
+def number(value: Decimal | None) -> float:
+    return float(value or 0)
+
+
+def findings_in_scope(scope: Scope, period: Period):
+    return Finding.objects.filter(
+        scope.finding_filter(),
+        organisation=scope.organisation,
+        date__gte=period.start,
+        date__lte=period.end,
+    )
+
+
+@figures_section("inspections", order=10)
+def inspections_figures(scope: Scope, period: Period) -> dict:
+    """Checks expected, done and missed; problems found, their points, bonuses and highlights."""
+    organisation = scope.organisation
+    where = scope.location_filter(period)
+    expected = ExpectedCheck.objects.filter(
+        where,
+        organisation=organisation,
+        due_at__date__gte=period.start,
+        due_at__date__lte=period.end,
+    )
+    missed = selectors.checks_missed(organisation=organisation, period=period).filter(where)
+    done = Inspection.objects.filter(
+        where, organisation=organisation, date__gte=period.start, date__lte=period.end
+    )
+    totals = findings_in_scope(scope, period).aggregate(
+        findings=Count("id", filter=Q(kind__in=PROBLEMS)),
+        deduction_points=Sum("points", filter=Q(kind__in=PROBLEMS)),
+        bonus_points=Sum("points", filter=Q(kind=FindingKind.BONUS)),
+        bonuses=Count("id", filter=Q(kind=FindingKind.BONUS)),
+        highlights=Count("id", filter=Q(kind=FindingKind.HIGHLIGHT)),
+        red_lines=Count("id", filter=Q(kind=FindingKind.RED_LINE)),
+    )
+    return {
+        "scheduled": expected.count(),
+        "done": done.count(),
+        "missed": missed.count(),
+        "findings": totals["findings"],
+        "deduction_points": number(totals["deduction_points"]),
+        "bonus_points": number(totals["bonus_points"]),
+        "bonuses": totals["bonuses"],
+        "highlights": totals["highlights"],
+        "red_lines": totals["red_lines"],
+    }
+
+
+def _units_in_scope(scope: Scope, period: Period) -> set[int] | None:
+    if scope.unit is not None:
+        return {scope.unit.pk}
+    if scope.site is None:
+        return None
+    held = Assignment.objects.filter(
+        organisation=scope.organisation, location__site_id=scope.site.pk, starts_on__lte=period.end
+    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period.start))
+    return set(held.values_list("unit_id", flat=True))
+
+
+@figures_section("units", order=20)
+def units_figures(scope: Scope, period: Period) -> list[dict]:
+    """The units' scores in rank order (of the area type when the scope names one)."""
+    rows = selectors.unit_ranking(
+        organisation=scope.organisation,
+        period=period,
+        area_type_id=scope.area_type.pk if scope.area_type else None,
+    )
+    chosen = _units_in_scope(scope, period)
+    return [
+        {
+            "unit": row.unit.name,
+            "unit_code": row.unit.code,
+            "unit_id": row.unit.pk,
+            "score": number(row.score),
+            "deductions": number(row.deductions),
+            "bonus": number(row.bonus),
+            "findings": row.findings,
+            "highlights": row.highlights,
+            "rank": row.rank,
+        }
+        for row in rows
+        if chosen is None or row.unit.pk in chosen
+    ]
+
+
+def weeks_closing_in(period: Period) -> list[str]:
+    """The ISO weeks whose Sunday falls in the period (a week counts where it ends)."""
+    keys, sunday = [], period.start + timedelta(days=6 - period.start.weekday())
+    while sunday <= period.end:
+        keys.append(week_key(sunday))
+        sunday += timedelta(days=7)
+    return keys
+
+
+@figures_section("red_flags", order=30)
+def red_flags_figures(scope: Scope, period: Period) -> list[dict]:
+    """Red flags of the weeks that close in the period."""
+    flags = RedFlag.objects.filter(
+        organisation=scope.organisation, week_key__in=weeks_closing_in(period)
+    ).select_related("unit", "area_type")
+    chosen = _units_in_scope(scope, period)
+    if scope.area_type is not None:
+        flags = flags.filter(area_type=scope.area_type)
+    return [
+        {
+            "unit": flag.unit.name,
+            "unit_id": flag.unit_id,
+            "week": flag.week_key,
+            "area_type": flag.area_type.name if flag.area_type else None,
+        }
+        for flag in flags.order_by("week_key", "rank", "unit__code")
+        if chosen is None or flag.unit_id in chosen
+    ]
+
+
+@figures_section("problems", order=40, compared=False)
+def problems_figures(scope: Scope, period: Period) -> dict:
+    """What the data shows as problems: the most frequent items, the units with repeated
+    findings, and the problems by area type."""
+    findings = findings_in_scope(scope, period).filter(kind__in=PROBLEMS)
+    items = (
+        findings.filter(item__isnull=False)
+        .values("item__text")
+        .annotate(count=Count("id"))
+        .order_by("-count", "item__text")[:5]
+    )
+    repeated = (
+        findings.filter(unit__isnull=False)
+        .values("unit_id", "unit__name")
+        .annotate(count=Count("id"))
+        .filter(count__gte=3)
+        .order_by("-count", "unit__name")[:10]
+    )
+    areas = findings.values("area_type__name").annotate(count=Count("id")).order_by("-count")
+    return {
+        "top_items": [{"item": row["item__text"], "count": row["count"]} for row in items],
+        "repeated_units": [
+            {"unit": row["unit__name"], "unit_id": row["unit_id"], "count": row["count"]}
+            for row in repeated
+        ],
+        "by_area_type": [
+            {"area_type": row["area_type__name"] or "—", "count": row["count"]} for row in areas
+        ],
+    }
+
+
+@figures_section("trend", order=50, compared=False)
+def trend_figures(scope: Scope, period: Period) -> list[dict]:
+    """Problems and points per day (a week or month) or per month (longer periods)."""
+    findings = findings_in_scope(scope, period).filter(kind__in=PROBLEMS)
+    by_day = (period.end - period.start).days <= 31
+    key = "date" if by_day else "month_key"
+    rows = findings.values(key).annotate(count=Count("id"), points=Sum("points")).order_by(key)
+    found = {str(row[key]): (row["count"], number(row["points"])) for row in rows}
+    labels = []
+    day = period.start
+    while day <= period.end:
+        label = day.isoformat() if by_day else f"{day.year}-{day.month:02d}"
+        if label not in labels:
+            labels.append(label)
+        day += timedelta(days=1)
+    return [
+        {
+            "label": label,
+            "findings": found.get(label, (0, 0.0))[0],
+            "points": found.get(label, (0, 0.0))[1],
+        }
+        for label in labels
+    ]
