@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("baozhang.standards.urls")),
     path("", include("baozhang.rectification.urls")),
     path("", include("baozhang.notifications.urls")),
+    path("", include("baozhang.reports.urls")),
 ]

@@ -117,9 +117,9 @@ def test_a_week_with_comparisons_counted_by_hand(records):
     assert previous["inspections"]["deduction_points"] == 3.0
     assert [(row["unit"], row["score"]) for row in previous["units"]] == [("0852班", 97.0)]
     assert figures["comparison"]["year_earlier"]["inspections"]["findings"] == 1
-    assert figures["problems"]["top_items"] == [
-        {"item": "地面有垃圾", "count": 2},
-        {"item": "被褥叠放", "count": 1},
+    assert [(row["item"], row["count"]) for row in figures["problems"]["top_items"]] == [
+        ("地面有垃圾", 2),
+        ("被褥叠放", 1),
     ]
     assert [row["findings"] for row in figures["trend"]] == [1, 1, 0, 1, 0, 0, 0]
 

@@ -28,6 +28,7 @@ from baozhang.inspections.models import (
 from baozhang.notifications.models import Delivery, Notification, Webhook
 from baozhang.orgs import models
 from baozhang.rectification.models import Referral, SpotFix, Task, TaskEvent
+from baozhang.reports.models import Report, ReportVersion
 from baozhang.standards.models import Standard, StandardItem, StandardVersion
 from tests.factories import (
     AreaTypeFactory,
@@ -157,7 +158,21 @@ def _victim_rectification(college, inspection, finding, person):
         referral = Referral.objects.create(
             organisation=college, finding=referred, reason=MARK, referred_at=now
         )
+        report = Report.objects.create(
+            organisation=college, kind="monthly", period="2026-11", title=MARK
+        )
+        ReportVersion.objects.create(
+            organisation=college,
+            report=report,
+            number=1,
+            figures={"marker": MARK},
+            narrative={"overview": MARK},
+        )
     return {
+        "report_id": report.pk,
+        "number": 1,
+        "name": "trend",
+        "extension": "pdf",
         "referral_id": referral.pk,
         "notification_id": notification.pk,
         "task_id": task.pk,
@@ -241,6 +256,8 @@ def snapshot(outsider=None) -> dict[str, list]:
                 Delivery,
                 Notification,
                 Referral,
+                Report,
+                ReportVersion,
             )
         }
         state["tokens"] = sorted(
@@ -395,6 +412,7 @@ def _api_record_id(path: str, victim) -> int:
         ("/robots/", "webhook_id"),
         ("/referrals/", "referral_id"),
         ("/notifications/", "notification_id"),
+        ("/reports/", "report_id"),
     ):
         if segment in path:
             return victim[key]

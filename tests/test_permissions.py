@@ -119,6 +119,17 @@ def probe_manage_rectification(client, org, site):
     return response, RectificationPolicy.objects.filter(organisation=org, urgent_hours=12).exists()
 
 
+def probe_write_reports(client, org, site):
+    from baozhang.reports.models import Report
+
+    response = client.post(
+        reverse("reports:list", kwargs={"org": org.slug}),
+        {"kind": "monthly", "period": "2026-10"},
+    )
+    with scopes_disabled():
+        return response, Report.objects.filter(organisation=org).exists()
+
+
 PROBES = {
     perms.VIEW_SETUP: probe_view_setup,
     perms.MANAGE_SETUP: probe_manage_setup,
@@ -134,6 +145,7 @@ PROBES = {
     perms.SUBMIT_RECTIFICATION: probe_submit_rectification,
     perms.DECIDE_REFERRALS: probe_decide_referrals,
     perms.MANAGE_RECTIFICATION: probe_manage_rectification,
+    perms.WRITE_REPORTS: probe_write_reports,
 }
 
 

@@ -86,6 +86,18 @@ def units_figures(scope: Scope, period: Period) -> list[dict]:
         area_type_id=scope.area_type.pk if scope.area_type else None,
     )
     chosen = _units_in_scope(scope, period)
+    problems = dict(
+        Finding.objects.filter(
+            organisation=scope.organisation,
+            date__gte=period.start,
+            date__lte=period.end,
+            kind__in=PROBLEMS,
+            **({"area_type_id": scope.area_type.pk} if scope.area_type else {}),
+        )
+        .values_list("unit_id")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
     return [
         {
             "unit": row.unit.name,
@@ -94,7 +106,7 @@ def units_figures(scope: Scope, period: Period) -> list[dict]:
             "score": number(row.score),
             "deductions": number(row.deductions),
             "bonus": number(row.bonus),
-            "findings": row.findings,
+            "findings": problems.get(row.unit.pk, 0),
             "highlights": row.highlights,
             "rank": row.rank,
         }
@@ -140,7 +152,7 @@ def problems_figures(scope: Scope, period: Period) -> dict:
     findings = findings_in_scope(scope, period).filter(kind__in=PROBLEMS)
     items = (
         findings.filter(item__isnull=False)
-        .values("item__text")
+        .values("item_id", "item__text")
         .annotate(count=Count("id"))
         .order_by("-count", "item__text")[:5]
     )
@@ -153,7 +165,10 @@ def problems_figures(scope: Scope, period: Period) -> dict:
     )
     areas = findings.values("area_type__name").annotate(count=Count("id")).order_by("-count")
     return {
-        "top_items": [{"item": row["item__text"], "count": row["count"]} for row in items],
+        "top_items": [
+            {"item": row["item__text"], "item_id": row["item_id"], "count": row["count"]}
+            for row in items
+        ],
         "repeated_units": [
             {"unit": row["unit__name"], "unit_id": row["unit_id"], "count": row["count"]}
             for row in repeated

@@ -13,6 +13,7 @@ urlpatterns = [
     ),
     path("o/<slug:org>/photos/<int:photo_id>/", views.finding_photo, name="finding-photo"),
     path("o/<slug:org>/findings/", views.findings_list, name="findings"),
+    path("o/<slug:org>/checks/", views.checks_list, name="checks"),
     path("o/<slug:org>/findings/import/", views.findings_import_page, name="findings-import"),
     path("o/<slug:org>/findings/export.xlsx", views.findings_export_file, name="findings-export"),
     path("o/<slug:org>/findings/template.xlsx", views.findings_template, name="findings-template"),

@@ -296,3 +296,47 @@ def findings_template(request, access):
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote("检查记录-模板.xlsx")
     return response
+
+
+@org_view(VIEW_INSPECTIONS)
+def checks_list(request, access):
+    """The checks behind a report's numbers: planned (expected), done, or missed in a period,
+    for the whole organisation or the locations of a unit or an area type."""
+    from baozhang.inspections.models import ExpectedCheck, Inspection
+    from baozhang.orgs.models import Unit as UnitModel
+    from baozhang.reports.figures import Scope
+
+    period, error = _period(request, default_kind="month")
+    state = request.GET.get("state", "done")
+    state = state if state in ("planned", "done", "missed") else "done"
+    chosen = {}
+    for name, model in (("unit", UnitModel), ("area_type", AreaType)):
+        value = request.GET.get(name, "")
+        if value.isdigit():
+            chosen[name] = model.objects.filter(
+                organisation=access.organisation, pk=int(value)
+            ).first()
+    where = Scope(organisation=access.organisation, **chosen).location_filter(period)
+    if state == "done":
+        rows = Inspection.objects.filter(
+            where,
+            organisation=access.organisation,
+            date__gte=period.start,
+            date__lte=period.end,
+        ).select_related("location", "inspector")
+        rows = rows.order_by("-done_at", "-id")
+    else:
+        rows = ExpectedCheck.objects.filter(
+            where,
+            organisation=access.organisation,
+            due_at__date__gte=period.start,
+            due_at__date__lte=period.end,
+        ).select_related("location", "schedule")
+        if state == "missed":
+            rows = rows.filter(window_ends_at__lt=timezone.now(), inspection__isnull=True)
+        rows = rows.order_by("due_at", "id")
+    return render(
+        request,
+        "inspections/checks_list.html",
+        {"page": paginate(request, rows), "state": state, "period": period, "error": error},
+    )

@@ -17,6 +17,7 @@ MANAGE_BOARD = "board.manage"  # scoring policy, red flags, the public notice bo
 SUBMIT_RECTIFICATION = "rectification.submit"  # a unit submits its fix for verification
 DECIDE_REFERRALS = "rectification.decide"  # record the office meeting's decisions
 MANAGE_RECTIFICATION = "rectification.manage"  # deadlines, reminders, notification channels
+WRITE_REPORTS = "reports.write"  # generate, edit and finalise bulletins, reports and summaries
 
 ALL_PERMISSIONS = (
     VIEW_SETUP,
@@ -33,6 +34,7 @@ ALL_PERMISSIONS = (
     SUBMIT_RECTIFICATION,
     DECIDE_REFERRALS,
     MANAGE_RECTIFICATION,
+    WRITE_REPORTS,
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -47,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             RECORD_INSPECTIONS,
             VIEW_INSPECTIONS,
             DECIDE_REFERRALS,
+            WRITE_REPORTS,
         }
     ),
     Role.UNIT_HEAD: frozenset({VIEW_SETUP, VIEW_INSPECTIONS, SUBMIT_RECTIFICATION}),

@@ -38,6 +38,9 @@ class Scope:
             "site": self.site.code if self.site else None,
             "unit": self.unit.code if self.unit else None,
             "area_type": self.area_type.code if self.area_type else None,
+            "site_id": self.site.pk if self.site else None,
+            "unit_id": self.unit.pk if self.unit else None,
+            "area_type_id": self.area_type.pk if self.area_type else None,
             "label": self.label(),
         }
 

@@ -5,14 +5,14 @@ in the draft before the report is finalised."""
 
 from __future__ import annotations
 
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
 
 SECTION_TITLES = {
-    "overview": gettext_lazy("Overview"),
-    "results": gettext_lazy("Work done and results"),
-    "problems": gettext_lazy("Problems"),
-    "next_steps": gettext_lazy("Next steps"),
+    "overview": pgettext_lazy("report section", "Overview"),
+    "results": pgettext_lazy("report section", "Work done and results"),
+    "problems": pgettext_lazy("report section", "Problems"),
+    "next_steps": pgettext_lazy("report section", "Next steps"),
 }
 
 

@@ -1,0 +1,74 @@
+"""Charts of a report's figures as PNG images (matplotlib, with the CJK font): the trend of
+problems, the units' scores, and the rectification funnel."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from django.utils.translation import gettext as _  # noqa: E402
+from matplotlib import pyplot  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+pyplot.rcParams["font.family"] = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"]
+pyplot.rcParams["axes.unicode_minus"] = False
+BLUE, GREEN, RED, GREY = "#0d6efd", "#198754", "#dc3545", "#6c757d"
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.tight_layout()
+    figure.savefig(buffer, format="png", dpi=110)
+    pyplot.close(figure)
+    return buffer.getvalue()
+
+
+def trend_chart(figures: dict) -> bytes:
+    rows = figures["trend"]
+    figure, axes = pyplot.subplots(figsize=(7, 2.6))
+    labels = [row["label"][5:] for row in rows]
+    axes.bar(labels, [row["findings"] for row in rows], color=BLUE)
+    axes.set_title(_("Problems found"))
+    axes.tick_params(axis="x", labelrotation=60, labelsize=7)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _png(figure)
+
+
+def ranking_chart(figures: dict, limit: int = 15) -> bytes:
+    rows = figures["units"][:limit]
+    figure, axes = pyplot.subplots(figsize=(7, 0.35 * max(len(rows), 3) + 0.8))
+    names = [row["unit"] for row in reversed(rows)]
+    scores = [row["score"] for row in reversed(rows)]
+    axes.barh(names, scores, color=GREEN)
+    for position, score in enumerate(scores):
+        axes.text(score, position, f" {score:g}", va="center", fontsize=8)
+    axes.set_title(_("Scores of the units"))
+    axes.spines[["top", "right"]].set_visible(False)
+    return _png(figure)
+
+
+def funnel_chart(figures: dict) -> bytes:
+    fixes = figures["rectification"]
+    steps = [
+        (_("Found"), fixes["found"], BLUE),
+        (_("Fixed on the spot"), fixes["fixed_on_spot"], GREEN),
+        (_("Tracked as tasks"), fixes["tracked"], BLUE),
+        (_("Closed in time"), fixes["closed_in_time"], GREEN),
+        (_("Closed late"), fixes["closed_late"], GREY),
+        (_("Open and overdue"), fixes["overdue"], RED),
+    ]
+    figure, axes = pyplot.subplots(figsize=(7, 2.6))
+    names = [name for name, _value, _colour in reversed(steps)]
+    values = [value for _name, value, _colour in reversed(steps)]
+    axes.barh(names, values, color=[colour for _n, _v, colour in reversed(steps)])
+    for position, value in enumerate(values):
+        axes.text(value, position, f" {value}", va="center", fontsize=8)
+    axes.set_title(_("Rectification"))
+    axes.spines[["top", "right"]].set_visible(False)
+    return _png(figure)
+
+
+CHARTS = {"trend": trend_chart, "ranking": ranking_chart, "funnel": funnel_chart}

@@ -1,0 +1,89 @@
+"""Reports: a generated weekly bulletin, monthly report or work summary, kept as versions. A draft
+version's narrative is edited in the browser; finalising freezes it; figures never change."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from baozhang.core.models import TenantModel
+
+
+class ReportKind(models.TextChoices):
+    WEEKLY = "weekly", _("Weekly bulletin")
+    MONTHLY = "monthly", _("Monthly report")
+    HALF_YEAR = "half_year", _("Half-year work summary")
+    ANNUAL = "annual", _("Annual work summary")
+    CUSTOM = "custom", _("Work summary")
+
+
+class Report(TenantModel):
+    kind = models.CharField(_("kind"), max_length=12, choices=ReportKind.choices)
+    period = models.CharField(_("period"), max_length=30)
+    site = models.ForeignKey(
+        "orgs.Site", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "orgs.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    area_type = models.ForeignKey(
+        "orgs.AreaType", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    FINAL = "final", _("Final")
+
+
+class ReportVersion(TenantModel):
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="versions", verbose_name=_("report")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
+    figures = models.JSONField(_("figures"))
+    narrative = models.JSONField(_("narrative"))
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["report", "number"]
+        verbose_name = _("report version")
+        verbose_name_plural = _("report versions")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="report_version_unique"),
+            models.UniqueConstraint(
+                fields=["report"], condition=Q(status="draft"), name="report_one_draft"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(finalised_at__isnull=False),
+                name="report_final_has_moment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} v{self.number}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == VersionStatus.FINAL

@@ -1,0 +1,119 @@
+"""Writes of reports: generate a draft, edit its narrative, finalise it, start a new draft."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from baozhang.core.periods import Period
+from baozhang.orgs.access import OrgAccess
+from baozhang.orgs.permissions import WRITE_REPORTS
+from baozhang.reports.figures import Scope, figures_compute
+from baozhang.reports.models import Report, ReportKind, ReportVersion, VersionStatus
+from baozhang.reports.narrative import WRITERS, narrative_write
+from baozhang.reports.titles import report_title
+
+
+def _require(access: OrgAccess) -> None:
+    if not access.can(WRITE_REPORTS):
+        raise PermissionDenied
+
+
+def report_figures(*, kind: str, scope: Scope, period: Period) -> dict:
+    """The figures a report of the kind keeps; a weekly bulletin also keeps its week's lists."""
+    figures = figures_compute(scope=scope, period=period)
+    if kind == ReportKind.WEEKLY:
+        from baozhang.reports.bulletin import bulletin_snapshot
+
+        figures["bulletin"] = bulletin_snapshot(scope=scope, period=period)
+    return figures
+
+
+def report_generate(
+    *, access: OrgAccess, kind: str, scope: Scope, period: Period, by=None
+) -> Report:
+    """Compute the figures and write the narrative: a new report with its first draft."""
+    _require(access)
+    if kind not in ReportKind.values:
+        raise ValidationError(_("Unknown kind of report."))
+    if scope.organisation.pk != access.organisation.pk:
+        raise PermissionDenied
+    figures = report_figures(kind=kind, scope=scope, period=period)
+    with transaction.atomic():
+        report = Report.objects.create(
+            organisation=access.organisation,
+            kind=kind,
+            period=period.label,
+            site=scope.site,
+            unit=scope.unit,
+            area_type=scope.area_type,
+            title=report_title(kind=kind, scope=scope, period=period),
+            created_by=by or access.user,
+        )
+        ReportVersion.objects.create(
+            organisation=access.organisation,
+            report=report,
+            number=1,
+            figures=figures,
+            narrative=narrative_write(figures),
+            edited_by=by or access.user,
+        )
+    return report
+
+
+def _draft(version: ReportVersion) -> ReportVersion:
+    locked = ReportVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.status != VersionStatus.DRAFT:
+        raise ValidationError(_("This version is final and can no longer change."))
+    return locked
+
+
+def report_edit(*, access: OrgAccess, version: ReportVersion, narrative: dict[str, str]) -> None:
+    """Replace the draft's narrative paragraphs; the figures and tables are not editable."""
+    _require(access)
+    if version.organisation_id != access.organisation.pk:
+        raise PermissionDenied
+    unknown = set(narrative) - set(WRITERS)
+    if unknown:
+        raise ValidationError(_("Unknown section: %(names)s") % {"names": ", ".join(unknown)})
+    with transaction.atomic():
+        draft = _draft(version)
+        draft.narrative = {**draft.narrative, **{k: v.strip() for k, v in narrative.items()}}
+        draft.edited_by = access.user
+        draft.save(update_fields=["narrative", "edited_by", "updated_at"])
+
+
+def report_finalise(*, access: OrgAccess, version: ReportVersion) -> ReportVersion:
+    """Freeze the draft: from now on this version never changes."""
+    _require(access)
+    if version.organisation_id != access.organisation.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        draft = _draft(version)
+        draft.status = VersionStatus.FINAL
+        draft.finalised_at = timezone.now()
+        draft.finalised_by = access.user
+        draft.save(update_fields=["status", "finalised_at", "finalised_by", "updated_at"])
+    return draft
+
+
+def report_redraft(*, access: OrgAccess, report: Report) -> ReportVersion:
+    """A new draft after the last final version: its narrative copied, its figures the same."""
+    _require(access)
+    if report.organisation_id != access.organisation.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        versions = ReportVersion.objects.select_for_update().filter(report=report)
+        if versions.filter(status=VersionStatus.DRAFT).exists():
+            raise ValidationError(_("This report already has a draft."))
+        last = versions.order_by("-number").first()
+        return ReportVersion.objects.create(
+            organisation=report.organisation,
+            report=report,
+            number=last.number + 1,
+            figures=last.figures,
+            narrative=last.narrative,
+            edited_by=access.user,
+        )

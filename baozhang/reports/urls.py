@@ -1,0 +1,20 @@
+from django.urls import path
+
+from baozhang.reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("o/<slug:org>/reports/", views.report_list, name="list"),
+    path("o/<slug:org>/reports/<int:report_id>/", views.report_detail, name="report"),
+    path(
+        "o/<slug:org>/reports/<int:report_id>/v<int:number>/chart-<slug:name>.png",
+        views.report_chart,
+        name="chart",
+    ),
+    path(
+        "o/<slug:org>/reports/<int:report_id>/v<int:number>.<slug:extension>",
+        views.report_file,
+        name="file",
+    ),
+]

@@ -1,0 +1,244 @@
+"""Pages of reports: the list and the generate form; a report's version with its editable
+narrative, finalisation, new drafts; the files of any version."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from baozhang.core.forms import StyledFormMixin
+from baozhang.core.pagination import paginate
+from baozhang.core.periods import month_key, period_parse, period_previous, week_key
+from baozhang.orgs.decorators import org_view
+from baozhang.orgs.models import AreaType, Site, Unit
+from baozhang.orgs.permissions import VIEW_INSPECTIONS, WRITE_REPORTS
+from baozhang.reports import files, services
+from baozhang.reports.charts import CHARTS
+from baozhang.reports.document import build_document
+from baozhang.reports.figures import Scope
+from baozhang.reports.models import Report, ReportKind, ReportVersion, VersionStatus
+from baozhang.reports.narrative import WRITERS
+
+FILES = {
+    "pdf": ("application/pdf", files.version_pdf),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        files.version_docx,
+    ),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        files.version_xlsx,
+    ),
+}
+
+
+class GenerateForm(StyledFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ReportKind.choices)
+    period = forms.CharField(
+        label=gettext_lazy("Period"),
+        help_text=gettext_lazy(
+            "2026-W47, 2026-11, 2026-Q4, 2026-H2, 2026 or 2026-09-01..2027-01-20"
+        ),
+    )
+    site = forms.TypedChoiceField(
+        label=gettext_lazy("Site"), coerce=int, required=False, empty_value=None
+    )
+    unit = forms.TypedChoiceField(
+        label=gettext_lazy("Unit"), coerce=int, required=False, empty_value=None
+    )
+    area_type = forms.TypedChoiceField(
+        label=gettext_lazy("Area type"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.records = {}
+        for name, model in (("site", Site), ("unit", Unit), ("area_type", AreaType)):
+            rows = {row.pk: row for row in model.objects.filter(organisation=organisation)}
+            self.records[name] = rows
+            self.fields[name].choices = [("", _("all"))] + [
+                (pk, row.name) for pk, row in rows.items()
+            ]
+        self.organisation = organisation
+
+    def clean_period(self):
+        try:
+            return period_parse(self.cleaned_data["period"])
+        except ValueError as error:
+            raise forms.ValidationError(
+                _(
+                    "“%(value)s” is not a period like 2026-W47, 2026-11, 2026-Q4, 2026 or 2026-09-01..2027-01-20."
+                )
+                % {"value": self.cleaned_data["period"]}
+            ) from error
+
+    def clean(self):
+        data = super().clean()
+        kind, period = data.get("kind"), data.get("period")
+        expected = {
+            ReportKind.WEEKLY: "week",
+            ReportKind.MONTHLY: "month",
+            ReportKind.HALF_YEAR: "half",
+            ReportKind.ANNUAL: "year",
+        }.get(kind)
+        if period is not None and expected and period.kind != expected:
+            self.add_error(
+                "period",
+                _("This kind of report needs a period like %(example)s.")
+                % {
+                    "example": {
+                        "week": "2026-W47",
+                        "month": "2026-11",
+                        "half": "2026-H2",
+                        "year": "2026",
+                    }[expected]
+                },
+            )
+        return data
+
+    def scope(self) -> Scope:
+        return Scope(
+            organisation=self.organisation,
+            **{
+                name: self.records[name][self.cleaned_data[name]]
+                for name in ("site", "unit", "area_type")
+                if self.cleaned_data.get(name)
+            },
+        )
+
+
+@org_view(VIEW_INSPECTIONS)
+def report_list(request, access):
+    form = None
+    if access.can(WRITE_REPORTS):
+        today = timezone.localdate()
+        form = GenerateForm(
+            request.POST or None,
+            organisation=access.organisation,
+            initial={
+                "kind": ReportKind.MONTHLY,
+                "period": period_previous(period_parse(month_key(today))).label,
+            },
+        )
+        if request.method == "POST" and form.is_valid():
+            report = services.report_generate(
+                access=access,
+                kind=form.cleaned_data["kind"],
+                scope=form.scope(),
+                period=form.cleaned_data["period"],
+            )
+            messages.success(request, _("The draft is ready: edit its text, then finalise it."))
+            return redirect("reports:report", org=access.organisation.slug, report_id=report.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    reports = Report.objects.filter(organisation=access.organisation).prefetch_related("versions")
+    today = timezone.localdate()
+    return render(
+        request,
+        "reports/report_list.html",
+        {
+            "page": paginate(request, reports),
+            "form": form,
+            "examples": [
+                (_("Last week"), ReportKind.WEEKLY, week_key(today - dt.timedelta(days=7))),
+                (
+                    _("Last month"),
+                    ReportKind.MONTHLY,
+                    period_previous(period_parse(month_key(today))).label,
+                ),
+                (_("This year"), ReportKind.ANNUAL, str(today.year)),
+            ],
+        },
+    )
+
+
+def _version(access, report_id: int, number: str | None) -> ReportVersion:
+    report = get_object_or_404(Report, organisation=access.organisation, pk=report_id)
+    versions = report.versions.all()
+    if number:
+        if not str(number).isdigit():
+            raise Http404
+        return get_object_or_404(versions, number=int(number))
+    version = versions.order_by("-number").first()
+    if version is None:
+        raise Http404
+    return version
+
+
+@org_view(VIEW_INSPECTIONS)
+def report_detail(request, access, report_id: int):
+    version = _version(access, report_id, request.GET.get("v"))
+    report = version.report
+    may_write = access.can(WRITE_REPORTS)
+    if request.method == "POST":
+        if not may_write:
+            raise PermissionDenied
+        action = request.POST.get("action")
+        try:
+            if action == "save":
+                services.report_edit(
+                    access=access,
+                    version=version,
+                    narrative={
+                        key: request.POST.get(key, "") for key in WRITERS if key in request.POST
+                    },
+                )
+                messages.success(request, _("Saved."))
+            elif action == "finalise":
+                services.report_finalise(access=access, version=version)
+                messages.success(request, _("Finalised: this version can no longer change."))
+            elif action == "redraft":
+                version = services.report_redraft(access=access, report=report)
+                messages.success(request, _("A new draft was made from the final version."))
+            else:
+                raise Http404
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        url = f"{request.path}?v={version.number}"
+        return redirect(url)
+    document = build_document(version)
+    return render(
+        request,
+        "reports/report_detail.html",
+        {
+            "report": report,
+            "version": version,
+            "versions": report.versions.order_by("number"),
+            "document": document,
+            "editable": may_write and version.status == VersionStatus.DRAFT,
+            "may_write": may_write,
+            "has_draft": report.versions.filter(status=VersionStatus.DRAFT).exists(),
+        },
+    )
+
+
+@org_view(VIEW_INSPECTIONS)
+def report_chart(request, access, report_id: int, number: int, name: str):
+    if name not in CHARTS:
+        raise Http404
+    version = _version(access, report_id, str(number))
+    response = HttpResponse(CHARTS[name](version.figures), content_type="image/png")
+    if version.is_final:
+        response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@org_view(VIEW_INSPECTIONS)
+def report_file(request, access, report_id: int, number: int, extension: str):
+    if extension not in FILES:
+        raise Http404
+    version = _version(access, report_id, str(number))
+    content_type, render_file = FILES[extension]
+    response = HttpResponse(render_file(version), content_type=content_type)
+    filename = f"{version.report.title}-v{version.number}.{extension}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response

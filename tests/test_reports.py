@@ -1,0 +1,176 @@
+"""Reports: generate a draft, edit its narrative, finalise and keep versions; the Word, PDF and
+Excel files carry the organisation, the period, the section titles, the figures and the tables;
+every number of the page opens its records."""
+
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from django_scopes import scopes_disabled
+from docx import Document as WordDocument
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from baozhang.reports.models import Report, ReportVersion
+from tests.factories import member
+from tests.test_figures import records  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.django_db
+
+SECTIONS = ["一、基本情况", "二、主要工作及成效", "三、存在问题", "四、下一步工作打算"]
+
+
+@pytest.fixture
+def writer(records, client):  # noqa: F811
+    client.force_login(member(records["org"], "admin", username="admin"))
+    return client
+
+
+def generate(client, kind="monthly", period="2026-11", **extra) -> ReportVersion:
+    response = client.post(
+        reverse("reports:list", args=["college"]), {"kind": kind, "period": period, **extra}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    with scopes_disabled():
+        return Report.objects.latest("id").versions.get()
+
+
+def download(client, version, extension) -> bytes:
+    url = reverse("reports:file", args=["college", version.report_id, version.number, extension])
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content
+
+
+def test_draft_edit_finalise_and_versions(writer):
+    version = generate(writer)
+    page_url = reverse("reports:report", args=["college", version.report_id])
+    page = writer.get(page_url).content.decode()
+    assert "2026-11" in page and 'data-testid="narrative-overview"' in page
+    assert all(title in page for title in SECTIONS)
+    writer.post(page_url + "?v=1", {"action": "save", "overview": "本月宿舍卫生总体良好。"})
+    with scopes_disabled():
+        version.refresh_from_db()
+    assert version.narrative["overview"] == "本月宿舍卫生总体良好。"
+    figures_before = version.figures
+    writer.post(page_url + "?v=1", {"action": "finalise"})
+    with scopes_disabled():
+        version.refresh_from_db()
+    assert version.status == "final" and version.finalised_at is not None
+    # A final version no longer changes.
+    response = writer.post(page_url + "?v=1", {"action": "save", "overview": "改写"}, follow=True)
+    assert "不能再修改" in response.content.decode()
+    with scopes_disabled():
+        version.refresh_from_db()
+    assert version.narrative["overview"] == "本月宿舍卫生总体良好。"
+    assert 'data-testid="narrative-overview"' in writer.get(page_url).content.decode()
+    # A new draft starts from the final version; both are kept.
+    writer.post(page_url + "?v=1", {"action": "redraft"})
+    with scopes_disabled():
+        versions = list(
+            ReportVersion.objects.filter(report_id=version.report_id).order_by("number")
+        )
+    assert [(v.number, v.status) for v in versions] == [(1, "final"), (2, "draft")]
+    assert versions[1].narrative == versions[0].narrative
+    assert versions[1].figures == figures_before
+    # Only one draft at a time.
+    response = writer.post(page_url + "?v=1", {"action": "redraft"}, follow=True)
+    assert "已有草稿" in response.content.decode()
+
+
+def test_the_files_carry_the_organisation_period_sections_and_tables(writer):
+    version = generate(writer, kind="weekly", period="2026-W47")
+    word = WordDocument(io.BytesIO(download(writer, version, "docx")))
+    text = "\n".join(paragraph.text for paragraph in word.paragraphs)
+    assert "示例职业技术学院" in text and "2026-W47" in text
+    assert all(title in text for title in ["一、基本情况", "二、主要工作及成效", "三、存在问题"])
+    assert "四、下周工作重点" in text
+    tables = [[[cell.text for cell in row.cells] for row in table.rows] for table in word.tables]
+    ranking = next(table for table in tables if table[0][:3] == ["名次", "单位", "得分"])
+    assert ranking[1][:3] == ["1", "1151班", "108"] and ranking[2][:3] == ["2", "0852班", "95"]
+    overview = tables[0]
+    assert overview[0] == ["数据", "本期", "上期", "去年同期"]
+    assert ["发现问题", "3", "2", "1"] in overview
+    assert any(
+        "门后" in cell or "地面有垃圾" in cell for table in tables for row in table for cell in row
+    )
+    assert len(word.inline_shapes) >= 2  # the charts
+
+    workbook = load_workbook(io.BytesIO(download(writer, version, "xlsx")), read_only=True)
+    sheets = {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in workbook}
+    ranking_sheet = next(
+        rows for rows in sheets.values() if rows[0][:3] == ("名次", "单位", "得分")
+    )
+    assert ranking_sheet[1][:3] == (1, "1151班", 108)
+    rectification = next(rows for title, rows in sheets.items() if title.startswith("整改"))
+    assert ("跟踪整改", 2) in rectification and ("逾期未销号", 1) in rectification
+
+    pdf = PdfReader(io.BytesIO(download(writer, version, "pdf")))
+    text = "".join(page.extract_text() for page in pdf.pages)
+    for expected in ["示例职业技术学院", "2026-W47", "一、基本情况", "四、下周工作重点", "1151班"]:
+        assert expected in text.replace(" ", ""), expected
+    assert "\ufffd" not in text
+    fonts = set()
+    for page in pdf.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = (
+                font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            )
+            descriptor = descendant["/FontDescriptor"].get_object()
+            assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+            fonts.add(str(font["/BaseFont"]))
+    assert fonts and all("CJK" in name for name in fonts), fonts
+    assert re.search(r"1\s*/\s*\d", pdf.pages[0].extract_text())  # the page number
+
+
+def test_an_empty_period_makes_a_report_that_says_so(writer):
+    version = generate(writer, period="2025-03")
+    assert "本期无相关工作记录" in version.narrative["overview"]
+    word = WordDocument(io.BytesIO(download(writer, version, "docx")))
+    assert "本期无相关工作记录" in "\n".join(p.text for p in word.paragraphs)
+
+
+def test_every_number_opens_its_records(writer):
+    version = generate(writer, kind="weekly", period="2026-W47")
+    page = writer.get(
+        reverse("reports:report", args=["college", version.report_id])
+    ).content.decode()
+    links = re.findall(
+        r'<a href="([^"]+)" data-testid="figure-link" data-count="1">([^<]+)</a>', page
+    )
+    assert len(links) > 10
+    checked = 0
+    for link, value in links:
+        link = link.replace("&amp;", "&")
+        listed = writer.get(link).content.decode()
+        if "/rectification/" in link:
+            count = int(re.search(r'data-testid="records-count">共 (\d+) 条', listed)[1])
+        elif "/checks/" in link:
+            count = int(re.search(r'data-testid="checks-count">(\d+)<', listed)[1])
+        elif "/findings/" in link:
+            count = len(re.findall(r"<tr", listed.split("<tbody>")[1].split("</tbody>")[0]))
+        else:
+            continue
+        assert count == int(value), (link, value, count)
+        checked += 1
+    assert checked >= 8
+
+
+def test_who_may_write_reports(records, client):  # noqa: F811
+    viewer = member(records["org"], "viewer", username="viewer")
+    client.force_login(viewer)
+    assert client.get(reverse("reports:list", args=["college"])).status_code == 200
+    response = client.post(
+        reverse("reports:list", args=["college"]), {"kind": "monthly", "period": "2026-11"}
+    )
+    assert response.status_code == 403
+    leader = member(records["org"], "patrol_leader", username="leader2")
+    client.force_login(leader)
+    bad = client.post(
+        reverse("reports:list", args=["college"]), {"kind": "monthly", "period": "2026-W47"}
+    )
+    assert bad.status_code == 200 and "2026-11" in bad.content.decode()
+    with scopes_disabled():
+        assert not Report.objects.exists()
