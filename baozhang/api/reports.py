@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from urllib.parse import quote
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Schema, Status
+from pydantic import Field
 
 from baozhang.api import schemas
+from baozhang.api.schemas import Input
 from baozhang.api.setup import ApiValidationError, gate
 from baozhang.core.periods import period_parse
 from baozhang.orgs.access import org_scope
-from baozhang.orgs.permissions import VIEW_INSPECTIONS
+from baozhang.orgs.permissions import VIEW_INSPECTIONS, WRITE_REPORTS
+from baozhang.reports import services
 from baozhang.reports.figures import ScopeUnknown, figures_compute, scope_resolve
+from baozhang.reports.models import Report, ReportKind, ReportVersion
+from baozhang.reports.views import FILES
 
 router = Router(tags=["reports"])
 
@@ -51,3 +63,228 @@ def figures_read(
         except ScopeUnknown as error:
             raise ApiValidationError([{"field": "scope", "message": str(error)}]) from error
         return figures_compute(scope=scope, period=chosen_period)
+
+
+# Reports, versions and files --------------------------------------------------------------------
+
+
+class VersionOut(Schema):
+    number: int
+    status: str
+    narrative: dict[str, str]
+    finalised_at: datetime | None
+    files: dict[str, str] = Field(description="addresses of the version's pdf, docx and xlsx")
+
+
+class ReportOut(Schema):
+    id: int
+    kind: str
+    period: str
+    title: str
+    created_at: datetime
+    versions: list[VersionOut]
+
+
+class ReportDetailOut(ReportOut):
+    figures: dict = Field(description="the figures kept by the newest version")
+
+
+class GenerateIn(Input):
+    kind: str = Field(description="weekly, monthly, half_year, annual or custom")
+    period: str
+    site: str | None = None
+    unit: str | None = None
+    area_type: str | None = None
+
+
+class NarrativeIn(Input):
+    narrative: dict[str, str] = Field(
+        description="paragraphs to replace: overview, results, problems, next_steps"
+    )
+
+
+def _version_out(version: ReportVersion) -> dict:
+    slug, report = version.report.organisation.slug, version.report
+    return {
+        "number": version.number,
+        "status": version.status,
+        "narrative": version.narrative,
+        "finalised_at": version.finalised_at,
+        "files": {
+            extension: reverse(
+                "api:report_file",
+                kwargs={
+                    "org": slug,
+                    "id": report.pk,
+                    "number": version.number,
+                    "extension": extension,
+                },
+            )
+            for extension in ("pdf", "docx", "xlsx")
+        },
+    }
+
+
+def _report_out(report: Report, figures: bool = False) -> dict:
+    versions = list(report.versions.order_by("number"))
+    answer = {
+        "id": report.pk,
+        "kind": report.kind,
+        "period": report.period,
+        "title": report.title,
+        "created_at": report.created_at,
+        "versions": [_version_out(version) for version in versions],
+    }
+    if figures:
+        answer["figures"] = versions[-1].figures
+    return answer
+
+
+def _report(access, report_id: int) -> Report:
+    return get_object_or_404(
+        Report.objects.select_related("organisation"),
+        organisation=access.organisation,
+        pk=report_id,
+    )
+
+
+def _version_of(report: Report, number: int) -> ReportVersion:
+    return get_object_or_404(ReportVersion, report=report, number=number)
+
+
+def _failed(error: ValidationError) -> ApiValidationError:
+    return ApiValidationError([{"field": "", "message": message} for message in error.messages])
+
+
+@router.get(
+    "/orgs/{org}/reports",
+    response=schemas.answers({200: list[ReportOut]}),
+    operation_id="report_list",
+    summary="Reports, newest first, with their versions",
+)
+def report_list(request, org: str):
+    access = gate(request, org, VIEW_INSPECTIONS)
+    with org_scope(access):
+        reports = Report.objects.filter(organisation=access.organisation).select_related(
+            "organisation"
+        )
+        return [_report_out(report) for report in reports[:200]]
+
+
+@router.post(
+    "/orgs/{org}/reports",
+    response=schemas.answers({201: ReportDetailOut}),
+    operation_id="report_generate",
+    summary="Generate a report: its first version is a draft",
+)
+def report_generate(request, org: str, payload: GenerateIn):
+    access = gate(request, org, WRITE_REPORTS)
+    errors = []
+    if payload.kind not in ReportKind.values:
+        errors.append({"field": "kind", "message": _("Unknown kind of report.")})
+    try:
+        period = period_parse(payload.period)
+    except ValueError:
+        errors.append({"field": "period", "message": _("Not a period like 2026-W47 or 2026-11.")})
+    if errors:
+        raise ApiValidationError(errors)
+    with org_scope(access):
+        try:
+            scope = scope_resolve(
+                organisation=access.organisation,
+                site=payload.site,
+                unit=payload.unit,
+                area_type=payload.area_type,
+            )
+        except ScopeUnknown as error:
+            raise ApiValidationError([{"field": "scope", "message": str(error)}]) from error
+        try:
+            report = services.report_generate(
+                access=access, kind=payload.kind, scope=scope, period=period
+            )
+        except ValidationError as error:
+            raise ApiValidationError(
+                [{"field": "period", "message": message} for message in error.messages]
+            ) from error
+        return Status(201, _report_out(report, figures=True))
+
+
+@router.get(
+    "/orgs/{org}/reports/{id}",
+    response=schemas.answers({200: ReportDetailOut}),
+    operation_id="report_read",
+    summary="A report with its versions and the figures it keeps",
+)
+def report_read(request, org: str, id: int):  # noqa: A002
+    access = gate(request, org, VIEW_INSPECTIONS)
+    with org_scope(access):
+        return _report_out(_report(access, id), figures=True)
+
+
+@router.post(
+    "/orgs/{org}/reports/{id}/versions/{number}/narrative",
+    response=schemas.answers({200: VersionOut}),
+    operation_id="report_edit",
+    summary="Replace paragraphs of a draft (a final version refuses)",
+)
+def report_edit(request, org: str, id: int, number: int, payload: NarrativeIn):  # noqa: A002
+    access = gate(request, org, WRITE_REPORTS)
+    with org_scope(access):
+        version = _version_of(_report(access, id), number)
+        try:
+            services.report_edit(access=access, version=version, narrative=payload.narrative)
+        except ValidationError as error:
+            raise _failed(error) from error
+        version.refresh_from_db()
+        return _version_out(version)
+
+
+@router.post(
+    "/orgs/{org}/reports/{id}/versions/{number}/finalise",
+    response=schemas.answers({200: VersionOut}),
+    operation_id="report_finalise",
+    summary="Freeze a draft: it never changes again",
+)
+def report_finalise(request, org: str, id: int, number: int):  # noqa: A002
+    access = gate(request, org, WRITE_REPORTS)
+    with org_scope(access):
+        version = _version_of(_report(access, id), number)
+        try:
+            return _version_out(services.report_finalise(access=access, version=version))
+        except ValidationError as error:
+            raise _failed(error) from error
+
+
+@router.post(
+    "/orgs/{org}/reports/{id}/versions",
+    response=schemas.answers({201: VersionOut}),
+    operation_id="report_redraft",
+    summary="A new draft from the newest final version",
+)
+def report_redraft(request, org: str, id: int):  # noqa: A002
+    access = gate(request, org, WRITE_REPORTS)
+    with org_scope(access):
+        try:
+            version = services.report_redraft(access=access, report=_report(access, id))
+        except ValidationError as error:
+            raise _failed(error) from error
+        return Status(201, _version_out(version))
+
+
+@router.get(
+    "/orgs/{org}/reports/{id}/versions/{number}/{extension}",
+    response=schemas.answers({200: None}),
+    operation_id="report_file",
+    summary="A version as pdf, docx or xlsx",
+)
+def report_file(request, org: str, id: int, number: int, extension: str):  # noqa: A002
+    access = gate(request, org, VIEW_INSPECTIONS)
+    if extension not in FILES:
+        raise Http404
+    with org_scope(access):
+        version = _version_of(_report(access, id), number)
+        content_type, render_file = FILES[extension]
+        response = HttpResponse(render_file(version), content_type=content_type)
+    filename = f"{version.report.title}-v{version.number}.{extension}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response

@@ -21,6 +21,23 @@ def _require(access: OrgAccess) -> None:
         raise PermissionDenied
 
 
+PERIOD_OF_KIND = {
+    ReportKind.WEEKLY: ("week", "2026-W47"),
+    ReportKind.MONTHLY: ("month", "2026-11"),
+    ReportKind.HALF_YEAR: ("half", "2026-H2"),
+    ReportKind.ANNUAL: ("year", "2026"),
+}
+
+
+def period_check(*, kind: str, period: Period) -> None:
+    """A weekly bulletin covers a week, a monthly report a month …; a work summary any period."""
+    expected = PERIOD_OF_KIND.get(kind)
+    if expected and period.kind != expected[0]:
+        raise ValidationError(
+            _("This kind of report needs a period like %(example)s.") % {"example": expected[1]}
+        )
+
+
 def report_figures(*, kind: str, scope: Scope, period: Period) -> dict:
     """The figures a report of the kind keeps; a weekly bulletin also keeps its week's lists."""
     figures = figures_compute(scope=scope, period=period)
@@ -40,6 +57,7 @@ def report_generate(
         raise ValidationError(_("Unknown kind of report."))
     if scope.organisation.pk != access.organisation.pk:
         raise PermissionDenied
+    period_check(kind=kind, period=period)
     figures = report_figures(kind=kind, scope=scope, period=period)
     with transaction.atomic():
         report = Report.objects.create(

@@ -83,26 +83,11 @@ class GenerateForm(StyledFormMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        kind, period = data.get("kind"), data.get("period")
-        expected = {
-            ReportKind.WEEKLY: "week",
-            ReportKind.MONTHLY: "month",
-            ReportKind.HALF_YEAR: "half",
-            ReportKind.ANNUAL: "year",
-        }.get(kind)
-        if period is not None and expected and period.kind != expected:
-            self.add_error(
-                "period",
-                _("This kind of report needs a period like %(example)s.")
-                % {
-                    "example": {
-                        "week": "2026-W47",
-                        "month": "2026-11",
-                        "half": "2026-H2",
-                        "year": "2026",
-                    }[expected]
-                },
-            )
+        if data.get("kind") and data.get("period"):
+            try:
+                services.period_check(kind=data["kind"], period=data["period"])
+            except ValidationError as error:
+                self.add_error("period", error)
         return data
 
     def scope(self) -> Scope:
