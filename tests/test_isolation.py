@@ -28,7 +28,7 @@ from baozhang.inspections.models import (
 from baozhang.notifications.models import Delivery, Notification, Webhook
 from baozhang.orgs import models
 from baozhang.rectification.models import Referral, SpotFix, Task, TaskEvent
-from baozhang.reports.models import Report, ReportVersion
+from baozhang.reports.models import Report, ReportJob, ReportSchedule, ReportVersion
 from baozhang.standards.models import Standard, StandardItem, StandardVersion
 from tests.factories import (
     AreaTypeFactory,
@@ -168,7 +168,11 @@ def _victim_rectification(college, inspection, finding, person):
             figures={"marker": MARK},
             narrative={"overview": MARK},
         )
+        job = ReportJob.objects.create(
+            organisation=college, kind="monthly", period="2026-11", step=MARK, report=report
+        )
     return {
+        "job_id": job.pk,
         "report_id": report.pk,
         "number": 1,
         "name": "trend",
@@ -258,6 +262,8 @@ def snapshot(outsider=None) -> dict[str, list]:
                 Referral,
                 Report,
                 ReportVersion,
+                ReportJob,
+                ReportSchedule,
             )
         }
         state["tokens"] = sorted(

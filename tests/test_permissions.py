@@ -120,14 +120,14 @@ def probe_manage_rectification(client, org, site):
 
 
 def probe_write_reports(client, org, site):
-    from baozhang.reports.models import Report
+    from baozhang.reports.models import ReportJob
 
     response = client.post(
         reverse("reports:list", kwargs={"org": org.slug}),
         {"kind": "monthly", "period": "2026-10"},
     )
     with scopes_disabled():
-        return response, Report.objects.filter(organisation=org).exists()
+        return response, ReportJob.objects.filter(organisation=org).exists()
 
 
 PROBES = {

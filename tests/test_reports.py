@@ -12,6 +12,7 @@ from docx import Document as WordDocument
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from baozhang.reports.background import report_job_run_now
 from baozhang.reports.models import Report, ReportVersion
 from tests.factories import member
 from tests.test_figures import records  # noqa: F401 - the fixture
@@ -28,12 +29,21 @@ def writer(records, client):  # noqa: F811
 
 
 def generate(client, kind="monthly", period="2026-11", **extra) -> ReportVersion:
+    """Ask for the report, let the background job make it, and open the draft."""
     response = client.post(
         reverse("reports:list", args=["college"]), {"kind": kind, "period": period, **extra}
     )
     assert response.status_code == 302, response.content.decode()[:2000]
+    job_id = int(re.search(r"/jobs/(\d+)/", response["Location"])[1])
+    waiting = client.get(response["Location"], headers={"HX-Request": "true"})
+    assert 'data-status="queued"' in waiting.content.decode()
+    assert report_job_run_now(job_id) == "done"
+    ready = client.get(response["Location"], headers={"HX-Request": "true"})
     with scopes_disabled():
-        return Report.objects.latest("id").versions.get()
+        report = Report.objects.latest("id")
+    assert ready["HX-Redirect"] == reverse("reports:report", args=["college", report.pk])
+    with scopes_disabled():
+        return report.versions.get()
 
 
 def download(client, version, extension) -> bytes:

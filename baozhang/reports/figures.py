@@ -111,26 +111,47 @@ def period_out(period: Period) -> dict:
     return {"start": period.start.isoformat(), "end": period.end.isoformat(), "label": period.label}
 
 
-def figures_compute(*, scope: Scope, period: Period, compare: bool = True) -> dict:
+def figures_compute(
+    *,
+    scope: Scope,
+    period: Period,
+    compare: bool = True,
+    progress: Callable[[int, str], None] | None = None,
+) -> dict:
     """Every section's figures for the scope and period; with compare, also the previous period's
-    and the year-earlier period's figures of the compared sections."""
+    and the year-earlier period's figures of the compared sections. progress(done, name) is
+    called after each section computed (of figures_steps(compare) in all)."""
     result: dict = {"scope": scope.out(), "period": period_out(period)}
     chosen = sections()
+    done = 0
+
+    def step(name: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, name)
+
     for section in chosen:
         result[section.name] = section.compute(scope, period)
+        step(section.name)
     if compare:
         previous, year_before = period_previous(period), period_year_before(period)
         result["previous_period"] = period_out(previous)
         result["year_earlier_period"] = period_out(year_before)
-        result["comparison"] = {
-            key: {
-                section.name: section.compute(scope, other)
-                for section in chosen
-                if section.compared
-            }
-            for key, other in (("previous", previous), ("year_earlier", year_before))
-        }
+        result["comparison"] = {}
+        for key, other in (("previous", previous), ("year_earlier", year_before)):
+            result["comparison"][key] = {}
+            for section in chosen:
+                if section.compared:
+                    result["comparison"][key][section.name] = section.compute(scope, other)
+                    step(f"{key}:{section.name}")
     return result
+
+
+def figures_steps(compare: bool = True) -> int:
+    """How many sections figures_compute computes (for a progress bar)."""
+    chosen = sections()
+    return len(chosen) + (2 * sum(section.compared for section in chosen) if compare else 0)
 
 
 class ScopeUnknown(ValueError):

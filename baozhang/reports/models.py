@@ -4,6 +4,7 @@ version's narrative is edited in the browser; finalising freezes it; figures nev
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from baozhang.core.models import TenantModel
@@ -87,3 +88,80 @@ class ReportVersion(TenantModel):
     @property
     def is_final(self) -> bool:
         return self.status == VersionStatus.FINAL
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ReportJob(TenantModel):
+    """A report being generated in the background, with its progress for the page to show."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=ReportKind.choices)
+    period = models.CharField(_("period"), max_length=30)
+    site = models.ForeignKey(
+        "orgs.Site", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "orgs.Unit", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    area_type = models.ForeignKey(
+        "orgs.AreaType", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    email_to = models.JSONField(_("send to"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    step = models.CharField(_("step"), max_length=200, blank=True)
+    report = models.ForeignKey(
+        Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("report job")
+        verbose_name_plural = _("report jobs")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period}"
+
+
+class ReportSchedule(TenantModel):
+    """Generate a report by itself and e-mail it: every Monday the last week's bulletin, the 1st of
+    each month the last month's report."""
+
+    kind = models.CharField(
+        _("kind"),
+        max_length=12,
+        choices=[
+            (ReportKind.WEEKLY, ReportKind.WEEKLY.label),
+            (ReportKind.MONTHLY, ReportKind.MONTHLY.label),
+        ],
+    )
+    hour = models.PositiveSmallIntegerField(_("at (hour)"), default=8)
+    recipients = models.ManyToManyField(
+        "orgs.Person", blank=True, related_name="+", verbose_name=_("e-mail to")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    starts_on = models.DateField(
+        _("from"),
+        default=timezone.localdate,
+        help_text=_("Reports due from this day on are made; earlier periods are not caught up."),
+    )
+    last_period = models.CharField(_("last period generated"), max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["kind", "id"]
+        verbose_name = _("scheduled report")
+        verbose_name_plural = _("scheduled reports")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.hour:02d}:00"

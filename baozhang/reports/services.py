@@ -38,9 +38,9 @@ def period_check(*, kind: str, period: Period) -> None:
         )
 
 
-def report_figures(*, kind: str, scope: Scope, period: Period) -> dict:
+def report_figures(*, kind: str, scope: Scope, period: Period, progress=None) -> dict:
     """The figures a report of the kind keeps; a weekly bulletin also keeps its week's lists."""
-    figures = figures_compute(scope=scope, period=period)
+    figures = figures_compute(scope=scope, period=period, progress=progress)
     if kind == ReportKind.WEEKLY:
         from baozhang.reports.bulletin import bulletin_snapshot
 
@@ -49,34 +49,39 @@ def report_figures(*, kind: str, scope: Scope, period: Period) -> dict:
 
 
 def report_generate(
-    *, access: OrgAccess, kind: str, scope: Scope, period: Period, by=None
+    *, access: OrgAccess, kind: str, scope: Scope, period: Period, progress=None
 ) -> Report:
     """Compute the figures and write the narrative: a new report with its first draft."""
     _require(access)
-    if kind not in ReportKind.values:
-        raise ValidationError(_("Unknown kind of report."))
     if scope.organisation.pk != access.organisation.pk:
         raise PermissionDenied
+    return report_create(kind=kind, scope=scope, period=period, by=access.user, progress=progress)
+
+
+def report_create(*, kind: str, scope: Scope, period: Period, by=None, progress=None) -> Report:
+    """The report and its first draft, for a person (checked by the caller) or a schedule."""
+    if kind not in ReportKind.values:
+        raise ValidationError(_("Unknown kind of report."))
     period_check(kind=kind, period=period)
-    figures = report_figures(kind=kind, scope=scope, period=period)
+    figures = report_figures(kind=kind, scope=scope, period=period, progress=progress)
     with transaction.atomic():
         report = Report.objects.create(
-            organisation=access.organisation,
+            organisation=scope.organisation,
             kind=kind,
             period=period.label,
             site=scope.site,
             unit=scope.unit,
             area_type=scope.area_type,
             title=report_title(kind=kind, scope=scope, period=period),
-            created_by=by or access.user,
+            created_by=by,
         )
         ReportVersion.objects.create(
-            organisation=access.organisation,
+            organisation=scope.organisation,
             report=report,
             number=1,
             figures=figures,
             narrative=narrative_write(figures),
-            edited_by=by or access.user,
+            edited_by=by,
         )
     return report
 

@@ -11,21 +11,32 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_scopes.forms import SafeModelMultipleChoiceField
 
 from baozhang.core.forms import StyledFormMixin
 from baozhang.core.pagination import paginate
 from baozhang.core.periods import month_key, period_parse, period_previous, week_key
 from baozhang.orgs.decorators import org_view
-from baozhang.orgs.models import AreaType, Site, Unit
+from baozhang.orgs.forms import TenantForm
+from baozhang.orgs.models import AreaType, Person, Site, Unit
 from baozhang.orgs.permissions import VIEW_INSPECTIONS, WRITE_REPORTS
-from baozhang.reports import files, services
+from baozhang.reports import background, files, services
 from baozhang.reports.charts import CHARTS
 from baozhang.reports.document import build_document
 from baozhang.reports.figures import Scope
-from baozhang.reports.models import Report, ReportKind, ReportVersion, VersionStatus
+from baozhang.reports.models import (
+    JobStatus,
+    Report,
+    ReportJob,
+    ReportKind,
+    ReportSchedule,
+    ReportVersion,
+    VersionStatus,
+)
 from baozhang.reports.narrative import WRITERS
 
 FILES = {
@@ -115,14 +126,13 @@ def report_list(request, access):
             },
         )
         if request.method == "POST" and form.is_valid():
-            report = services.report_generate(
+            job = background.report_job_request(
                 access=access,
                 kind=form.cleaned_data["kind"],
                 scope=form.scope(),
                 period=form.cleaned_data["period"],
             )
-            messages.success(request, _("The draft is ready: edit its text, then finalise it."))
-            return redirect("reports:report", org=access.organisation.slug, report_id=report.pk)
+            return redirect("reports:job", org=access.organisation.slug, job_id=job.pk)
     elif request.method == "POST":
         raise PermissionDenied
     reports = Report.objects.filter(organisation=access.organisation).prefetch_related("versions")
@@ -227,3 +237,79 @@ def report_file(request, access, report_id: int, number: int, extension: str):
     filename = f"{version.report.title}-v{version.number}.{extension}"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+@org_view(VIEW_INSPECTIONS)
+def report_job(request, access, job_id: int):
+    """A report being made: a progress bar that the page refreshes until the draft is ready."""
+    job = get_object_or_404(ReportJob, organisation=access.organisation, pk=job_id)
+    if job.status == JobStatus.DONE and job.report_id:
+        target = reverse(
+            "reports:report", kwargs={"org": access.organisation.slug, "report_id": job.report_id}
+        )
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        messages.success(request, _("The draft is ready: edit its text, then finalise it."))
+        return redirect(target)
+    template = (
+        "reports/_job_progress.html" if request.headers.get("HX-Request") else "reports/job.html"
+    )
+    return render(request, template, {"job": job})
+
+
+class ScheduleForm(TenantForm):
+    scoped_fields = {"recipients": Person}
+
+    class Meta:
+        model = ReportSchedule
+        fields = ["kind", "hour", "recipients", "starts_on", "is_active"]
+        field_classes = {"recipients": SafeModelMultipleChoiceField}
+        widgets = {
+            "recipients": forms.CheckboxSelectMultiple,
+            "starts_on": forms.DateInput({"type": "date"}),
+        }
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, organisation=organisation, **kwargs)
+        self.fields["recipients"].queryset = (
+            self.fields["recipients"].queryset.filter(is_active=True).exclude(email="")
+        )
+        self.fields["hour"].widget.attrs.update({"min": 0, "max": 23})
+
+    def clean_hour(self):
+        hour = self.cleaned_data["hour"]
+        if hour > 23:
+            raise forms.ValidationError(_("An hour from 0 to 23."))
+        return hour
+
+
+@org_view(WRITE_REPORTS)
+def schedules(request, access):
+    """Reports made by themselves and e-mailed: every Monday last week's bulletin, on the 1st
+    last month's report, at the hour chosen."""
+    editing = None
+    if request.GET.get("edit", "").isdigit():
+        editing = get_object_or_404(
+            ReportSchedule, organisation=access.organisation, pk=int(request.GET["edit"])
+        )
+    if request.method == "POST" and request.POST.get("delete", "").isdigit():
+        get_object_or_404(
+            ReportSchedule, organisation=access.organisation, pk=int(request.POST["delete"])
+        ).delete()
+        return redirect("reports:schedules", org=access.organisation.slug)
+    form = ScheduleForm(request.POST or None, instance=editing, organisation=access.organisation)
+    if request.method == "POST" and form.is_valid():
+        schedule = form.save(commit=False)
+        schedule.organisation = access.organisation
+        schedule.save()
+        form.save_m2m()
+        messages.success(request, _("Saved."))
+        return redirect("reports:schedules", org=access.organisation.slug)
+    rows = ReportSchedule.objects.filter(organisation=access.organisation).prefetch_related(
+        "recipients"
+    )
+    return render(
+        request, "reports/schedules.html", {"form": form, "rows": rows, "editing": editing}
+    )
