@@ -8,11 +8,12 @@ from django_scopes import scopes_disabled
 from baozhang.core.demo import demo_build
 from baozhang.inspections.models import Inspection, PatrolRound
 from baozhang.rectification.models import Referral, SpotFix, Task, TaskStatus
+from baozhang.reports.models import Report, ReportSchedule
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_has_rounds_and_tasks_in_every_state():
+def test_the_demo_has_rounds_tasks_in_every_state_and_reports():
     demo_build(history_days=120)
     now = timezone.now()
     with scopes_disabled():
@@ -44,3 +45,11 @@ def test_the_demo_has_rounds_and_tasks_in_every_state():
             status__in=["open", "submitted"],
         ).exists()
         assert Referral.objects.filter(decided_at__isnull=False, task__isnull=False).exists()
+        # Reports: finalised bulletins and monthly reports, a draft for this month, schedules.
+        for slug in ("hospital", "college"):
+            reports = Report.objects.filter(organisation__slug=slug)
+            finals = reports.filter(versions__status="final")
+            assert finals.filter(kind="weekly").count() == 4
+            assert finals.filter(kind="monthly").count() == 3
+            assert reports.filter(versions__status="draft", kind="monthly").count() == 1
+            assert ReportSchedule.objects.filter(organisation__slug=slug).count() == 2

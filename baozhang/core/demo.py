@@ -10,9 +10,11 @@ from django_scopes import scope, scopes_disabled
 
 from baozhang.core.demo_inspections import build_inspections
 from baozhang.core.demo_rectification import build_rectification
+from baozhang.core.demo_reports import build_reports
 from baozhang.orgs import services
 from baozhang.orgs.models import AreaType, Location, Organisation, Person, Site, Unit, User
 from baozhang.rectification.models import Task
+from baozhang.reports.models import ReportSchedule
 from baozhang.standards.models import Standard
 
 DEMO_PASSWORD = "baozhang-demo"  # noqa: S105 - the published demo password
@@ -308,6 +310,10 @@ def demo_build(stdout=None, *, history_days: int = 365) -> dict:
                 # … and their rectification and patrol rounds.
                 if not Task.objects.filter(organisation=organisation).exists():
                     build_rectification(organisation, days=history_days)
+                    created = True
+                # … and their bulletins, reports and report schedules.
+                if not ReportSchedule.objects.filter(organisation=organisation).exists():
+                    build_reports(organisation, days=history_days)
                     created = True
     if stdout is not None:
         stdout.write("demo data ready\n" if created else "demo data already present\n")
