@@ -296,3 +296,24 @@ def column_letter(index: int) -> str:
 
 
 RowBuilder = Callable[[object], list[object]]
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def wants_workbook(request) -> bool:
+    """A list page asked for as a workbook (?format=xlsx)."""
+    return request.GET.get("format") == "xlsx"
+
+
+def workbook_response(filename: str, sheet: str, headers: list[str], rows: Iterable):
+    """A list page as a workbook download: the same rows the page lists, all pages of them,
+    written to a temporary file row by row."""
+    import tempfile
+
+    from django.http import FileResponse
+
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    write_workbook(handle, [(sheet, headers, rows)])
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_TYPE)

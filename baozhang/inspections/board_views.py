@@ -16,6 +16,7 @@ from weasyprint import HTML
 
 from baozhang.core.forms import StyledFormMixin
 from baozhang.core.periods import period_parse, period_previous, week_key
+from baozhang.core.xlsx import wants_workbook, workbook_response
 from baozhang.inspections import selectors
 from baozhang.inspections.board import board_enable, qr_data_uri, qr_svg
 from baozhang.inspections.models import BoardPolicy, RedFlag
@@ -78,6 +79,16 @@ def red_flags(request, access):
         week_key__gte=week_key(period.start),
         week_key__lte=week_key(period.end),
     ).select_related("unit", "area_type")
+    if wants_workbook(request):
+        return workbook_response(
+            f"{access.organisation.slug}-流动红旗-{period.label}.xlsx",
+            "流动红旗",
+            ["周", "单位", "区域类型", "名次", "得分"],
+            (
+                (f.week_key, f.unit.name, f.area_type.name if f.area_type else "", f.rank, f.score)
+                for f in flags
+            ),
+        )
     counts: dict = {}
     for flag in flags:
         counts[flag.unit] = counts.get(flag.unit, 0) + 1

@@ -14,7 +14,12 @@ from django.utils.translation import gettext as _
 
 from baozhang.core.pagination import paginate, query_without_page
 from baozhang.core.periods import month_key, period_parse, period_previous, week_key
-from baozhang.core.xlsx import ImportRejected, write_workbook
+from baozhang.core.xlsx import (
+    ImportRejected,
+    wants_workbook,
+    workbook_response,
+    write_workbook,
+)
 from baozhang.inspections import scoring, selectors
 from baozhang.inspections.finding_lines import FindingLines
 from baozhang.inspections.models import FindingKind, PatrolRound
@@ -197,6 +202,22 @@ def _period(request, default_kind: str = "week"):
 @org_view(VIEW_INSPECTIONS)
 def ranking(request, access):
     period, error = _period(request)
+    if wants_workbook(request):
+        area = request.GET.get("area_type", "")
+        rows = selectors.unit_ranking(
+            organisation=access.organisation,
+            period=period,
+            area_type_id=int(area) if area.isdigit() else None,
+        )
+        return workbook_response(
+            f"{access.organisation.slug}-排名-{period.label}.xlsx",
+            "排名",
+            ["名次", "单位", "得分", "扣分", "加分", "问题及加分", "亮点"],
+            (
+                (r.rank, r.unit.name, r.score, r.deductions, r.bonus, r.findings, r.highlights)
+                for r in rows
+            ),
+        )
     area_types = list(AreaType.objects.filter(organisation=access.organisation))
     area_type_id = request.GET.get("area_type", "")
     area_type_id = int(area_type_id) if area_type_id.isdigit() else None
@@ -335,6 +356,23 @@ def checks_list(request, access):
         if state == "missed":
             rows = rows.filter(window_ends_at__lt=timezone.now(), inspection__isnull=True)
         rows = rows.order_by("due_at", "id")
+    if wants_workbook(request):
+        done = state == "done"
+        return workbook_response(
+            f"{access.organisation.slug}-检查-{period.label}.xlsx",
+            "检查",
+            ["时间", "位置", "检查人" if done else "检查计划"],
+            (
+                (
+                    timezone.localtime(row.done_at if done else row.due_at).strftime(
+                        "%Y-%m-%d %H:%M"
+                    ),
+                    str(row.location),
+                    (str(row.inspector) if row.inspector else "") if done else row.schedule.name,
+                )
+                for row in rows.iterator(chunk_size=500)
+            ),
+        )
     return render(
         request,
         "inspections/checks_list.html",

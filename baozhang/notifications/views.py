@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from baozhang.core.forms import StyledFormMixin
 from baozhang.core.pagination import paginate
+from baozhang.core.xlsx import wants_workbook, workbook_response
 from baozhang.notifications import services
 from baozhang.notifications.models import (
     Channel,
@@ -125,6 +126,24 @@ def deliveries(request, access):
     status = request.GET.get("status", "")
     if status in DeliveryStatus.values:
         rows = rows.filter(status=status)
+    if wants_workbook(request):
+        return workbook_response(
+            f"{access.organisation.slug}-发送记录.xlsx",
+            "发送记录",
+            ["创建时间", "渠道", "发送对象", "标题", "状态", "尝试次数", "最近错误"],
+            (
+                (
+                    timezone.localtime(row.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                    row.get_channel_display(),
+                    row.webhook.name if row.webhook else row.recipient,
+                    row.title,
+                    row.get_status_display(),
+                    row.attempts,
+                    row.last_error,
+                )
+                for row in rows
+            ),
+        )
     page = paginate(request, rows.prefetch_related("attempt_log"))
     return render(
         request,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
-from baozhang.core.xlsx import write_workbook
+from baozhang.core.xlsx import wants_workbook, workbook_response, write_workbook
 from baozhang.inspections.models import Finding, FindingKind, PatrolRound
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.forms import TenantForm
@@ -54,6 +54,13 @@ class RoundForm(TenantForm):
 @org_view(VIEW_INSPECTIONS)
 def round_list(request, access):
     rounds = PatrolRound.objects.filter(organisation=access.organisation).select_related("leader")
+    if wants_workbook(request):
+        return workbook_response(
+            f"{access.organisation.slug}-专项巡查.xlsx",
+            "专项巡查",
+            ["日期", "标题", "带队领导", "说明"],
+            ((r.date, r.title, str(r.leader), r.note) for r in rounds.iterator()),
+        )
     form = None
     if access.can(RECORD_INSPECTIONS):
         form = RoundForm(
@@ -122,6 +129,24 @@ def disposition_text(finding: Finding, now) -> str:
     return _("Not yet disposed of")
 
 
+PROBLEM_HEADERS = ["时间", "位置", "责任单位", "检查项", "说明", "处置", "整改期限"]
+
+
+def problem_row(finding: Finding, now) -> tuple:
+    """A problem and what became of it, as a workbook row."""
+    return (
+        timezone.localtime(finding.observed_at).strftime("%Y-%m-%d %H:%M"),
+        finding.location.name or finding.location.code,
+        finding.unit.name if finding.unit else "",
+        finding.item.text if finding.item else "",
+        finding.note,
+        disposition_text(finding, now),
+        timezone.localtime(finding.task.deadline).strftime("%Y-%m-%d %H:%M")
+        if hasattr(finding, "task")
+        else "",
+    )
+
+
 @org_view(VIEW_INSPECTIONS)
 def round_detail(request, access, round_id: int):
     patrol = get_object_or_404(
@@ -154,20 +179,7 @@ def round_export(request, access, round_id: int):
     sheet = round_sheet(patrol, now)
     figures = [(str(label), sheet["figures"].count(key)) for key, label in SHEET_ROWS]
     figures.append((_("Highlights"), len(sheet["highlights"])))
-    problems = [
-        (
-            timezone.localtime(finding.observed_at).strftime("%Y-%m-%d %H:%M"),
-            finding.location.name or finding.location.code,
-            finding.unit.name if finding.unit else "",
-            finding.item.text if finding.item else "",
-            finding.note,
-            disposition_text(finding, now),
-            timezone.localtime(finding.task.deadline).strftime("%Y-%m-%d %H:%M")
-            if hasattr(finding, "task")
-            else "",
-        )
-        for finding in sheet["problems"]
-    ]
+    problems = [problem_row(finding, now) for finding in sheet["problems"]]
     highlights = [
         (
             timezone.localtime(finding.observed_at).strftime("%Y-%m-%d %H:%M"),
@@ -182,7 +194,7 @@ def round_export(request, access, round_id: int):
         buffer,
         [
             ("汇总", ["项目", "数量"], figures),
-            ("问题", ["时间", "位置", "责任单位", "检查项", "说明", "处置", "整改期限"], problems),
+            ("问题", PROBLEM_HEADERS, problems),
             ("亮点", ["时间", "位置", "单位", "说明"], highlights),
         ],
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from baozhang.core.forms import StyledFormMixin
 from baozhang.core.pagination import paginate
 from baozhang.core.periods import month_key, period_parse, week_key
+from baozhang.core.xlsx import wants_workbook, workbook_response
 from baozhang.inspections.models import Finding, FindingKind
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.models import AreaType, Person, Unit
@@ -359,6 +360,15 @@ def records(request, access):
         .select_related("location", "unit", "item", "task", "spot_fix", "referral")
         .order_by("-observed_at", "-id")
     )
+    if wants_workbook(request):
+        from baozhang.rectification.round_views import PROBLEM_HEADERS, problem_row
+
+        return workbook_response(
+            f"{access.organisation.slug}-整改记录.xlsx",
+            "整改记录",
+            PROBLEM_HEADERS,
+            (problem_row(finding, now) for finding in findings.iterator(chunk_size=500)),
+        )
     page = paginate(request, findings)
     query = request.GET.copy()
     query.pop("page", None)
@@ -398,6 +408,21 @@ def statistics(request, access):
     now = timezone.now()
     findings = selectors.problems(organisation=access.organisation, period=period, **filters)
     rows = selectors.figures(findings, now, group=group)
+    if wants_workbook(request):
+        total = selectors.total_of(rows)
+        return workbook_response(
+            f"{access.organisation.slug}-整改统计-{period.label}.xlsx",
+            "整改统计",
+            ["单位" if group == "unit" else "区域类型"]
+            + [str(STATE_LABELS[state]) for state in selectors.COUNTED]
+            + ["平均销号天数", "90%销号天数"],
+            [
+                [row.label]
+                + [row.count(state) for state in selectors.COUNTED]
+                + [row.average_days, row.p90_days]
+                for row in [*rows, total]
+            ],
+        )
     return render(
         request,
         "rectification/statistics.html",

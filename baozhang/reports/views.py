@@ -20,6 +20,7 @@ from django_scopes.forms import SafeModelMultipleChoiceField
 from baozhang.core.forms import StyledFormMixin
 from baozhang.core.pagination import paginate
 from baozhang.core.periods import month_key, period_parse, period_previous, week_key
+from baozhang.core.xlsx import wants_workbook, workbook_response
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.forms import TenantForm
 from baozhang.orgs.models import AreaType, Person, Site, Unit
@@ -136,6 +137,23 @@ def report_list(request, access):
     elif request.method == "POST":
         raise PermissionDenied
     reports = Report.objects.filter(organisation=access.organisation).prefetch_related("versions")
+    if wants_workbook(request):
+        return workbook_response(
+            f"{access.organisation.slug}-报告.xlsx",
+            "报告",
+            ["标题", "期间", "版本", "创建时间"],
+            (
+                (
+                    report.title,
+                    report.period,
+                    "、".join(
+                        f"v{v.number} {v.get_status_display()}" for v in report.versions.all()
+                    ),
+                    timezone.localtime(report.created_at).strftime("%Y-%m-%d %H:%M"),
+                )
+                for report in reports
+            ),
+        )
     today = timezone.localdate()
     return render(
         request,
