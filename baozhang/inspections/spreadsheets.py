@@ -186,29 +186,42 @@ def _finding(values, version, units, problem) -> FindingInput | None:
 
 
 def findings_export(*, organisation: Organisation, target, queryset=None) -> None:
-    """Write findings in the import layout (newest first), streaming rows."""
+    """Write findings in the import layout (newest first), streaming rows.
+
+    The rows are read as plain values in chunks: a model instance with its location, unit, item
+    and inspector per row would cost more time and memory than writing the row."""
     findings = (
         queryset if queryset is not None else Finding.objects.filter(organisation=organisation)
     )
-    findings = findings.select_related("location", "unit", "item", "inspector").order_by(
-        "-observed_at", "-id"
+    values = findings.order_by("-observed_at", "-id").values_list(
+        "date",
+        "observed_at",
+        "location__code",
+        "unit__code",
+        "item__text",
+        "kind",
+        "points",
+        "note",
+        "inspector__name",
     )
+    zone = timezone.get_current_timezone()
 
     def rows():
-        for finding in findings.iterator(chunk_size=2000):
-            local = timezone.localtime(finding.observed_at)
+        for day, moment, location, unit, item, kind, points, note, inspector in values.iterator(
+            chunk_size=2000
+        ):
+            highlight = kind == FindingKind.HIGHLIGHT
             yield [
-                finding.date,
-                local.strftime("%H:%M"),
-                finding.location.code,
-                finding.unit.code if finding.unit_id else None,
-                finding.item.text if finding.item_id else None,
-                finding.points if finding.kind != FindingKind.HIGHLIGHT else None,
-                finding.note
-                if finding.kind != FindingKind.HIGHLIGHT
-                or finding.note.startswith(HIGHLIGHT_PREFIX)
-                else f"{HIGHLIGHT_PREFIX}：{finding.note}",
-                finding.inspector.name if finding.inspector_id else None,
+                day,
+                moment.astimezone(zone).strftime("%H:%M"),
+                location,
+                unit,
+                item,
+                None if highlight else points,
+                note
+                if not highlight or note.startswith(HIGHLIGHT_PREFIX)
+                else f"{HIGHLIGHT_PREFIX}：{note}",
+                inspector,
             ]
 
     write_workbook(target, [("检查记录", [column.header for column in COLUMNS], rows())])

@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import io
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,9 +18,22 @@ from baozhang.reports.document import Document, build_document
 from baozhang.reports.models import ReportVersion
 
 
+def chart_png(version: ReportVersion, name: str) -> bytes:
+    """A chart of the version. A version's figures never change, so each chart is drawn once and
+    kept in the media storage (reports/charts/<version>/<name>.png)."""
+    path = f"reports/charts/{version.pk}/{name}.png"
+    if default_storage.exists(path):
+        with default_storage.open(path, "rb") as stored:
+            return stored.read()
+    png = CHARTS[name](version.figures)
+    if not default_storage.exists(path):
+        default_storage.save(path, ContentFile(png))
+    return png
+
+
 def charts_of(version: ReportVersion, document: Document) -> dict[str, bytes]:
     names = {block.key for block in document.blocks if block.kind == "chart"}
-    return {name: CHARTS[name](version.figures) for name in names}
+    return {name: chart_png(version, name) for name in sorted(names)}
 
 
 def document_html(version: ReportVersion, document: Document | None = None) -> str:
