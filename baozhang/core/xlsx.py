@@ -267,11 +267,48 @@ def write_workbook(
         for col, header in enumerate(headers):
             worksheet.write_string(0, col, header, header_format)
             worksheet.set_column(col, col, max(10, len(header) * 2 + 2))
+        writers = _cell_writers(worksheet, date_format)
         for row_index, row in enumerate(rows, start=1):
             for col, value in enumerate(row):
-                _write_cell(worksheet, row_index, col, value, date_format)
+                if value is None:
+                    continue
+                writer = writers.get(type(value))
+                if writer is None:
+                    _write_cell(worksheet, row_index, col, value, date_format)
+                else:
+                    writer(row_index, col, value)
         worksheet.freeze_panes(1, 0)
     workbook.close()
+
+
+FORMULA_STARTS = frozenset(NEUTRALISE)
+
+
+def _cell_writers(worksheet, date_format) -> dict[type, Callable]:
+    """One writer per exact type of value, so that a long export does not test every cell's
+    type in turn; other types go through _write_cell."""
+    write_string, write_number = worksheet.write_string, worksheet.write_number
+
+    def text(row: int, col: int, value: str) -> None:
+        write_string(row, col, "'" + value if value[:1] in FORMULA_STARTS else value)
+
+    def decimal(row: int, col: int, value: Decimal) -> None:
+        write_number(row, col, float(value))
+
+    def day(row: int, col: int, value: dt.date) -> None:
+        worksheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), date_format)
+
+    def boolean(row: int, col: int, value: bool) -> None:
+        write_string(row, col, "是" if value else "否")
+
+    return {
+        str: text,
+        int: write_number,
+        float: write_number,
+        Decimal: decimal,
+        dt.date: day,
+        bool: boolean,
+    }
 
 
 def _write_cell(worksheet, row: int, col: int, value, date_format) -> None:
