@@ -416,7 +416,7 @@ def _createadmin_command(arguments: argparse.Namespace, extra: list[str]) -> int
 def _figures_command(arguments: argparse.Namespace, extra: list[str]) -> int:
     from django_scopes import scope
 
-    from baozhang.core.periods import period_parse
+    from baozhang.core.periods import period_error, period_parse
     from baozhang.reports.figures import ScopeUnknown, figures_compute, scope_resolve
     from baozhang.reports.summary import figures_text
 
@@ -424,11 +424,7 @@ def _figures_command(arguments: argparse.Namespace, extra: list[str]) -> int:
     try:
         period = period_parse(arguments.period)
     except ValueError as error:
-        raise CommandFailed(
-            _("“%(value)s” is not a period like 2026-W47, 2026-11, 2026-Q4, 2026 or "
-              "2026-09-01..2027-01-20.") % {"value": arguments.period},
-            exit_code=2,
-        ) from error  # fmt: skip
+        raise CommandFailed(period_error(arguments.period), exit_code=2) from error
     with scope(organisation=organisation):
         try:
             chosen = scope_resolve(

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,7 +21,7 @@ from baozhang.orgs.permissions import VIEW_INSPECTIONS, WRITE_REPORTS
 from baozhang.reports import services
 from baozhang.reports.figures import ScopeUnknown, figures_compute, scope_resolve
 from baozhang.reports.models import Report, ReportKind, ReportVersion
-from baozhang.reports.views import FILES
+from baozhang.reports.views import FILES, file_response
 
 router = Router(tags=["reports"])
 
@@ -126,7 +125,7 @@ def _version_out(version: ReportVersion) -> dict:
 
 
 def _report_out(report: Report, figures: bool = False) -> dict:
-    versions = list(report.versions.order_by("number"))
+    versions = sorted(report.versions.all(), key=lambda version: version.number)
     answer = {
         "id": report.pk,
         "kind": report.kind,
@@ -165,8 +164,10 @@ def _failed(error: ValidationError) -> ApiValidationError:
 def report_list(request, org: str):
     access = gate(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
-        reports = Report.objects.filter(organisation=access.organisation).select_related(
-            "organisation"
+        reports = (
+            Report.objects.filter(organisation=access.organisation)
+            .select_related("organisation")
+            .prefetch_related("versions")
         )
         return [_report_out(report) for report in reports[:200]]
 
@@ -282,9 +283,4 @@ def report_file(request, org: str, id: int, number: int, extension: str):  # noq
     if extension not in FILES:
         raise Http404
     with org_scope(access):
-        version = _version_of(_report(access, id), number)
-        content_type, render_file = FILES[extension]
-        response = HttpResponse(render_file(version), content_type=content_type)
-    filename = f"{version.report.title}-v{version.number}.{extension}"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+        return file_response(_version_of(_report(access, id), number), extension)

@@ -149,3 +149,13 @@ def period_weeks(period: Period) -> list[str]:
         keys.append(week_key(day))
         day += timedelta(days=7)
     return keys
+
+
+def period_error(label: str) -> str:
+    """What to tell a person who wrote something that is not a period, in their language."""
+    from django.utils.translation import gettext as _
+
+    return _(
+        "“%(value)s” is not a period like 2026-W47, 2026-11, 2026-Q4, 2026 or "
+        "2026-09-01..2027-01-20."
+    ) % {"value": label}

@@ -96,7 +96,7 @@ def notify(
         ]
     deliveries = Delivery.objects.bulk_create(deliveries)
     for delivery in deliveries:
-        transaction.on_commit(partial(_enqueue, delivery.pk))
+        deliver_after_commit(delivery)
     return deliveries
 
 
@@ -181,12 +181,17 @@ def deliver(delivery_id: int) -> str:
     return deliver_now(delivery_id)
 
 
+def deliver_after_commit(delivery: Delivery) -> None:
+    """Send the delivery from the background once the current transaction commits."""
+    transaction.on_commit(partial(_enqueue, delivery.pk))
+
+
 def retry(delivery: Delivery) -> None:
     """The admin sends a failed delivery again: a fresh round of attempts (the log keeps all)."""
     Delivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=None
     )
-    transaction.on_commit(partial(_enqueue, delivery.pk))
+    deliver_after_commit(delivery)
 
 
 def unread_count(person: Person | None) -> int:

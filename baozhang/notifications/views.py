@@ -100,7 +100,7 @@ def robot_edit(request, access, webhook_id: int):
                 title=_("Test message from Baozhang"),
                 body=_("If you can read this, the robot “%(name)s” works.") % {"name": hook.name},
             )
-            transaction.on_commit(lambda: services.deliver.enqueue(delivery.pk))
+            services.deliver_after_commit(delivery)
         messages.info(request, _("A test message is on its way; its attempts show in the log."))
         return redirect("notifications:deliveries", org=access.organisation.slug)
     form = WebhookForm(request.POST or None, instance=hook)

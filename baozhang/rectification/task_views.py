@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from baozhang.core.forms import StyledFormMixin
 from baozhang.core.pagination import paginate
-from baozhang.core.periods import month_key, period_parse, week_key
+from baozhang.core.periods import month_key, period_error, period_parse, week_key
 from baozhang.core.xlsx import wants_workbook, workbook_response
 from baozhang.inspections.models import Finding, FindingKind
 from baozhang.orgs.decorators import org_view
@@ -329,9 +329,7 @@ def scope_from_request(request, access):
         try:
             period = period_parse(label)
         except ValueError:
-            error = _(
-                "“%(value)s” is not a period like 2026-W47, 2026-11, 2026-Q4, 2026 or 2026-09-01..2027-01-20."
-            ) % {"value": label}
+            error = period_error(label)
     filters = {}
     for name, key in (
         ("unit", "unit_id"),

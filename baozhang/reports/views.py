@@ -19,7 +19,13 @@ from django_scopes.forms import SafeModelMultipleChoiceField
 
 from baozhang.core.forms import StyledFormMixin
 from baozhang.core.pagination import paginate
-from baozhang.core.periods import month_key, period_parse, period_previous, week_key
+from baozhang.core.periods import (
+    month_key,
+    period_error,
+    period_parse,
+    period_previous,
+    week_key,
+)
 from baozhang.core.xlsx import wants_workbook, workbook_response
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.forms import TenantForm
@@ -86,12 +92,7 @@ class GenerateForm(StyledFormMixin, forms.Form):
         try:
             return period_parse(self.cleaned_data["period"])
         except ValueError as error:
-            raise forms.ValidationError(
-                _(
-                    "“%(value)s” is not a period like 2026-W47, 2026-11, 2026-Q4, 2026 or 2026-09-01..2027-01-20."
-                )
-                % {"value": self.cleaned_data["period"]}
-            ) from error
+            raise forms.ValidationError(period_error(self.cleaned_data["period"])) from error
 
     def clean(self):
         data = super().clean()
@@ -249,7 +250,11 @@ def report_chart(request, access, report_id: int, number: int, name: str):
 def report_file(request, access, report_id: int, number: int, extension: str):
     if extension not in FILES:
         raise Http404
-    version = _version(access, report_id, str(number))
+    return file_response(_version(access, report_id, str(number)), extension)
+
+
+def file_response(version: ReportVersion, extension: str) -> HttpResponse:
+    """The version as a download (pdf, docx or xlsx), for the page and the API."""
     content_type, render_file = FILES[extension]
     response = HttpResponse(render_file(version), content_type=content_type)
     filename = f"{version.report.title}-v{version.number}.{extension}"
