@@ -1,6 +1,7 @@
 """Paper check sheets entered in bulk: findings from Excel, all or nothing, from the page and the
 console; exported back in the same layout."""
 
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -104,13 +105,34 @@ def test_page_import_and_export_round_trip(alice_client, dorms):
     exported = alice_client.get(
         reverse("inspections:findings-export", args=["college"]), {"period": "2026-11"}
     )
-    rows = list(load_workbook(io.BytesIO(exported.content)).active.iter_rows(values_only=True))
+    sheet_ = load_workbook(io.BytesIO(exported.content)).active
+    rows = list(sheet_.iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS
-    assert {(row[2], row[4], row[6]) for row in rows[1:]} == {
-        ("5413", "地面有垃圾", "门后"),
-        ("5413", "物品摆放", "桌面杂乱"),
-        ("5413", None, "亮点：窗台一尘不染"),
-    }
+    # Newest first; dates are dates, times local, the unit the one holding the room that day.
+    assert rows[1:] == [
+        (
+            dt.datetime(2026, 11, 20),
+            "13:30",
+            "5413",
+            "1151",
+            None,
+            None,
+            "亮点：窗台一尘不染",
+            None,
+        ),
+        (dt.datetime(2026, 11, 17), "07:30", "5413", "0852", "物品摆放", 3, "桌面杂乱", "刘洋"),
+        (dt.datetime(2026, 11, 17), "07:30", "5413", "0852", "地面有垃圾", 2, "门后", "刘洋"),
+    ]
+    assert sheet_["A2"].number_format == "yyyy-mm-dd"
+    # What was exported imports again as the same findings.
+    again = io.BytesIO(exported.content)
+    again.name = "again.xlsx"
+    with scope(organisation=dorms):
+        before = sorted(Finding.objects.values_list("date", "unit__code", "kind", "points", "note"))
+        Finding.objects.all().delete()
+        assert findings_import(organisation=dorms, upload=again, by=None).created == 3
+        after = sorted(Finding.objects.values_list("date", "unit__code", "kind", "points", "note"))
+    assert after == before
 
 
 def test_console_import_of_findings(tmp_path):

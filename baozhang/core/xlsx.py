@@ -246,69 +246,112 @@ def _check_headers(headers: list[str], columns: list[Column]) -> dict[str, int]:
     return positions
 
 
+WRITE_OPTIONS = {
+    "constant_memory": True,  # rows go to disk as they are written
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "in_memory": False,
+}
+FORMULA_STARTS = frozenset(NEUTRALISE)
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system, as XlsxWriter counts
+
+
+class Sheet:
+    """A worksheet written row by row (a row once left is on disk), with one writer per kind of
+    cell.
+
+    Long exports whose columns are known call the writers directly (``text``, ``name``,
+    ``number``, ``day``) instead of testing each value's type; ``row`` writes values of any type.
+    Text can never be taken for a formula: ``text`` neutralises each value, ``name`` writes text
+    made safe once by ``safe_text`` (names looked up for many rows)."""
+
+    def __init__(self, workbook: "WorkbookWriter", name: str, headers: list[str]):
+        self.worksheet = worksheet = workbook.workbook.add_worksheet(name[:31])
+        for col, header in enumerate(headers):
+            worksheet.write_string(0, col, header, workbook.header_format)
+            worksheet.set_column(col, col, max(10, len(header) * 2 + 2))
+        worksheet.freeze_panes(1, 0)
+        self.date_format = workbook.date_format
+        self.number = worksheet.write_number
+        self.name = worksheet.write_string
+        self._days: dict[dt.date, int] = {}
+        self._writers = {
+            str: self.text,
+            int: self.number,
+            float: self.number,
+            Decimal: self.decimal,
+            dt.date: self.day,
+            bool: self.boolean,
+        }
+
+    def text(self, row: int, col: int, value: str) -> None:
+        self.name(row, col, "'" + value if value[:1] in FORMULA_STARTS else value)
+
+    def decimal(self, row: int, col: int, value: Decimal) -> None:
+        self.number(row, col, float(value))
+
+    def boolean(self, row: int, col: int, value: bool) -> None:
+        self.name(row, col, "是" if value else "否")
+
+    def day(self, row: int, col: int, value: dt.date) -> None:
+        """A date; each distinct day's Excel number is worked out once."""
+        serial = self._days.get(value)
+        if serial is None:
+            serial = self._days[value] = (value - EXCEL_EPOCH).days
+        self.number(row, col, serial, self.date_format)
+
+    def row(self, row: int, values: Iterable[object]) -> None:
+        """Values of any type; None leaves the cell empty."""
+        writers, worksheet, date_format = self._writers, self.worksheet, self.date_format
+        for col, value in enumerate(values):
+            if value is None:
+                continue
+            writer = writers.get(type(value))
+            if writer is None:
+                _write_cell(worksheet, row, col, value, date_format)
+            else:
+                writer(row, col, value)
+
+
+def safe_text(value: str) -> str:
+    """Text for ``Sheet.name``: with a leading apostrophe when a spreadsheet would run it."""
+    return "'" + value if value[:1] in FORMULA_STARTS else value
+
+
+class WorkbookWriter:
+    """A streamed workbook: ``with WorkbookWriter(target) as book: sheet = book.sheet(...)``.
+
+    The target is a path or a binary file; rows go to a temporary file as they are written, so
+    a long export holds one row in memory, not the workbook."""
+
+    def __init__(self, target):
+        self.workbook = xlsxwriter.Workbook(target, WRITE_OPTIONS)
+        self.header_format = self.workbook.add_format(
+            {"bold": True, "bg_color": "#DCE6F1", "border": 1}
+        )
+        self.date_format = self.workbook.add_format({"num_format": "yyyy-mm-dd"})
+
+    def sheet(self, name: str, headers: list[str]) -> Sheet:
+        return Sheet(self, name, headers)
+
+    def __enter__(self) -> "WorkbookWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.workbook.close()
+
+
 def write_workbook(
     target,
     sheets: Iterable[tuple[str, list[str], Iterable[Iterable[object]]]],
 ) -> None:
-    """Write sheets (name, headers, rows) to a path or binary file, streaming rows to disk."""
-    workbook = xlsxwriter.Workbook(
-        target,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "in_memory": False,
-        },
-    )
-    header_format = workbook.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1})
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    for name, headers, rows in sheets:
-        worksheet = workbook.add_worksheet(name[:31])
-        for col, header in enumerate(headers):
-            worksheet.write_string(0, col, header, header_format)
-            worksheet.set_column(col, col, max(10, len(header) * 2 + 2))
-        writers = _cell_writers(worksheet, date_format)
-        for row_index, row in enumerate(rows, start=1):
-            for col, value in enumerate(row):
-                if value is None:
-                    continue
-                writer = writers.get(type(value))
-                if writer is None:
-                    _write_cell(worksheet, row_index, col, value, date_format)
-                else:
-                    writer(row_index, col, value)
-        worksheet.freeze_panes(1, 0)
-    workbook.close()
-
-
-FORMULA_STARTS = frozenset(NEUTRALISE)
-
-
-def _cell_writers(worksheet, date_format) -> dict[type, Callable]:
-    """One writer per exact type of value, so that a long export does not test every cell's
-    type in turn; other types go through _write_cell."""
-    write_string, write_number = worksheet.write_string, worksheet.write_number
-
-    def text(row: int, col: int, value: str) -> None:
-        write_string(row, col, "'" + value if value[:1] in FORMULA_STARTS else value)
-
-    def decimal(row: int, col: int, value: Decimal) -> None:
-        write_number(row, col, float(value))
-
-    def day(row: int, col: int, value: dt.date) -> None:
-        worksheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), date_format)
-
-    def boolean(row: int, col: int, value: bool) -> None:
-        write_string(row, col, "是" if value else "否")
-
-    return {
-        str: text,
-        int: write_number,
-        float: write_number,
-        Decimal: decimal,
-        dt.date: day,
-        bool: boolean,
-    }
+    """Write sheets (name, headers, rows of values of any type) to a path or binary file,
+    streaming rows to disk."""
+    with WorkbookWriter(target) as book:
+        for name, headers, rows in sheets:
+            sheet = book.sheet(name, headers)
+            for row_index, row in enumerate(rows, start=1):
+                sheet.row(row_index, row)
 
 
 def _write_cell(worksheet, row: int, col: int, value, date_format) -> None:

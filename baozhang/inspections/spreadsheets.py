@@ -14,7 +14,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baozhang.core.xlsx import Column, ImportRejected, RowError, read_sheet, write_workbook
+from baozhang.core.rows import LocalTimes, plain_rows
+from baozhang.core.xlsx import (
+    Column,
+    ImportRejected,
+    RowError,
+    WorkbookWriter,
+    read_sheet,
+    safe_text,
+)
 from baozhang.inspections.models import Finding, FindingKind
 from baozhang.inspections.services import FindingInput, inspection_submit
 from baozhang.orgs.models import Location, Organisation, Person, Unit, User
@@ -189,8 +197,9 @@ def _finding(values, version, units, problem) -> FindingInput | None:
 def findings_export(*, organisation: Organisation, target, queryset=None) -> None:
     """Write findings in the import layout (newest first), streaming rows.
 
-    The rows are read as plain values in chunks: a model instance with its location, unit, item
-    and inspector per row would cost more time and memory than writing the row."""
+    The rows are read as the database gives them back, in chunks (core.rows), and each column is
+    written by its own writer: a model instance with its location, unit, item and inspector per
+    row, or a converter per value, would cost more time and memory than writing the row."""
     findings = (
         queryset if queryset is not None else Finding.objects.filter(organisation=organisation)
     )
@@ -205,29 +214,37 @@ def findings_export(*, organisation: Organisation, target, queryset=None) -> Non
         "note",
         "inspector_id",
     )
-    # The names the rows refer to, read once, instead of four joins for every row.
-    locations = dict(Location.objects.filter(organisation=organisation).values_list("pk", "code"))
-    units = dict(Unit.objects.filter(organisation=organisation).values_list("pk", "code"))
-    items = dict(StandardItem.objects.filter(organisation=organisation).values_list("pk", "text"))
-    people = dict(Person.objects.filter(organisation=organisation).values_list("pk", "name"))
-    zone = timezone.get_current_timezone()
 
-    def rows():
-        for day, moment, location, unit, item, kind, points, note, inspector in values.iterator(
-            chunk_size=2000
+    def names(model, field: str) -> dict[int, str]:
+        """The names the rows refer to, read once and made safe once, instead of a join for
+        every row."""
+        pairs = model.objects.filter(organisation=organisation).values_list("pk", field)
+        return {pk: safe_text(name) for pk, name in pairs}
+
+    locations, units = names(Location, "code"), names(Unit, "code")
+    items, people = names(StandardItem, "text"), names(Person, "name")
+    times = LocalTimes()
+    highlight = FindingKind.HIGHLIGHT.value
+    with WorkbookWriter(target) as book:
+        sheet = book.sheet("检查记录", [column.header for column in COLUMNS])
+        text, name, number, day = sheet.text, sheet.name, sheet.number, sheet.day
+        rows = plain_rows(values)
+        for row, (date, moment, location, unit, item, kind, points, note, who) in enumerate(
+            rows, start=1
         ):
-            highlight = kind == FindingKind.HIGHLIGHT
-            yield [
-                day,
-                moment.astimezone(zone).strftime("%H:%M"),
-                locations.get(location),
-                units.get(unit),
-                items.get(item),
-                None if highlight else points,
-                note
-                if not highlight or note.startswith(HIGHLIGHT_PREFIX)
-                else f"{HIGHLIGHT_PREFIX}：{note}",
-                people.get(inspector),
-            ]
-
-    write_workbook(target, [("检查记录", [column.header for column in COLUMNS], rows())])
+            day(row, 0, date)
+            name(row, 1, times.hhmm(moment))
+            name(row, 2, locations[location])
+            if unit is not None:
+                name(row, 3, units[unit])
+            if item is not None:
+                name(row, 4, items[item])
+            if kind == highlight:
+                if not note.startswith(HIGHLIGHT_PREFIX):
+                    note = f"{HIGHLIGHT_PREFIX}：{note}"
+            else:
+                number(row, 5, float(points))
+            if note:
+                text(row, 6, note)
+            if who is not None:
+                name(row, 7, people[who])
