@@ -2,10 +2,13 @@
 exports and the API use): the same rows, in the same order, with the same values, for every filter."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
+from django.http import QueryDict
 from django.test import RequestFactory
+from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
 from baozhang.core.pagination import paginate
@@ -14,7 +17,7 @@ from baozhang.inspections.models import FindingKind
 from baozhang.inspections.selectors import findings_filtered
 from baozhang.inspections.services import FindingInput
 from baozhang.standards.services import ItemInput
-from tests.factories import AreaTypeFactory, LocationFactory, OrganisationFactory
+from tests.factories import AreaTypeFactory, LocationFactory, OrganisationFactory, SiteFactory
 from tests.inspection_data import dorm_standard, submit
 
 pytestmark = pytest.mark.django_db
@@ -136,6 +139,35 @@ def test_lines_filter_by_unit_item_location_and_area_type(many):
     }
 
 
+def test_lines_filter_by_site(many):
+    """The site of the finding's location: the room's site lists all, another site none."""
+    org, room = many["org"], many["room"]
+    with scopes_disabled():
+        annex = SiteFactory(organisation=org, code="annex")
+        hall = LocationFactory(organisation=org, site=annex, code="A-101", area_type=room.area_type)
+    submit(
+        {**many, "room": hall},
+        "2026-11-19",
+        FindingInput(item_id=many["items"]["地面有垃圾"].pk, note="annex"),
+    )
+    for params in (
+        {"site": str(room.site_id)},
+        {"site": str(annex.pk), "q": "annex"},
+        {"site": str(annex.pk), "period": "2026-11", "kind": "problems"},
+    ):
+        expected = orm_lines(org, params)
+        assert expected
+        assert lines(org, params) == expected
+    assert [row[6] for row in lines(org, {"site": str(annex.pk)})] == ["A-101"]
+    assert "A-101" not in {row[6] for row in lines(org, {"site": str(room.site_id)})}
+    # A site of another organisation selects nothing.
+    with scopes_disabled():
+        elsewhere = SiteFactory(organisation=OrganisationFactory(slug="elsewhere"))
+    assert (
+        lines(org, {"site": str(elsewhere.pk)}) == orm_lines(org, {"site": str(elsewhere.pk)}) == []
+    )
+
+
 def test_lines_never_show_another_organisations_findings(many):
     assert all(row[4] != "纸屑 other" for row in lines(many["org"], {"q": "纸屑"}))
     with scopes_disabled():
@@ -152,3 +184,37 @@ def test_pages_of_lines_are_newest_first_and_complete(many):
     everything = orm_lines(org, {})
     assert [line.id for line in page] == [row[0] for row in everything[5:10]]
     assert page[0].get_kind_display() == str(FindingKind(page[0].kind).label)
+
+
+def test_the_list_names_its_filters_and_each_can_be_removed(many, alice_client):
+    org, room = many["org"], many["room"]
+    with scopes_disabled():
+        foreign = SiteFactory(organisation=OrganisationFactory(slug="foreign"), name="别家校区")
+    params = {
+        "period": "2026-11",
+        "site": str(room.site_id),
+        "unit": str(many["first"].pk),
+        "kind": "problems",
+        "page": "1",
+    }
+    page = alice_client.get(reverse("inspections:findings", args=[org.slug]), params)
+    chips = dict(
+        re.findall(
+            r'data-filter="(\w+)"><span class="text-muted">[^<]+</span> ([^<]+) <a',
+            page.content.decode(),
+        )
+    )
+    assert chips == {"site": room.site.name, "unit": "0852班", "kind": "问题"}
+    removed = re.search(r'data-filter="unit">.*?href="\?([^"]+)"', page.content.decode())[1]
+    assert QueryDict(removed.replace("&amp;", "&")).dict() == {
+        "period": "2026-11",
+        "site": str(room.site_id),
+        "kind": "problems",
+    }
+    # The form keeps the filters it does not show.
+    assert f'name="site" value="{room.site_id}"' in page.content.decode()
+    # Another organisation's site names nothing (and selects nothing).
+    other = alice_client.get(
+        reverse("inspections:findings", args=[org.slug]), {"site": str(foreign.pk)}
+    ).content.decode()
+    assert "别家校区" not in other and 'data-filter="site"' not in other

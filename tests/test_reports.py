@@ -7,15 +7,16 @@ import re
 
 import pytest
 from django.urls import reverse
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 from docx import Document as WordDocument
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from baozhang.reports.background import report_job_run_now
 from baozhang.reports.models import Report, ReportVersion
-from tests.factories import member
-from tests.test_figures import records  # noqa: F401 - the fixture
+from tests.factories import AssignmentFactory, LocationFactory, SiteFactory, member
+from tests.inspection_data import submit
+from tests.test_figures import problem, records  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -142,30 +143,79 @@ def test_an_empty_period_makes_a_report_that_says_so(writer):
     assert "本期无相关工作记录" in "\n".join(p.text for p in word.paragraphs)
 
 
-def test_every_number_opens_its_records(writer):
-    version = generate(writer, kind="weekly", period="2026-W47")
-    page = writer.get(
+def linked_counts(client, version) -> list[tuple[str, int, int]]:
+    """Each counting number of the report page: (link, the number, how many records it lists)."""
+    page = client.get(
         reverse("reports:report", args=["college", version.report_id])
     ).content.decode()
     links = re.findall(
         r'<a href="([^"]+)" data-testid="figure-link" data-count="1">([^<]+)</a>', page
     )
-    assert len(links) > 10
-    checked = 0
+    counted = []
     for link, value in links:
         link = link.replace("&amp;", "&")
-        listed = writer.get(link).content.decode()
+        listed = client.get(link).content.decode()
         if "/rectification/" in link:
             count = int(re.search(r'data-testid="records-count">共 (\d+) 条', listed)[1])
         elif "/checks/" in link:
             count = int(re.search(r'data-testid="checks-count">(\d+)<', listed)[1])
         elif "/findings/" in link:
-            count = len(re.findall(r"<tr", listed.split("<tbody>")[1].split("</tbody>")[0]))
+            body = listed.split("<tbody>")[1].split("</tbody>")[0]
+            count = len(re.findall(r"<tr>\s*<td class=\"text-nowrap\"", body))
         else:
             continue
-        assert count == int(value), (link, value, count)
-        checked += 1
-    assert checked >= 8
+        counted.append((link, int(value), count))
+    return counted
+
+
+def test_every_number_opens_its_records(writer):
+    version = generate(writer, kind="weekly", period="2026-W47")
+    counted = linked_counts(writer, version)
+    assert len(counted) >= 8
+    for link, value, count in counted:
+        assert count == value, (link, value, count)
+
+
+def test_a_site_reports_numbers_open_the_records_of_that_site(writer, records):  # noqa: F811
+    """A second site with its own problems in the week: the main site's report neither counts
+    them nor lists them behind its numbers; the lists name the site they are narrowed to."""
+    org = records["org"]
+    with scopes_disabled():
+        main = records["room"].site
+        annex = SiteFactory(organisation=org, code="annex", name="东校区")
+        hall = LocationFactory(
+            organisation=org, site=annex, code="A-101", area_type=records["room"].area_type
+        )
+        AssignmentFactory(organisation=org, location=hall, unit=records["first"])
+    with scope(organisation=org):
+        submit({**records, "room": hall}, "2026-11-18", problem(records), problem(records))
+    whole = generate(writer, kind="weekly", period="2026-W47")
+    assert whole.figures["inspections"]["findings"] == 5
+    version = generate(writer, kind="weekly", period="2026-W47", site=main.pk)
+    assert version.figures["scope"]["site_id"] == main.pk
+    assert version.figures["inspections"]["findings"] == 3
+    counted = linked_counts(writer, version)
+    assert len(counted) >= 8
+    for link, value, count in counted:
+        # A unit's score and problems count it at every site; the rest only this site's.
+        assert (f"site={main.pk}" in link) != ("unit=" in link), link
+        assert count == value, (link, value, count)
+    assert sum("unit=" not in link for link, *_ in counted) >= 8
+    listed = writer.get(
+        next(link for link, *_ in counted if "/findings/" in link and "unit=" not in link)
+    )
+    page = listed.content.decode()
+    assert "A-101" not in page
+    assert 'data-filter="site"' in page and main.name in page
+    # The rectification statistics narrowed to the site, their numbers keeping it.
+    for site, found in ((main, 3), (annex, 2)):
+        statistics = writer.get(
+            reverse("rectification:statistics", args=["college"]),
+            {"period": "2026-W47", "site": site.pk},
+        ).content.decode()
+        total = statistics.split("<tfoot>")[1]
+        link, shown = re.search(r'data-state="found"><a href="([^"]+)">(\d+)<', total).groups()
+        assert int(shown) == found and f"site={site.pk}" in link
 
 
 def test_who_may_write_reports(records, client):  # noqa: F811

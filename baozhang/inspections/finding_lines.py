@@ -63,6 +63,9 @@ class FindingLines:
         for column, value in filters.ids:
             where.append(f"f.{column} = %s")  # column names from FindingFilters, never the user's
             args.append(value)
+        if filters.site is not None:
+            where.append("l.site_id = %s")
+            args.append(filters.site)
         if filters.kind == "problems":
             where.append("f.kind NOT IN (%s, %s)")
             args += [FindingKind.BONUS.value, FindingKind.HIGHLIGHT.value]
@@ -82,7 +85,7 @@ class FindingLines:
         return " AND ".join(where), args
 
     def count(self) -> int:
-        joins = _JOINS if self.filters.term else ""
+        joins = _JOINS if self.filters.term or self.filters.site is not None else ""
         # Only names of the code's own are formatted in; every value is a parameter.
         sql = f"SELECT COUNT(*) FROM {_TABLE} f{joins} WHERE {self.where}"  # noqa: S608
         with connection.cursor() as cursor:

@@ -166,7 +166,8 @@ def checks_missed(*, organisation: Organisation, period: Period, now=None):
 
 @dataclass(frozen=True)
 class FindingFilters:
-    """The findings list's parameters, checked: period, unit, area_type, location, item, kind, q.
+    """The findings list's parameters, checked: period, site, unit, area_type, location, item,
+    kind, q.
 
     Unknown or malformed values are ignored rather than failing the page; each number on the
     ranking and bulletin pages links to the list with the parameters it was computed from.
@@ -174,6 +175,7 @@ class FindingFilters:
 
     moments: tuple | None = None  # [first, after) of the period, by moment
     ids: tuple = ()  # (column, id) pairs: unit_id, area_type_id, location_id, item_id
+    site: int | None = None  # the site of the finding's location
     kind: str = ""  # a finding kind, or "problems"
     term: str = ""
 
@@ -200,7 +202,14 @@ class FindingFilters:
         )
         kind = params.get("kind", "")
         kind = kind if kind == "problems" or kind in FindingKind.values else ""
-        return cls(moments=moments, ids=ids, kind=kind, term=(params.get("q") or "").strip())
+        site = str(params.get("site", ""))
+        return cls(
+            moments=moments,
+            ids=ids,
+            site=int(site) if site.isdigit() else None,
+            kind=kind,
+            term=(params.get("q") or "").strip(),
+        )
 
 
 def findings_filtered(*, organisation: Organisation, params):
@@ -214,6 +223,8 @@ def findings_filtered(*, organisation: Organisation, params):
         findings = findings.filter(observed_at__gte=first, observed_at__lt=after)
     if filters.ids:
         findings = findings.filter(**dict(filters.ids))
+    if filters.site is not None:
+        findings = findings.filter(location__site_id=filters.site)
     if filters.kind == "problems":
         findings = findings.exclude(kind__in=[FindingKind.BONUS, FindingKind.HIGHLIGHT])
     elif filters.kind:

@@ -21,6 +21,7 @@ from baozhang.core.xlsx import (
     write_workbook,
 )
 from baozhang.inspections import scoring, selectors
+from baozhang.inspections.chips import filter_chips
 from baozhang.inspections.finding_lines import FindingLines
 from baozhang.inspections.models import FindingKind, PatrolRound
 from baozhang.inspections.services import FindingInput, inspection_submit
@@ -32,7 +33,7 @@ from baozhang.orgs.access import (
 )
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.forms import ImportForm
-from baozhang.orgs.models import AreaType, Unit
+from baozhang.orgs.models import AreaType, Site, Unit
 from baozhang.orgs.permissions import (
     EXPORT_DATA,
     IMPORT_DATA,
@@ -182,7 +183,12 @@ def findings_list(request, access):
     return render(
         request,
         "inspections/findings_list.html",
-        {"page": page, "query": query_without_page(request), "filters": request.GET},
+        {
+            "page": page,
+            "query": query_without_page(request),
+            "filters": request.GET,
+            "chips": filter_chips(request, access.organisation),
+        },
     )
 
 
@@ -322,7 +328,7 @@ def findings_template(request, access):
 @org_view(VIEW_INSPECTIONS)
 def checks_list(request, access):
     """The checks behind a report's numbers: planned (expected), done, or missed in a period,
-    for the whole organisation or the locations of a unit or an area type."""
+    for the whole organisation or the locations of a site, a unit or an area type."""
     from baozhang.inspections.models import ExpectedCheck, Inspection
     from baozhang.orgs.models import Unit as UnitModel
     from baozhang.reports.figures import Scope
@@ -331,7 +337,7 @@ def checks_list(request, access):
     state = request.GET.get("state", "done")
     state = state if state in ("planned", "done", "missed") else "done"
     chosen = {}
-    for name, model in (("unit", UnitModel), ("area_type", AreaType)):
+    for name, model in (("site", Site), ("unit", UnitModel), ("area_type", AreaType)):
         value = request.GET.get(name, "")
         if value.isdigit():
             chosen[name] = model.objects.filter(
@@ -376,5 +382,11 @@ def checks_list(request, access):
     return render(
         request,
         "inspections/checks_list.html",
-        {"page": paginate(request, rows), "state": state, "period": period, "error": error},
+        {
+            "page": paginate(request, rows),
+            "state": state,
+            "period": period,
+            "error": error,
+            "chips": filter_chips(request, access.organisation, ("site", "unit", "area_type")),
+        },
     )

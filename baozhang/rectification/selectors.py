@@ -61,6 +61,7 @@ def problems(
     *,
     organisation,
     period: Period | None = None,
+    site_id: int | None = None,
     unit_id: int | None = None,
     area_type_id: int | None = None,
     patrol_round_id: int | None = None,
@@ -70,6 +71,8 @@ def problems(
     if period is not None:
         first, after = period.moments()
         findings = findings.filter(observed_at__gte=first, observed_at__lt=after)
+    if site_id is not None:
+        findings = findings.filter(location__site_id=site_id)
     if unit_id is not None:
         findings = findings.filter(unit_id=unit_id)
     if area_type_id is not None:

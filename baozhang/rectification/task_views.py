@@ -17,7 +17,7 @@ from baozhang.core.periods import month_key, period_error, period_parse, week_ke
 from baozhang.core.xlsx import wants_workbook, workbook_response
 from baozhang.inspections.models import Finding, FindingKind
 from baozhang.orgs.decorators import org_view
-from baozhang.orgs.models import AreaType, Person, Unit
+from baozhang.orgs.models import AreaType, Person, Site, Unit
 from baozhang.orgs.permissions import RECORD_INSPECTIONS, SUBMIT_RECTIFICATION, VIEW_INSPECTIONS
 from baozhang.rectification import selectors, services
 from baozhang.rectification.models import Severity, SpotFix, Task, TaskEvent, TaskStatus
@@ -319,7 +319,7 @@ STATE_LABELS = {
 
 
 def scope_from_request(request, access):
-    """The scope of the records and statistics pages: period, unit, area type, round, state.
+    """The scope of the records and statistics pages: period, site, unit, area type, round, state.
 
     Returns (period or None, filters dict for selectors.problems, state, error message)."""
     error = None
@@ -332,6 +332,7 @@ def scope_from_request(request, access):
             error = period_error(label)
     filters = {}
     for name, key in (
+        ("site", "site_id"),
         ("unit", "unit_id"),
         ("area_type", "area_type_id"),
         ("round", "patrol_round_id"),
@@ -382,6 +383,7 @@ def records(request, access):
             "period": period,
             "error": error,
             "query": query.urlencode(),
+            "sites": Site.objects.filter(organisation=access.organisation),
             "units": Unit.objects.filter(organisation=access.organisation, is_active=True),
             "area_types": AreaType.objects.filter(organisation=access.organisation),
             "filters": filters,
@@ -429,6 +431,8 @@ def statistics(request, access):
             "error": error,
             "group": group,
             "rows": rows,
+            "sites": Site.objects.filter(organisation=access.organisation),
+            "filters": filters,
             "total": selectors.total_of(rows),
             "columns": [(state, STATE_LABELS[state]) for state in selectors.COUNTED],
             "shortcuts": [

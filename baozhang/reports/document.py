@@ -61,7 +61,7 @@ class Links:
         self.slug = slug
         self.period = figures["period"]["label"]
         scope = figures["scope"]
-        self.scope = {key: scope.get(f"{key}_id") for key in ("unit", "area_type")}
+        self.scope = {key: scope.get(f"{key}_id") for key in ("site", "unit", "area_type")}
 
     def _url(self, name: str, **params) -> str:
         query = {"period": self.period, **{k: v for k, v in params.items() if v is not None}}
@@ -70,6 +70,12 @@ class Links:
     def findings(self, kind: str = "problems", **params) -> str:
         scoped = {**self.scope, **params}
         return self._url("inspections:findings", kind=kind, **scoped)
+
+    def unit_findings(self, unit: int, kind: str = "problems") -> str:
+        """A unit's findings behind its score: a score counts the unit's findings at every site
+        (of the scope's area type), so the site is left out."""
+        params = {**self.scope, "site": None, "unit": unit}
+        return self._url("inspections:findings", kind=kind, **params)
 
     def rectification(self, state: str, **params) -> str:
         return self._url("rectification:tasks", state=state, **{**self.scope, **params})
@@ -122,10 +128,10 @@ def build_document(version: ReportVersion) -> Document:
                     [
                         Cell(row["rank"]),
                         Cell(row["unit"]),
-                        Cell(row["score"], links.findings("", unit=row["unit_id"]), False),
-                        Cell(row["deductions"], links.findings(unit=row["unit_id"]), False),
-                        Cell(row["bonus"], links.findings("bonus", unit=row["unit_id"]), False),
-                        Cell(row["findings"], links.findings(unit=row["unit_id"])),
+                        Cell(row["score"], links.unit_findings(row["unit_id"], ""), False),
+                        Cell(row["deductions"], links.unit_findings(row["unit_id"]), False),
+                        Cell(row["bonus"], links.unit_findings(row["unit_id"], "bonus"), False),
+                        Cell(row["findings"], links.unit_findings(row["unit_id"])),
                     ]
                     for row in figures["units"]
                 ],
