@@ -29,6 +29,7 @@ def workbook(path, rows):
 def test_admin_builds_locations_imports_and_switches_language(page, tmp_path):
     demo_build(history_days=21)
     sign_in(page, "college-admin", DEMO_PASSWORD)
+    page.get_by_test_id("setup-menu").click()  # the set-up pages are under one menu
     page.get_by_role("link", name="位置", exact=True).first.click()
     assert page.locator("h1").inner_text() == "位置"
 
@@ -88,6 +89,7 @@ def test_admin_builds_locations_imports_and_switches_language(page, tmp_path):
     with page.expect_navigation():
         page.get_by_test_id("language-select").select_option("en")
     assert page.locator("h1").inner_text() == "Locations"
+    page.get_by_test_id("setup-menu").click()
     assert page.get_by_role("link", name="Responsibilities").first.is_visible()
     with page.expect_navigation():
         page.get_by_test_id("language-select").select_option("zh-hans")
@@ -100,6 +102,7 @@ def test_phone_layout_has_collapsed_menu(phone):
     toggler = phone.locator(".navbar-toggler")
     assert toggler.is_visible()
     toggler.click()
+    phone.get_by_test_id("setup-menu").click()
     phone.get_by_role("link", name="位置", exact=True).first.click()
     assert phone.locator("h1").inner_text() == "位置"
     width = phone.evaluate("document.documentElement.scrollWidth")
