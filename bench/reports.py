@@ -16,7 +16,7 @@ import xlsxwriter
 from django.db import connection
 from django_scopes import scope, scopes_disabled
 
-from baozhang.core.periods import period_parse, period_previous, period_year_before
+from baozhang.core.periods import period_parse, period_previous, period_steps, period_year_before
 from baozhang.inspections.models import Finding
 from baozhang.inspections.spreadsheets import findings_export
 from baozhang.reports import files
@@ -130,6 +130,7 @@ def figures_ratio(organisation) -> tuple[float, float, float]:
     policy = board_policy(organisation=organisation)
     periods = [period, period_previous(period), period_year_before(period)]
     now = timezone.now()
+    months = [step for step in period_steps(period) if step.start <= timezone.localdate()]
 
     def product():
         with scope(organisation=organisation):
@@ -144,12 +145,15 @@ def figures_ratio(organisation) -> tuple[float, float, float]:
                     cursor.execute(statement, values)
                     cursor.fetchall()
                 base, floor = policy.base_score, policy.floor_score
-                cursor.execute(
-                    RANKING_SQL,
-                    [organisation.pk, each.start, each.end, organisation.pk, organisation.pk,
-                     each.end, each.start, base, floor, floor, base],
-                )  # fmt: skip
-                cursor.fetchall()
+                # The period's ranking; for the period itself also each month's (the score trend).
+                ranked = [each] + (months if index == 0 else [])
+                for one in ranked:
+                    cursor.execute(
+                        RANKING_SQL,
+                        [organisation.pk, one.start, one.end, organisation.pk, organisation.pk,
+                         one.end, one.start, base, floor, floor, base],
+                    )  # fmt: skip
+                    cursor.fetchall()
 
     return turns(product, raw)
 

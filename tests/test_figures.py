@@ -1,6 +1,7 @@
 """The figures of a report on hand-built data, every expected number counted by hand: dorm 5413
 passes from class 0852 to class 1151 on Thursday 19 November 2026."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -149,6 +150,52 @@ def test_a_unit_scope_and_a_range(records):
     assert figures["rectification"]["tracked"] == 1 and figures["rectification"]["overdue"] == 0
     assert figures["red_flags"] == []
     assert figures["previous_period"]["label"] == "2026-11-09..2026-11-15"
+
+
+def test_the_trend_of_scores_counted_by_hand(records, monkeypatch):
+    """0852 holds the room from 1 September to 18 November, 1151 from the 19th; a unit holding a
+    location is ranked even without findings (100 points)."""
+    monkeypatch.setattr("baozhang.inspections.figures.local_today", lambda: dt.date(2026, 12, 2))
+    week = compute(records, "2026-W47")
+    steps = [
+        (s["label"], s["units"], s["average"], s["best"], s["lowest"]) for s in week["score_trend"]
+    ]
+    assert steps == [
+        *[(f"2026-W{n}", 1, 100.0, 100.0, 100.0) for n in range(40, 46)],
+        ("2026-W46", 1, 97.0, 97.0, 97.0),  # 0852: −2 −1 on the 10th
+        ("2026-W47", 2, 101.5, 108.0, 95.0),  # 1151: 108, 0852: 95
+    ]
+    month = compute(records, "2026-11")["score_trend"]
+    assert [s["label"] for s in month] == [f"2026-{n:02d}" for n in range(6, 12)]
+    assert [s["units"] for s in month[:3]] == [0, 0, 0] and month[0]["average"] is None
+    assert (month[3]["average"], month[4]["average"]) == (100.0, 100.0)
+    # November: 0852 −2 −1 −2 −3 = 92; 1151 −2 +10 −2 (the 30th) = 106.
+    assert (month[5]["units"], month[5]["average"], month[5]["best"], month[5]["lowest"]) == (
+        2,
+        99.0,
+        106.0,
+        92.0,
+    )
+    quarter = compute(records, "2026-Q4")["score_trend"]
+    assert [s["label"] for s in quarter] == ["2026-10", "2026-11", "2026-12"]
+    # December: 1151's problem on the 1st.
+    assert quarter[2]["average"] == 98.0
+    cut = compute(records, "2026-10-15..2026-12-10")["score_trend"]
+    assert [s["label"] for s in cut] == [
+        "2026-10-15..2026-10-31",
+        "2026-11",
+        "2026-12-01..2026-12-10",
+    ]
+    # A period not begun yet is left out of the trend.
+    monkeypatch.setattr("baozhang.inspections.figures.local_today", lambda: dt.date(2026, 11, 29))
+    assert [s["label"] for s in compute(records, "2026-Q4")["score_trend"]] == [
+        "2026-10",
+        "2026-11",
+    ]
+    unit = compute(records, "2026-W47", unit="0852")["score_trend"]
+    assert (unit[-1]["units"], unit[-1]["average"]) == (1, 95.0)
+    text = narrative_write(week)["results"]
+    assert "各单位平均得分由2026-W40的100分升至2026-W47的101.5分。" in text
 
 
 def test_an_empty_period_has_zeros_and_says_so(records):

@@ -106,7 +106,11 @@ def test_the_files_carry_the_organisation_period_sections_and_tables(writer):
     assert any(
         "门后" in cell or "地面有垃圾" in cell for table in tables for row in table for cell in row
     )
-    assert len(word.inline_shapes) >= 2  # the charts
+    scores = next(table for table in tables if table[0][:2] == ["期间", "平均分"])
+    assert scores[0] == ["期间", "平均分", "最高分", "最低分", "参评单位"]
+    assert scores[-1] == ["2026-W47", "101.5", "108", "95", "2"]
+    assert scores[-2] == ["2026-W46", "97", "97", "97", "1"] and len(scores) == 9
+    assert len(word.inline_shapes) >= 3  # the charts: ranking, scores, rectification
 
     workbook = load_workbook(io.BytesIO(download(writer, version, "xlsx")), read_only=True)
     sheets = {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in workbook}
@@ -114,6 +118,8 @@ def test_the_files_carry_the_organisation_period_sections_and_tables(writer):
         rows for rows in sheets.values() if rows[0][:3] == ("名次", "单位", "得分")
     )
     assert ranking_sheet[1][:3] == (1, "1151班", 108)
+    trend = next(rows for rows in sheets.values() if rows[0][:2] == ("期间", "平均分"))
+    assert trend[-1] == ("2026-W47", 101.5, 108, 95, 2)
     rectification = next(rows for title, rows in sheets.items() if title.startswith("整改"))
     assert ("跟踪整改", 2) in rectification and ("逾期未销号", 1) in rectification
 

@@ -11,6 +11,7 @@ from baozhang.core.periods import (
     period_days,
     period_parse,
     period_previous,
+    period_steps,
     period_weeks,
     period_year_before,
     week_key,
@@ -186,3 +187,34 @@ def test_every_day_lies_in_its_week_and_the_previous_week_ends_the_day_before(da
     week = period_parse(week_key(day))
     assert week.start <= day <= week.end and len(list(period_days(week))) == 7
     assert period_previous(week).end == week.start - dt.timedelta(days=1)
+
+
+@given(
+    st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 31)),
+    st.integers(min_value=0, max_value=800),
+)
+def test_a_trends_periods_follow_each_other_and_end_with_the_period(start, length):
+    period = period_parse(f"{start.isoformat()}..{(start + dt.timedelta(days=length)).isoformat()}")
+    steps = period_steps(period)
+    for before, after in zip(steps, steps[1:], strict=False):
+        assert after.start == before.end + dt.timedelta(days=1)
+    if length < 31:  # eight whole weeks up to the week of the range's end
+        assert len(steps) == 8 and all(step.kind == "week" for step in steps)
+        assert steps[-1].start <= period.end <= steps[-1].end
+    else:  # the months of the range, the first and last cut to it
+        assert (steps[0].start, steps[-1].end) == (period.start, period.end)
+        assert all(step.start.month == step.end.month for step in steps)
+
+
+def test_a_trends_periods_of_a_week_a_month_and_a_year():
+    assert [s.label for s in period_steps(period_parse("2026-W02"))] == [
+        "2025-W47", "2025-W48", "2025-W49", "2025-W50", "2025-W51", "2025-W52",
+        "2026-W01", "2026-W02",
+    ]  # fmt: skip
+    assert [s.label for s in period_steps(period_parse("2026-02"))] == [
+        "2025-09", "2025-10", "2025-11", "2025-12", "2026-01", "2026-02",
+    ]  # fmt: skip
+    assert [s.label for s in period_steps(period_parse("2026-H2"))] == [
+        f"2026-{month:02d}" for month in range(7, 13)
+    ]
+    assert len(period_steps(period_parse("2026"))) == 12

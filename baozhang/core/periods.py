@@ -151,6 +151,29 @@ def period_weeks(period: Period) -> list[str]:
     return keys
 
 
+def period_steps(period: Period, weeks: int = 8, months: int = 6) -> list[Period]:
+    """The periods a trend of the period is drawn over, oldest first: the ``weeks`` weeks up to a
+    week (or a range of up to 31 days), the ``months`` months up to a month, and each month of a
+    longer period, a range's first and last months cut to the range."""
+    if period.kind == "week" or (period.kind == "range" and (period.end - period.start).days < 31):
+        last = period.end - timedelta(days=period.end.isoweekday() - 1)
+        return [period_parse(week_key(last - timedelta(weeks=n))) for n in range(weeks - 1, -1, -1)]
+    if period.kind == "month":
+        steps = [period]
+        while len(steps) < months:
+            steps.insert(0, period_previous(steps[0]))
+        return steps
+    steps, day = [], period.start
+    while day <= period.end:
+        month = period_parse(month_key(day))
+        if month.start < period.start or month.end > period.end:
+            start, end = max(month.start, period.start), min(month.end, period.end)
+            month = Period(start, end, f"{start.isoformat()}..{end.isoformat()}", "range")
+        steps.append(month)
+        day = month.end + timedelta(days=1)
+    return steps
+
+
 def period_error(label: str) -> str:
     """What to tell a person who wrote something that is not a period, in their language."""
     from django.utils.translation import gettext as _

@@ -1,5 +1,6 @@
 """The inspections' sections of a report's figures: checks, findings and points; units' scores and
-ranks; red flags; the most frequent problems and the units that repeat them; the trend."""
+ranks; red flags; the most frequent problems and the units that repeat them; the trend of
+problems and of scores."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
-from baozhang.core.periods import Period, week_key
+from baozhang.core.periods import Period, period_steps, week_key
 from baozhang.inspections import selectors
 from baozhang.inspections.models import ExpectedCheck, Finding, FindingKind, Inspection, RedFlag
 from baozhang.orgs.models import Assignment
@@ -202,3 +204,38 @@ def trend_figures(scope: Scope, period: Period) -> list[dict]:
         }
         for label in labels
     ]
+
+
+def local_today():
+    return timezone.localdate()
+
+
+@figures_section("score_trend", order=55, compared=False)
+def score_trend_figures(scope: Scope, period: Period) -> list[dict]:
+    """The units' scores period by period (core.periods.period_steps): the average, the best and
+    the lowest score of the units in the scope, each period ranked as the ranking page ranks it.
+    Periods that have not begun yet are left out."""
+    policy = selectors.board_policy(organisation=scope.organisation)
+    today = local_today()
+    steps = []
+    for step in (step for step in period_steps(period) if step.start <= today):
+        rows = selectors.unit_ranking(
+            organisation=scope.organisation,
+            period=step,
+            area_type_id=scope.area_type.pk if scope.area_type else None,
+            policy=policy,
+        )
+        chosen = _units_in_scope(scope, step)
+        scores = [number(row.score) for row in rows if chosen is None or row.unit.pk in chosen]
+        steps.append(
+            {
+                "label": step.label,
+                "start": step.start.isoformat(),
+                "end": step.end.isoformat(),
+                "units": len(scores),
+                "average": round(sum(scores) / len(scores), 1) if scores else None,
+                "best": max(scores, default=None),
+                "lowest": min(scores, default=None),
+            }
+        )
+    return steps

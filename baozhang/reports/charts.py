@@ -1,5 +1,5 @@
 """Charts of a report's figures as PNG images (matplotlib, with the CJK font): the trend of
-problems, the units' scores, and the rectification funnel."""
+problems, the trend of scores, the units' scores, and the rectification funnel."""
 
 from __future__ import annotations
 
@@ -33,6 +33,44 @@ def trend_chart(figures: dict) -> bytes:
     axes.bar(labels, [row["findings"] for row in rows], color=BLUE)
     axes.set_title(_("Problems found"))
     axes.tick_params(axis="x", labelrotation=60, labelsize=7)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _png(figure)
+
+
+def step_label(step: dict) -> str:
+    """A short name of a trend's period: W47 for a week, 2026-11 for a month, 11-01–11-20 for a
+    part of a month."""
+    label = step["label"]
+    if "-W" in label:
+        return label[5:]
+    if ".." in label:
+        return f"{step['start'][5:]}–{step['end'][5:]}"
+    return label
+
+
+def score_trend_chart(figures: dict) -> bytes:
+    """The units' average score of each period, with the band from the lowest to the best; a
+    period without ranked units leaves a gap."""
+    steps = figures["score_trend"]
+    figure, axes = pyplot.subplots(figsize=(7, 2.8))
+    scored = [(x, step) for x, step in enumerate(steps) if step["units"]]
+    xs = [x for x, _step in scored]
+    lowest = [step["lowest"] for _x, step in scored]
+    best = [step["best"] for _x, step in scored]
+    average = [step["average"] for _x, step in scored]
+    axes.fill_between(xs, lowest, best, color=BLUE, alpha=0.12, label=_("Lowest to best"))
+    axes.plot(xs, average, color=BLUE, marker="o", label=_("Average"))
+    for x, value in zip(xs, average, strict=True):
+        axes.annotate(
+            f"{value:g}", (x, value), textcoords="offset points", xytext=(0, 6), ha="center",
+            fontsize=7,
+        )  # fmt: skip
+    axes.set_xticks(range(len(steps)), [step_label(step) for step in steps])
+    axes.set_xlim(-0.5, len(steps) - 0.5)
+    axes.set_title(_("Scores of the units, period by period"))
+    if scored:
+        axes.legend(fontsize=7, loc="best", frameon=False)
+    axes.tick_params(axis="x", labelrotation=45, labelsize=7)
     axes.spines[["top", "right"]].set_visible(False)
     return _png(figure)
 
@@ -71,4 +109,9 @@ def funnel_chart(figures: dict) -> bytes:
     return _png(figure)
 
 
-CHARTS = {"trend": trend_chart, "ranking": ranking_chart, "funnel": funnel_chart}
+CHARTS = {
+    "trend": trend_chart,
+    "score_trend": score_trend_chart,
+    "ranking": ranking_chart,
+    "funnel": funnel_chart,
+}

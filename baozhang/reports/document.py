@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from baozhang.reports.models import ReportKind, ReportVersion
 from baozhang.reports.narrative import SECTION_TITLES
@@ -83,6 +84,11 @@ class Links:
     def checks(self, state: str) -> str:
         return self._url("inspections:checks", state=state, **self.scope)
 
+    def ranking(self, period: str) -> str:
+        """The ranking page of a period (of the scope's area type)."""
+        query = {"period": period, "area_type": self.scope["area_type"]}
+        return self._url("inspections:ranking", **query)
+
     def red_flags(self) -> str:
         return self._url("inspections:red-flags")
 
@@ -138,6 +144,29 @@ def build_document(version: ReportVersion) -> Document:
             )
         )
         blocks.append(Block("chart", key="ranking", text=_("Scores of the units")))
+    steps = figures.get("score_trend") or []  # versions made before the trend of scores have none
+    if any(step["units"] for step in steps):
+        ranked = pgettext("report table", "Units ranked")
+        blocks.append(
+            Block(
+                "table",
+                text=_("Scores of the units, period by period"),
+                headers=[_("Period"), _("Average"), _("Best"), _("Lowest"), ranked],
+                rows=[
+                    [
+                        Cell(step["label"], links.ranking(step["label"]), False),
+                        Cell(step["average"]),
+                        Cell(step["best"]),
+                        Cell(step["lowest"]),
+                        Cell(step["units"]),
+                    ]
+                    for step in steps
+                ],
+            )
+        )
+        blocks.append(
+            Block("chart", key="score_trend", text=_("Scores of the units, period by period"))
+        )
     blocks.append(
         Block(
             "table",

@@ -137,9 +137,37 @@ def results(figures: dict) -> str:
             _("The most improved unit was %(unit)s, up %(gain)s points on the previous period.")
             % {"unit": improved[0], "gain": _points(round(improved[1], 1))}
         )
+    trend = _score_trend(figures)
+    if trend:
+        parts.append(trend)
     if figures["red_flags"]:
         parts.append(_("%(count)s red flags were awarded.") % {"count": len(figures["red_flags"])})
     return sentences(parts)
+
+
+def _score_trend(figures: dict) -> str:
+    """The units' average score from the first to the last period of the trend that has one."""
+    steps = [step for step in figures.get("score_trend") or [] if step["units"]]
+    if len(steps) < 2:
+        return ""
+    first, last = steps[0], steps[-1]
+    values = {
+        "first": _points(first["average"]),
+        "from": first["label"],
+        "last": _points(last["average"]),
+        "to": last["label"],
+    }
+    if last["average"] > first["average"]:
+        text = _(
+            "The units' average score rose from %(first)s points (%(from)s) to %(last)s (%(to)s)."
+        )
+    elif last["average"] < first["average"]:
+        text = _(
+            "The units' average score fell from %(first)s points (%(from)s) to %(last)s (%(to)s)."
+        )
+    else:
+        text = _("The units' average score held at %(first)s points from %(from)s to %(to)s.")
+    return text % values
 
 
 def problems(figures: dict) -> str:
