@@ -63,12 +63,12 @@ def test_a_sheet_writes_dates_names_and_values_of_any_type():
         sheet.name(2, 1, safe_text("5413"))
         sheet.text(2, 2, "门后")
         sheet.day(3, 0, dt.date(2024, 2, 29))
-        sheet.row(4, [dt.date(2026, 1, 1), True, Decimal("1.5"), None, 3])
+        sheet.row(4, [dt.date(2026, 1, 1), True, Decimal("1.5"), "", None, 3])
     rows = list(load_workbook(buffer).active.iter_rows(values_only=True))
-    assert rows[1] == (dt.datetime(2026, 11, 22), "'=HYPERLINK(1)", "'+1 班", 2.5, None)
-    assert rows[2] == (dt.datetime(2026, 11, 22), "5413", "门后", None, None)
+    assert rows[1] == (dt.datetime(2026, 11, 22), "'=HYPERLINK(1)", "'+1 班", 2.5, None, None)
+    assert rows[2] == (dt.datetime(2026, 11, 22), "5413", "门后", None, None, None)
     assert rows[3][0] == dt.datetime(2024, 2, 29)
-    assert rows[4] == (dt.datetime(2026, 1, 1), "是", 1.5, None, 3)
+    assert rows[4] == (dt.datetime(2026, 1, 1), "是", 1.5, None, None, 3)
     assert load_workbook(buffer).active["A2"].number_format == "yyyy-mm-dd"
 
 

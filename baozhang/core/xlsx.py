@@ -285,7 +285,9 @@ class Sheet:
         }
 
     def text(self, row: int, col: int, value: str) -> None:
-        self.name(row, col, "'" + value if value[:1] in FORMULA_STARTS else value)
+        """Text; an empty text leaves the cell empty."""
+        if value:
+            self.name(row, col, "'" + value if value[:1] in FORMULA_STARTS else value)
 
     def decimal(self, row: int, col: int, value: Decimal) -> None:
         self.number(row, col, float(value))

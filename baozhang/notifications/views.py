@@ -43,6 +43,22 @@ def inbox(request, access):
         if link and url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()}):
             return redirect(link)
         return redirect("notifications:inbox", org=access.organisation.slug)
+    if wants_workbook(request):
+        return workbook_response(
+            f"{access.organisation.slug}-消息.xlsx",
+            "消息",
+            ["时间", "事件", "标题", "内容", "已读"],
+            (
+                (
+                    timezone.localtime(message.created_at).strftime("%Y-%m-%d %H:%M"),
+                    str(message.get_event_display()),
+                    message.title,
+                    message.body,
+                    message.read_at is not None,
+                )
+                for message in mine.order_by("-created_at", "-id").iterator(chunk_size=500)
+            ),
+        )
     return render(request, "notifications/inbox.html", {"page": paginate(request, mine)})
 
 

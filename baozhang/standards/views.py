@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from baozhang.core.pagination import paginate
-from baozhang.core.xlsx import ImportRejected, write_workbook
+from baozhang.core.xlsx import ImportRejected, wants_workbook, workbook_response, write_workbook
 from baozhang.orgs.access import access_standard
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.forms import errors_to_fields
@@ -41,6 +41,22 @@ def standard_list(request, access):
     term = request.GET.get("q", "").strip()
     if term:
         standards = standards.filter(name__icontains=term) | standards.filter(code__icontains=term)
+    if wants_workbook(request):
+        return workbook_response(
+            f"{access.organisation.slug}-检查标准.xlsx",
+            "检查标准",
+            ["编码", "名称", "适用区域", "说明", "启用"],
+            (
+                (
+                    standard.code,
+                    standard.name,
+                    "、".join(area.name for area in standard.area_types.all()),
+                    standard.description,
+                    standard.is_active,
+                )
+                for standard in standards.order_by("code").iterator(chunk_size=500)
+            ),
+        )
     return render(
         request,
         "standards/standard_list.html",
