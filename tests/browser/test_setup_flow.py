@@ -11,6 +11,14 @@ from tests.browser.conftest import sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def open_setup_menu(page) -> None:
+    """Open the Set-up menu of the bar (once the bar has finished opening on a phone)."""
+    if page.locator(".navbar-toggler").is_visible():
+        page.locator("#mainnav.collapse.show").wait_for(state="visible")
+    page.get_by_test_id("setup-menu").click()
+    page.locator(".dropdown-menu.show").wait_for(state="visible")
+
+
 def location_codes() -> set[str]:
     with scopes_disabled():
         return set(
@@ -29,7 +37,7 @@ def workbook(path, rows):
 def test_admin_builds_locations_imports_and_switches_language(page, tmp_path):
     demo_build(history_days=21)
     sign_in(page, "college-admin", DEMO_PASSWORD)
-    page.get_by_test_id("setup-menu").click()  # the set-up pages are under one menu
+    open_setup_menu(page)  # the set-up pages are under one menu
     page.get_by_role("link", name="位置", exact=True).first.click()
     assert page.locator("h1").inner_text() == "位置"
 
@@ -89,7 +97,7 @@ def test_admin_builds_locations_imports_and_switches_language(page, tmp_path):
     with page.expect_navigation():
         page.get_by_test_id("language-select").select_option("en")
     assert page.locator("h1").inner_text() == "Locations"
-    page.get_by_test_id("setup-menu").click()
+    open_setup_menu(page)
     assert page.get_by_role("link", name="Responsibilities").first.is_visible()
     with page.expect_navigation():
         page.get_by_test_id("language-select").select_option("zh-hans")
@@ -102,7 +110,7 @@ def test_phone_layout_has_collapsed_menu(phone):
     toggler = phone.locator(".navbar-toggler")
     assert toggler.is_visible()
     toggler.click()
-    phone.get_by_test_id("setup-menu").click()
+    open_setup_menu(phone)
     phone.get_by_role("link", name="位置", exact=True).first.click()
     assert phone.locator("h1").inner_text() == "位置"
     width = phone.evaluate("document.documentElement.scrollWidth")
