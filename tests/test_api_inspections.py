@@ -152,6 +152,12 @@ def test_viewer_cannot_submit_but_reads_ranking_and_bulletin(alice, bob, room):
     assert section["days"][0]["units"][0]["findings"][0]["note"] == "门后"
     findings = viewer.get(f"{BASE}/findings", {"kind": "problems"}, **viewer_auth).json()
     assert findings["count"] == 1
+    here = {"kind": "problems", "site": str(room.site_id)}
+    assert viewer.get(f"{BASE}/findings", here, **viewer_auth).json()["count"] == 1
+    with scopes_disabled():
+        elsewhere = str(SiteFactory(organisation=room.organisation).pk)
+    there = {"kind": "problems", "site": elsewhere}
+    assert viewer.get(f"{BASE}/findings", there, **viewer_auth).json()["count"] == 0
     assert viewer.get(f"{BASE}/ranking", {"period": "2026-13"}, **viewer_auth).status_code == 422
 
 

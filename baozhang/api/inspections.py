@@ -316,6 +316,7 @@ def inspection_read(request, org: str, id: int):  # noqa: A002
 
 class FindingQuery(Schema):
     period: str | None = Field(None, description="e.g. 2026-W47, 2026-11")
+    site: str | None = Field(None, description="the id of the site of the findings' locations")
     unit: str | None = None
     area_type: str | None = None
     location: str | None = None
