@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from baozhang.core.params import id_param
 from baozhang.inspections.models import FindingKind
 from baozhang.orgs.models import AreaType, Location, Site, Unit
 from baozhang.standards.models import StandardItem
@@ -39,11 +40,11 @@ def filter_chips(request, organisation, params: tuple[str, ...] = ()) -> list[Ch
     wanted = params or (*(name for name, *_rest in NAMED), "kind")
     chips = []
     for param, model, field, label in NAMED:
-        value = request.GET.get(param, "")
-        if param not in wanted or not value.isdigit():
+        value = id_param(request.GET.get(param))
+        if param not in wanted or value is None:
             continue
         name = (
-            model.objects.filter(organisation=organisation, pk=int(value))
+            model.objects.filter(organisation=organisation, pk=value)
             .values_list(field, flat=True)
             .first()
         )

@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from baozhang.core.params import id_param
 from baozhang.core.periods import Period, period_days, period_parse
 from baozhang.inspections import scoring
 from baozhang.inspections.models import BoardPolicy, ExpectedCheck, Finding, FindingKind
@@ -191,22 +192,21 @@ class FindingFilters:
             except ValueError:
                 moments = None
         ids = tuple(
-            (column, int(params.get(param, "")))
+            (column, value)
             for param, column in (
                 ("unit", "unit_id"),
                 ("area_type", "area_type_id"),
                 ("location", "location_id"),
                 ("item", "item_id"),
             )
-            if str(params.get(param, "")).isdigit()
+            if (value := id_param(params.get(param))) is not None
         )
         kind = params.get("kind", "")
         kind = kind if kind == "problems" or kind in FindingKind.values else ""
-        site = str(params.get("site", ""))
         return cls(
             moments=moments,
             ids=ids,
-            site=int(site) if site.isdigit() else None,
+            site=id_param(params.get("site")),
             kind=kind,
             term=(params.get("q") or "").strip(),
         )

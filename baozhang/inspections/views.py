@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baozhang.core.pagination import paginate, query_without_page
+from baozhang.core.params import id_param
 from baozhang.core.periods import month_key, period_parse, period_previous, week_key
 from baozhang.core.xlsx import (
     ImportRejected,
@@ -71,7 +72,7 @@ def _findings_from_post(request, items) -> list[FindingInput]:
                 points=points,
                 note=request.POST.get(f"note-{item.pk}", "").strip()[:500],
                 photos=request.FILES.getlist(f"photo-{item.pk}"),
-                unit_id=int(unit) if unit.isdigit() else None,
+                unit_id=id_param(unit),
                 unit_reason=request.POST.get(f"reason-{item.pk}", "").strip()[:300],
             )
         )
@@ -147,9 +148,10 @@ def check_location(request, access, location_id: int):
 
 def _patrol_round(access, value: str | None) -> PatrolRound | None:
     """The patrol round a check is recorded in (?round=), only of the same organisation."""
-    if not value or not value.isdigit():
+    pk = id_param(value)
+    if pk is None:
         return None
-    return get_object_or_404(PatrolRound, organisation=access.organisation, pk=int(value))
+    return get_object_or_404(PatrolRound, organisation=access.organisation, pk=pk)
 
 
 @org_view(VIEW_INSPECTIONS)
@@ -213,7 +215,7 @@ def ranking(request, access):
         rows = selectors.unit_ranking(
             organisation=access.organisation,
             period=period,
-            area_type_id=int(area) if area.isdigit() else None,
+            area_type_id=id_param(area),
         )
         return workbook_response(
             f"{access.organisation.slug}-排名-{period.label}.xlsx",
@@ -226,7 +228,7 @@ def ranking(request, access):
         )
     area_types = list(AreaType.objects.filter(organisation=access.organisation))
     area_type_id = request.GET.get("area_type", "")
-    area_type_id = int(area_type_id) if area_type_id.isdigit() else None
+    area_type_id = id_param(area_type_id)
     policy = selectors.board_policy(organisation=access.organisation)
     rows = selectors.unit_ranking(
         organisation=access.organisation, period=period, area_type_id=area_type_id, policy=policy
@@ -338,11 +340,9 @@ def checks_list(request, access):
     state = state if state in ("planned", "done", "missed") else "done"
     chosen = {}
     for name, model in (("site", Site), ("unit", UnitModel), ("area_type", AreaType)):
-        value = request.GET.get(name, "")
-        if value.isdigit():
-            chosen[name] = model.objects.filter(
-                organisation=access.organisation, pk=int(value)
-            ).first()
+        value = id_param(request.GET.get(name))
+        if value is not None:
+            chosen[name] = model.objects.filter(organisation=access.organisation, pk=value).first()
     where = Scope(organisation=access.organisation, **chosen).location_filter(period)
     if state == "done":
         rows = Inspection.objects.filter(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from baozhang.core.forms import StyledFormMixin
 from baozhang.core.pagination import paginate
+from baozhang.core.params import id_param
 from baozhang.core.periods import month_key, period_error, period_parse, week_key
 from baozhang.core.xlsx import wants_workbook, workbook_response
 from baozhang.inspections.models import Finding, FindingKind
@@ -337,9 +338,9 @@ def scope_from_request(request, access):
         ("area_type", "area_type_id"),
         ("round", "patrol_round_id"),
     ):
-        value = request.GET.get(name, "")
-        if value.isdigit():
-            filters[key] = int(value)
+        value = id_param(request.GET.get(name))
+        if value is not None:
+            filters[key] = value
     state = request.GET.get("state", "pending")
     if state not in STATE_LABELS:
         error = _("Unknown state “%(value)s”.") % {"value": state}

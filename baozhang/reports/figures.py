@@ -17,6 +17,7 @@ from functools import cache
 from django.db.models import Q
 from django.utils.module_loading import autodiscover_modules
 
+from baozhang.core.params import id_param
 from baozhang.core.periods import Period, period_previous, period_year_before
 from baozhang.orgs.models import AreaType, Assignment, Organisation, Site, Unit
 
@@ -182,8 +183,8 @@ def scope_resolve(
         if not value:
             continue
         query = Q(code=str(value))
-        if str(value).isdigit():
-            query |= Q(pk=int(value))
+        if (pk := id_param(value)) is not None:
+            query |= Q(pk=pk)
         record = model.objects.filter(query, organisation=organisation).first()
         if record is None:
             raise ScopeUnknown(message % {"value": value})

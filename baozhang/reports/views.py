@@ -19,6 +19,7 @@ from django_scopes.forms import SafeModelMultipleChoiceField
 
 from baozhang.core.forms import StyledFormMixin
 from baozhang.core.pagination import paginate
+from baozhang.core.params import id_param
 from baozhang.core.periods import (
     month_key,
     period_error,
@@ -179,9 +180,9 @@ def _version(access, report_id: int, number: str | None) -> ReportVersion:
     report = get_object_or_404(Report, organisation=access.organisation, pk=report_id)
     versions = report.versions.all()
     if number:
-        if not str(number).isdigit():
+        if (chosen := id_param(number)) is None:
             raise Http404
-        return get_object_or_404(versions, number=int(number))
+        return get_object_or_404(versions, number=chosen)
     version = versions.order_by("-number").first()
     if version is None:
         raise Http404
@@ -313,14 +314,11 @@ def schedules(request, access):
     """Reports made by themselves and e-mailed: every Monday last week's bulletin, on the 1st
     last month's report, at the hour chosen."""
     editing = None
-    if request.GET.get("edit", "").isdigit():
-        editing = get_object_or_404(
-            ReportSchedule, organisation=access.organisation, pk=int(request.GET["edit"])
-        )
-    if request.method == "POST" and request.POST.get("delete", "").isdigit():
-        get_object_or_404(
-            ReportSchedule, organisation=access.organisation, pk=int(request.POST["delete"])
-        ).delete()
+    if (edit := id_param(request.GET.get("edit"))) is not None:
+        editing = get_object_or_404(ReportSchedule, organisation=access.organisation, pk=edit)
+    delete = id_param(request.POST.get("delete")) if request.method == "POST" else None
+    if delete is not None:
+        get_object_or_404(ReportSchedule, organisation=access.organisation, pk=delete).delete()
         return redirect("reports:schedules", org=access.organisation.slug)
     form = ScheduleForm(request.POST or None, instance=editing, organisation=access.organisation)
     if request.method == "POST" and form.is_valid():
