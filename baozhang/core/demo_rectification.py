@@ -62,11 +62,23 @@ def build_rectification(organisation: Organisation, *, days: int = 365) -> None:
     # The demo's unit head finds the last two problems of their unit on "my tasks".
     kept_open = {f.pk for f in problems if f.unit_id is not None and f.unit_id == head_unit}
     kept_open = set(sorted(kept_open)[-2:])
+    # And one problem of a week or more ago is always still open, overdue and escalated.
+    left_overdue = next(
+        (
+            f.pk
+            for f in reversed(problems)
+            if f.unit_id is not None
+            and f.pk not in kept_open
+            and now - f.observed_at > dt.timedelta(days=8)
+        ),
+        None,
+    )
     fixes, referrals, tasks, lives = [], [], [], []
     for finding in problems:
         roll = generator.random()
         opened = finding.observed_at + dt.timedelta(minutes=generator.randint(5, 90))
-        keep_open = finding.pk in kept_open
+        overdue = finding.pk == left_overdue
+        keep_open = finding.pk in kept_open or overdue
         if (roll < 0.45 and not keep_open) or finding.unit_id is None:
             fixes.append(
                 SpotFix(
@@ -116,7 +128,7 @@ def build_rectification(organisation: Organisation, *, days: int = 365) -> None:
             opened_at=opened,
             opened_by=leader if referral else inspector,
         )
-        lives.append(_life(task, generator, now, policy, keep_open=keep_open))
+        lives.append(_life(task, generator, now, policy, keep_open=keep_open, overdue=overdue))
         tasks.append(task)
     bulk_create_with_history(fixes, SpotFix, batch_size=500)
     bulk_create_with_history(referrals, Referral, batch_size=500)
@@ -145,16 +157,19 @@ def _unit_of(person: Person):
     return membership.unit_id if membership else None
 
 
-def _life(task: Task, generator: random.Random, now, policy, *, keep_open=False) -> list[tuple]:
+def _life(
+    task: Task, generator: random.Random, now, policy, *, keep_open=False, overdue=False
+) -> list[tuple]:
     """Set the task's state and return its steps (kind, at, by, note): closed in time, late,
-    after a rejection, or still open (overdue and escalated when its deadline has passed)."""
+    after a rejection, or still open (overdue and escalated when its deadline has passed; never
+    submitted when ``overdue``)."""
     span = task.deadline - task.opened_at
     steps = [(EventKind.OPENED, task.opened_at, "inspector", "")]
     roll = generator.random()
     recent = now - task.opened_at < dt.timedelta(days=21)
     if task.deadline > now or keep_open or (recent and roll < 0.12):
         # Still running: open, or submitted and waiting, or overdue and escalated.
-        if generator.random() < 0.4 and task.opened_at + span / 3 < now:
+        if generator.random() < 0.4 and not overdue and task.opened_at + span / 3 < now:
             submitted = task.opened_at + span / 3
             task.status, task.submitted_at = TaskStatus.SUBMITTED, submitted
             steps.append((EventKind.SUBMITTED, submitted, "head", generator.choice(SUBMIT_NOTES)))
