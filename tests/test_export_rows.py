@@ -12,7 +12,7 @@ from django_scopes import scope
 from openpyxl import load_workbook
 
 from baozhang.core.rows import LocalTimes, plain_rows
-from baozhang.core.xlsx import WorkbookWriter, safe_text, write_workbook
+from baozhang.core.xlsx import WorkbookWriter, neutralise, write_workbook
 from baozhang.inspections.models import Finding
 from baozhang.inspections.services import FindingInput
 from tests.inspection_data import submit
@@ -56,19 +56,22 @@ def test_a_sheet_writes_dates_names_and_values_of_any_type():
         sheet = book.sheet("表", ["日期", "名称", "说明", "分值"])
         # Row by row, as a streamed sheet is written.
         sheet.day(1, 0, dt.date(2026, 11, 22))
-        sheet.name(1, 1, safe_text("=HYPERLINK(1)"))
+        sheet.name(1, 1, neutralise("=HYPERLINK(1)"))
         sheet.text(1, 2, "+1 班")
         sheet.number(1, 3, 2.5)
         sheet.day(2, 0, dt.date(2026, 11, 22))  # the day's number is reused
-        sheet.name(2, 1, safe_text("5413"))
+        sheet.name(2, 1, neutralise("5413"))
         sheet.text(2, 2, "门后")
         sheet.day(3, 0, dt.date(2024, 2, 29))
         sheet.row(4, [dt.date(2026, 1, 1), True, Decimal("1.5"), "", None, 3])
+        # A moment: its local time (Asia/Shanghai) to the minute.
+        sheet.row(5, [dt.datetime(2026, 11, 22, 23, 30, 59, tzinfo=UTC)])
     rows = list(load_workbook(buffer).active.iter_rows(values_only=True))
     assert rows[1] == (dt.datetime(2026, 11, 22), "'=HYPERLINK(1)", "'+1 班", 2.5, None, None)
     assert rows[2] == (dt.datetime(2026, 11, 22), "5413", "门后", None, None, None)
     assert rows[3][0] == dt.datetime(2024, 2, 29)
     assert rows[4] == (dt.datetime(2026, 1, 1), "是", 1.5, None, None, 3)
+    assert rows[5][0] == "2026-11-23 07:30"
     assert load_workbook(buffer).active["A2"].number_format == "yyyy-mm-dd"
 
 

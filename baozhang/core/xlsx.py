@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 import xlsxwriter
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -252,7 +253,6 @@ WRITE_OPTIONS = {
     "strings_to_urls": False,
     "in_memory": False,
 }
-FORMULA_STARTS = frozenset(NEUTRALISE)
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system, as XlsxWriter counts
 
 
@@ -263,7 +263,8 @@ class Sheet:
     Long exports whose columns are known call the writers directly (``text``, ``name``,
     ``number``, ``day``) instead of testing each value's type; ``row`` writes values of any type.
     Text can never be taken for a formula: ``text`` neutralises each value, ``name`` writes text
-    made safe once by ``safe_text`` (names looked up for many rows)."""
+    made safe once by ``neutralise`` (names looked up for many rows). A moment is written as its
+    local date and time to the minute."""
 
     def __init__(self, workbook: "WorkbookWriter", name: str, headers: list[str]):
         self.worksheet = worksheet = workbook.workbook.add_worksheet(name[:31])
@@ -274,20 +275,20 @@ class Sheet:
         self.date_format = workbook.date_format
         self.number = worksheet.write_number
         self.name = worksheet.write_string
-        self._days: dict[dt.date, int] = {}
         self._writers = {
             str: self.text,
             int: self.number,
             float: self.number,
             Decimal: self.decimal,
             dt.date: self.day,
+            dt.datetime: self.moment,
             bool: self.boolean,
         }
 
     def text(self, row: int, col: int, value: str) -> None:
         """Text; an empty text leaves the cell empty."""
         if value:
-            self.name(row, col, "'" + value if value[:1] in FORMULA_STARTS else value)
+            self.name(row, col, neutralise(value))
 
     def decimal(self, row: int, col: int, value: Decimal) -> None:
         self.number(row, col, float(value))
@@ -296,11 +297,13 @@ class Sheet:
         self.name(row, col, "是" if value else "否")
 
     def day(self, row: int, col: int, value: dt.date) -> None:
-        """A date; each distinct day's Excel number is worked out once."""
-        serial = self._days.get(value)
-        if serial is None:
-            serial = self._days[value] = (value - EXCEL_EPOCH).days
-        self.number(row, col, serial, self.date_format)
+        """A date, as Excel's day number in the date format."""
+        self.number(row, col, (value - EXCEL_EPOCH).days, self.date_format)
+
+    def moment(self, row: int, col: int, value: dt.datetime) -> None:
+        """A moment, as its local “YYYY-MM-DD HH:MM”."""
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        self.name(row, col, local.strftime("%Y-%m-%d %H:%M"))
 
     def row(self, row: int, values: Iterable[object]) -> None:
         """Values of any type; None leaves the cell empty."""
@@ -313,11 +316,6 @@ class Sheet:
                 _write_cell(worksheet, row, col, value, date_format)
             else:
                 writer(row, col, value)
-
-
-def safe_text(value: str) -> str:
-    """Text for ``Sheet.name``: with a leading apostrophe when a spreadsheet would run it."""
-    return "'" + value if value[:1] in FORMULA_STARTS else value
 
 
 class WorkbookWriter:

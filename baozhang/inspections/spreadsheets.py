@@ -20,8 +20,8 @@ from baozhang.core.xlsx import (
     ImportRejected,
     RowError,
     WorkbookWriter,
+    neutralise,
     read_sheet,
-    safe_text,
 )
 from baozhang.inspections.models import Finding, FindingKind
 from baozhang.inspections.services import FindingInput, inspection_submit
@@ -219,7 +219,7 @@ def findings_export(*, organisation: Organisation, target, queryset=None) -> Non
         """The names the rows refer to, read once and made safe once, instead of a join for
         every row."""
         pairs = model.objects.filter(organisation=organisation).values_list("pk", field)
-        return {pk: safe_text(name) for pk, name in pairs}
+        return {pk: neutralise(name) for pk, name in pairs}
 
     locations, units = names(Location, "code"), names(Unit, "code")
     items, people = names(StandardItem, "text"), names(Person, "name")

@@ -50,7 +50,7 @@ def inbox(request, access):
             ["时间", "事件", "标题", "内容", "已读"],
             (
                 (
-                    timezone.localtime(message.created_at).strftime("%Y-%m-%d %H:%M"),
+                    message.created_at,
                     str(message.get_event_display()),
                     message.title,
                     message.body,

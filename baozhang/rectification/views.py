@@ -68,7 +68,7 @@ def my_tasks(request, access):
             ["期限", "状态", "逾期", "责任单位", "位置", "问题", "说明"],
             (
                 (
-                    timezone.localtime(task.deadline).strftime("%Y-%m-%d %H:%M"),
+                    task.deadline,
                     str(task.get_status_display()),
                     task.is_overdue(now),
                     task.unit.name,
@@ -208,9 +208,6 @@ def _referrals_workbook(access):
         .order_by(F("decided_at").desc(nulls_first=True), "referred_at", "id")
     )
 
-    def moment(value) -> str:
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
     return workbook_response(
         f"{access.organisation.slug}-院长办公会事项.xlsx",
         "院长办公会事项",
@@ -218,7 +215,7 @@ def _referrals_workbook(access):
          "决定时间", "整改单位"],
         (
             (
-                moment(referral.referred_at),
+                referral.referred_at,
                 referral.finding.location.code,
                 referral.finding.item.text if referral.finding.item else referral.finding.note,
                 referral.finding.unit.name if referral.finding.unit else "",
@@ -226,7 +223,7 @@ def _referrals_workbook(access):
                 referral.referred_by.name if referral.referred_by else "",
                 referral.meeting_date,
                 referral.decision,
-                moment(referral.decided_at),
+                referral.decided_at,
                 _task_unit(referral),
             )
             for referral in referrals.iterator(chunk_size=500)
