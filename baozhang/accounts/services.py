@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from baozhang.core.compiled import CompiledQuery
 from baozhang.orgs.models import ApiToken, User
 
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -36,15 +37,20 @@ def api_token_revoke(*, user: User, token_id: int) -> bool:
     )
 
 
+# Read on every API request.
+_LIVE_TOKEN = CompiledQuery(
+    lambda digest: ApiToken.objects.select_related("user").filter(
+        digest=digest, revoked_at__isnull=True
+    )[:1],
+    str,
+)
+
+
 def api_token_user(raw: str) -> User | None:
     """The active user a live token belongs to, recording its use."""
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=token_digest(raw), revoked_at__isnull=True)
-        .first()
-    )
+    token = _LIVE_TOKEN.first(token_digest(raw))
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()

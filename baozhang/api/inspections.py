@@ -4,6 +4,7 @@ findings, ranking, bulletin, missed checks, red flags and standards."""
 import math
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status
@@ -41,6 +42,7 @@ from baozhang.orgs.permissions import (
 from baozhang.standards.models import Standard
 from baozhang.standards.selectors import (
     items_for_location,
+    location_with_version,
     standard_current_version,
     standard_version_for_location,
 )
@@ -228,78 +230,89 @@ def _uploads(access, ids: list[int], index: int) -> list[PhotoUpload]:
 def inspection_create(request, org: str, payload: out.InspectionIn):
     access = gate(request, org, RECORD_INSPECTIONS)
     with org_scope(access):
-        existing = Inspection.objects.filter(
-            organisation=access.organisation, client_id=payload.client_id
-        ).first()
-        if existing is not None:
-            return Status(200, _inspection(existing))
-        location = access_location(access, payload.location_id)
-        schedule = None
-        if payload.schedule_id is not None:
-            schedule = Schedule.objects.filter(
-                organisation=access.organisation, pk=payload.schedule_id
-            ).first()
-            if schedule is None:
-                raise ApiValidationError(
-                    [{"field": "schedule_id", "message": _("There is no such schedule.")}]
-                )
-        patrol_round = None
-        if payload.patrol_round_id is not None:
-            patrol_round = PatrolRound.objects.filter(
-                organisation=access.organisation, pk=payload.patrol_round_id
-            ).first()
-            if patrol_round is None:
-                raise ApiValidationError(
-                    [{"field": "patrol_round_id", "message": _("There is no such patrol round.")}]
-                )
-        version = standard_version_for_location(location=location)
-        if version is None:
-            raise ApiValidationError(
-                [
-                    {
-                        "field": "location_id",
-                        "message": _("No active standard applies to this location."),
-                    }
-                ]
-            )
-        if payload.level is not None and payload.level not in dict(
-            Inspection._meta.get_field("level").choices
-        ):
-            raise ApiValidationError(
-                [{"field": "level", "message": _("Unknown supervision level.")}]
-            )
-        findings = [
-            FindingInput(
-                item_id=finding.item_id,
-                kind=finding.kind,
-                points=finding.points,
-                note=finding.note,
-                unit_id=finding.unit_id,
-                unit_reason=finding.unit_reason,
-                uploads=_uploads(access, finding.photo_ids, index),
-            )
-            for index, finding in enumerate(payload.findings)
-        ]
         try:
-            inspection, created = inspection_submit(
-                location=location,
-                version=version,
-                findings=findings,
-                client_id=payload.client_id,
-                done_at=payload.done_at,
-                inspector=access.person,
-                submitted_by=access.user,
-                schedule=schedule,
-                level=payload.level,
-                note=payload.note,
-                client_id_checked=True,
-                patrol_round=patrol_round,
-            )
-        except ValidationError as error:
-            raise ApiValidationError(
-                [{"field": "findings", "message": message} for message in error.messages]
-            ) from error
+            inspection, created = _inspection_store(access, payload)
+        except (ApiValidationError, Http404):
+            # A resend of a stored check may no longer pass (its photos are used, the location
+            # was given up): the stored check is the answer. A new check is looked up only here;
+            # storing it a second time fails on its client_id and returns the first.
+            existing = Inspection.objects.filter(
+                organisation=access.organisation, client_id=payload.client_id
+            ).first()
+            if existing is None:
+                raise
+            inspection, created = existing, False
         return Status(201 if created else 200, _inspection(inspection))
+
+
+def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bool]:
+    location, version = location_with_version(
+        organisation_id=access.organisation.pk, location_id=payload.location_id
+    )
+    if location is None:
+        raise Http404
+    schedule = None
+    if payload.schedule_id is not None:
+        schedule = Schedule.objects.filter(
+            organisation=access.organisation, pk=payload.schedule_id
+        ).first()
+        if schedule is None:
+            raise ApiValidationError(
+                [{"field": "schedule_id", "message": _("There is no such schedule.")}]
+            )
+    patrol_round = None
+    if payload.patrol_round_id is not None:
+        patrol_round = PatrolRound.objects.filter(
+            organisation=access.organisation, pk=payload.patrol_round_id
+        ).first()
+        if patrol_round is None:
+            raise ApiValidationError(
+                [{"field": "patrol_round_id", "message": _("There is no such patrol round.")}]
+            )
+    if version is None:
+        raise ApiValidationError(
+            [
+                {
+                    "field": "location_id",
+                    "message": _("No active standard applies to this location."),
+                }
+            ]
+        )
+    if payload.level is not None and payload.level not in dict(
+        Inspection._meta.get_field("level").choices
+    ):
+        raise ApiValidationError([{"field": "level", "message": _("Unknown supervision level.")}])
+    findings = [
+        FindingInput(
+            item_id=finding.item_id,
+            kind=finding.kind,
+            points=finding.points,
+            note=finding.note,
+            unit_id=finding.unit_id,
+            unit_reason=finding.unit_reason,
+            uploads=_uploads(access, finding.photo_ids, index),
+        )
+        for index, finding in enumerate(payload.findings)
+    ]
+    try:
+        return inspection_submit(
+            location=location,
+            version=version,
+            findings=findings,
+            client_id=payload.client_id,
+            done_at=payload.done_at,
+            inspector=access.person,
+            submitted_by=access.user,
+            schedule=schedule,
+            level=payload.level,
+            note=payload.note,
+            client_id_checked=True,
+            patrol_round=patrol_round,
+        )
+    except ValidationError as error:
+        raise ApiValidationError(
+            [{"field": "findings", "message": message} for message in error.messages]
+        ) from error
 
 
 @router.get(

@@ -1,18 +1,18 @@
-"""Plain rows for long exports: values as the database driver gives them back.
+"""Rows without the ORM's per-value work: plain rows for long exports, and a lean bulk insert.
 
 A 100,000-row export spends as much time turning each value into a Python object as writing it.
 ``plain_rows`` reads a ``values_list`` query in chunks (a server-side cursor on PostgreSQL) without
 Django's per-value converters: values come as the driver makes them (dates; moments naive in UTC on
 SQLite, aware on PostgreSQL; numbers or decimals). ``LocalTimes`` turns either kind of moment into
-the local time of day.
+the local time of day. ``rows_insert`` stores many new records of one model with one statement.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from django.db import connections
+from django.db import connections, models, router
 from django.utils import timezone
 
 
@@ -23,6 +23,94 @@ def plain_rows(queryset, size: int = 2000) -> Iterator[tuple]:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(size):
             yield from chunk
+
+
+def rows_insert(records: Sequence[models.Model]) -> None:
+    """Insert new records of one model with one INSERT … RETURNING per batch, and set their ids.
+
+    What ``bulk_create`` does for a model with an automatic id, no parents and no signals, with
+    less work per value: each field converts its value as the ORM does (``get_db_prep_save``), but a
+    value that is the same object in the row before is converted once. Every record's auto_now and
+    auto_now_add fields get one moment. The ids come back in the records' order, as ``bulk_create``
+    relies on for both databases."""
+    if not records:
+        return
+    model = type(records[0])
+    meta = model._meta
+    pk = meta.pk
+    if not isinstance(pk, models.AutoField) or any(type(r) is not model for r in records):
+        raise TypeError("rows_insert takes new records of one model with an automatic id")
+    connection = connections[router.db_for_write(model)]
+    fields = [field for field in meta.concrete_fields if field is not pk]
+    now = timezone.now()
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            for record in records:
+                setattr(record, field.attname, now)
+    rows, last = [], [(object(), None)] * len(fields)
+    for record in records:
+        row = []
+        for index, field in enumerate(fields):
+            value = getattr(record, field.attname)
+            if value is last[index][0]:
+                row.append(last[index][1])
+                continue
+            prepared = field.get_db_prep_save(value, connection)
+            last[index] = (value, prepared)
+            row.append(prepared)
+        rows.append(row)
+    quote = connection.ops.quote_name
+    # Only the model's own table, column and type names are formatted in; every value is a
+    # parameter.
+    into = (
+        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(field.column) for field in fields)})"
+    )
+    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    returning = f" RETURNING {quote(pk.column)}"
+    ids = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(rows) > 1 and _unnestable(fields, connection):
+            # One array per column, as Django's bulk_create does on PostgreSQL: a short statement
+            # with few parameters, which the driver keeps parsed.
+            arrays = ", ".join(
+                f"(%s)::{field.db_type(connection).split('(')[0]}[]" for field in fields
+            )
+            cursor.execute(
+                f"{into} SELECT * FROM UNNEST({arrays}){returning}",  # noqa: S608
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        elif connection.features.can_return_rows_from_bulk_insert:
+            # PostgreSQL takes at most 65,535 parameters in a statement; SQLite says its own limit.
+            size = max(
+                min(connection.ops.bulk_batch_size(fields, records), 65535 // len(fields)), 1
+            )
+            for start in range(0, len(rows), size):
+                batch = rows[start : start + size]
+                cursor.execute(
+                    f"{into} VALUES {', '.join([marks] * len(batch))}{returning}",
+                    [value for row in batch for value in row],
+                )
+                ids += [row[0] for row in cursor.fetchall()]
+        else:  # SQLite before 3.35: one row at a time
+            for row in rows:
+                cursor.execute(f"{into} VALUES {marks}", row)
+                ids.append(connection.ops.last_insert_id(cursor, meta.db_table, pk.column))
+    for record, record_id in zip(records, ids, strict=True):
+        setattr(record, pk.attname, record_id)
+        record._state.adding = False
+        record._state.db = connection.alias
+
+
+def _unnestable(fields, connection) -> bool:
+    """Whether each column's values fit in one array of its type (Django's own test)."""
+    return not any(
+        hasattr(field, "get_placeholder")
+        or (field.target_field if field.is_relation else field).get_internal_type()
+        not in connection.data_types
+        for field in fields
+    )
 
 
 class LocalTimes:

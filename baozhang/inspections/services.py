@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from baozhang.core.history import history_created
 from baozhang.core.periods import month_key, week_key
+from baozhang.core.rows import rows_insert
 from baozhang.inspections import planning, scoring
 from baozhang.inspections.models import (
     ExpectedCheck,
@@ -30,6 +31,7 @@ from baozhang.inspections.models import (
 from baozhang.orgs.models import AreaType, Location, Person, Unit, User
 from baozhang.orgs.selectors import unit_responsible_for
 from baozhang.standards.models import ItemKind, StandardItem, StandardVersion
+from baozhang.standards.selectors import standard_version_items
 
 MAX_PHOTO_BYTES = 15 * 1024 * 1024
 
@@ -167,7 +169,7 @@ def inspection_submit(
         raise ValidationError(_("The standard belongs to another organisation."))
     done_at = done_at or timezone.now()
     day = timezone.localdate(done_at)
-    items = {item.pk: item for item in version.items.all()}
+    items = {item.pk: item for item in standard_version_items(version=version)}
     holder = unit_responsible_for(location=location, on=day) if findings else None
     prepared = []
     for number, given in enumerate(findings, start=1):
@@ -223,33 +225,30 @@ def inspection_submit(
                 month_key=month_key(day),
             )
             # Its audit row is written with its findings' (one INSERT … SELECT each).
-            inspection.skip_history_when_saving = True
-            inspection.save(force_insert=True)
-            del inspection.skip_history_when_saving  # later saves are recorded as usual
+            rows_insert([inspection])
             history_created(Inspection, [inspection.pk], user=submitted_by)
-            rows = Finding.objects.bulk_create(
-                [
-                    Finding(
-                        organisation_id=organisation_id,
-                        inspection=inspection,
-                        location=location,
-                        area_type_id=location.area_type_id,
-                        unit=unit,
-                        unit_reason=reason,
-                        item=item,
-                        kind=kind,
-                        points=points,
-                        note=given.note,
-                        inspector=inspector,
-                        observed_at=done_at,
-                        date=day,
-                        week_key=inspection.week_key,
-                        month_key=inspection.month_key,
-                        year=day.year,
-                    )
-                    for given, item, kind, points, unit, reason in prepared
-                ]
-            )
+            rows = [
+                Finding(
+                    organisation_id=organisation_id,
+                    inspection=inspection,
+                    location=location,
+                    area_type_id=location.area_type_id,
+                    unit=unit,
+                    unit_reason=reason,
+                    item=item,
+                    kind=kind,
+                    points=points,
+                    note=given.note,
+                    inspector=inspector,
+                    observed_at=done_at,
+                    date=day,
+                    week_key=inspection.week_key,
+                    month_key=inspection.month_key,
+                    year=day.year,
+                )
+                for given, item, kind, points, unit, reason in prepared
+            ]
+            rows_insert(rows)
             history_created(Finding, [row.pk for row in rows], user=submitted_by)
             photos = []
             for finding, (given, *_rest) in zip(rows, prepared, strict=True):

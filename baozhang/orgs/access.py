@@ -15,6 +15,7 @@ from django.db import models
 from django.http import Http404
 from django_scopes import scope, scopes_disabled
 
+from baozhang.core.compiled import CompiledQuery
 from baozhang.inspections.models import Finding, FindingPhoto, Inspection, Schedule
 from baozhang.orgs.models import (
     AreaType,
@@ -69,6 +70,23 @@ def organisations_for_user(user: User) -> list[Organisation]:
     return list(Organisation.objects.filter(id__in=ids, is_active=True))
 
 
+# Read on every request to an organisation's pages and API (not a tenant read: it finds the tenant).
+_MEMBERSHIPS = CompiledQuery(
+    lambda user_id, slug: (
+        Membership.objects.filter(
+            person__user_id=user_id,
+            person__is_active=True,
+            organisation__slug=slug,
+            organisation__is_active=True,
+        )
+        .select_related("organisation", "person")
+        .order_by("pk")
+    ),
+    int,
+    str,
+)
+
+
 def access_organisation(*, user: User, slug: str, permission: str) -> OrgAccess:
     """The user's access to the organisation; 404 for non-members, 403 for a missing permission.
 
@@ -76,14 +94,7 @@ def access_organisation(*, user: User, slug: str, permission: str) -> OrgAccess:
     if not user.is_authenticated or "\x00" in slug:
         raise Http404
     with scopes_disabled():
-        memberships = list(
-            Membership.objects.filter(
-                person__user=user,
-                person__is_active=True,
-                organisation__slug=slug,
-                organisation__is_active=True,
-            ).select_related("organisation", "person")
-        )
+        memberships = _MEMBERSHIPS.all(user.pk, slug)
     if memberships:
         organisation, person = memberships[0].organisation, memberships[0].person
         roles = frozenset(membership.role for membership in memberships)

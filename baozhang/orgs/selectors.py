@@ -5,6 +5,7 @@ from datetime import date
 from django.db.models import Q
 from django_scopes import scope
 
+from baozhang.core.compiled import CompiledQuery
 from baozhang.orgs.models import (
     AreaType,
     Assignment,
@@ -38,16 +39,24 @@ def setup_counts(*, organisation: Organisation) -> dict[str, int]:
 
 def unit_responsible_for(*, location: Location, on: date) -> Unit | None:
     """The unit that held the location on that day, if any."""
-    assignment = (
+    assignment = _HOLDER.first(location.organisation_id, location.pk, on)
+    return assignment.unit if assignment else None
+
+
+# Read for every check submitted.
+_HOLDER = CompiledQuery(
+    lambda organisation_id, location_id, on: (
         Assignment.objects.filter(
-            organisation_id=location.organisation_id, location=location, starts_on__lte=on
+            organisation_id=organisation_id, location_id=location_id, starts_on__lte=on
         )
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
         .select_related("unit")
-        .order_by("-starts_on")
-        .first()
-    )
-    return assignment.unit if assignment else None
+        .order_by("-starts_on", "pk")[:1]
+    ),
+    int,
+    int,
+    date,
+)
 
 
 def membership_histories(*, person: Person):

@@ -1,5 +1,12 @@
-"""Reads of standards: which version applies where."""
+"""Reads of standards: which version applies where, and a version's items."""
 
+from collections import OrderedDict
+from datetime import datetime
+from threading import Lock
+
+from django.db.models import OuterRef, Subquery
+
+from baozhang.core.compiled import CompiledQuery
 from baozhang.orgs.models import Location
 from baozhang.standards.models import Standard, StandardItem, StandardVersion
 
@@ -9,21 +16,81 @@ def standard_current_version(*, standard: Standard) -> StandardVersion | None:
     return standard.versions.order_by("-number").first()
 
 
+def _current_versions(organisation_id, area_type_id):
+    """The versions of the active standards for an area type; the one that applies comes first."""
+    return StandardVersion.objects.filter(
+        organisation_id=organisation_id,
+        standard__is_active=True,
+        standard__area_types=area_type_id,
+    ).order_by("standard__code", "standard_id", "-number")
+
+
 def standard_version_for_location(*, location: Location) -> StandardVersion | None:
     """The current version of the active standard for the location's area type, if there is one."""
     if location.area_type_id is None:
         return None
     # The first active standard by code that applies, and its newest version, in one query.
     return (
-        StandardVersion.objects.filter(
-            organisation_id=location.organisation_id,
-            standard__is_active=True,
-            standard__area_types=location.area_type_id,
-        )
+        _current_versions(location.organisation_id, location.area_type_id)
         .select_related("standard")
-        .order_by("standard__code", "standard_id", "-number")
         .first()
     )
+
+
+def location_with_version(*, organisation_id: int, location_id: int):
+    """The organisation's location and the version that applies to it (or None), or (None, None).
+
+    One query finds the location and the id of its version; the version and its items come from
+    the cache of ``standard_version_items`` when it holds them."""
+    location = _LOCATION_WITH_VERSION.first(organisation_id, location_id)
+    if location is None:
+        return None, None
+    if location.version_id is None:
+        return location, None
+    cached = _ITEMS.get((organisation_id, location.version_id, location.version_saved_at))
+    if cached is not None:
+        return location, cached[0]
+    return location, StandardVersion.objects.filter(pk=location.version_id).first()
+
+
+def _location_with_version(organisation_id, location_id):
+    versions = _current_versions(organisation_id, OuterRef("area_type_id"))
+    return (
+        Location.objects.filter(organisation_id=organisation_id, pk=location_id)
+        .annotate(
+            version_id=Subquery(versions.values("pk")[:1]),
+            version_saved_at=Subquery(versions.values("updated_at")[:1]),
+        )
+        .order_by()[:1]
+    )
+
+
+_LOCATION_WITH_VERSION = CompiledQuery(_location_with_version, int, int)
+
+
+# A version changes in place only until its first inspection, and each change saves the version,
+# so a version's items are kept per process by its id and the moment it was last saved.
+_ITEMS: OrderedDict[tuple[int, int, datetime], tuple[StandardVersion, list[StandardItem]]] = (
+    OrderedDict()
+)
+_ITEMS_LOCK = Lock()
+_ITEMS_KEPT = 256
+
+
+def standard_version_items(*, version: StandardVersion) -> list[StandardItem]:
+    """The version's items in sheet order (read once per process for each saved state)."""
+    key = (version.organisation_id, version.pk, version.updated_at)
+    with _ITEMS_LOCK:
+        cached = _ITEMS.get(key)
+        if cached is not None:
+            _ITEMS.move_to_end(key)
+            return cached[1]
+    items = list(version.items.all())
+    with _ITEMS_LOCK:
+        _ITEMS[key] = (version, items)
+        while len(_ITEMS) > _ITEMS_KEPT:
+            _ITEMS.popitem(last=False)
+    return items
 
 
 def items_for_location(*, version: StandardVersion, location: Location) -> list[StandardItem]:
