@@ -92,8 +92,14 @@ def test_the_holder_of_a_location_on_each_day_is_the_orms(college, hospital):
 
 def test_a_compiled_tenant_query_outside_a_scope_fails_closed(college):
     room, *_rest = rooms(college)
+    fresh = CompiledQuery(lambda code: Unit.objects.filter(organisation=college, code=code), str)
+    with pytest.raises(ScopeError):  # the first run, which compiles it
+        fresh.all("0852")
     with scope(organisation=college):
+        assert [unit.code for unit in fresh.all("0852")] == ["0852"]
         unit_responsible_for(location=room, on=dt.date(2026, 11, 20))
+    with pytest.raises(ScopeError):  # compiled runs
+        fresh.all("0852")
     with pytest.raises(ScopeError):
         _HOLDER.all(college.pk, room.pk, dt.date(2026, 11, 20))
 

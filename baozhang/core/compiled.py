@@ -99,13 +99,12 @@ class CompiledQuery:
     def all(self, *values, using: str = "default") -> list[models.Model]:
         """The records the queryset built with these values returns, in its order."""
         compiled = self._compiled.get(using)
-        if compiled is not None:
-            # The scope check the built queryset would make (django-scopes' manager).
-            compiled.compiler.query.model._default_manager.all()
-        else:
+        if compiled is None:
             with self._lock:
                 compiled = self._compiled.get(using) or self._compile(using)
                 self._compiled[using] = compiled
+        # The scope check the built queryset would make (django-scopes' manager).
+        compiled.compiler.query.model._default_manager.all()
         params = list(compiled.params)
         for position, index, convert in compiled.slots:
             params[position] = convert(values[index])
