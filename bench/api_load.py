@@ -12,6 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.paced import paced
+
 CONNECTIONS = 16
 SECONDS = 15  # of each measurement, in ROUNDS turns for the product and the bare view
 ROUNDS = 3
@@ -56,15 +58,6 @@ function setup(thread)
 end
 function init(args)
   sequence = 0
-  math.randomseed(id * 7919)
-end
--- With PACE_MS > 0 each connection waits a random time (exponential, PACE_MS on average) after
--- each answer, as people with phones do; 0 sends the next request at once (the server saturated).
-function delay()
-  if PACE_MS <= 0 then
-    return 0
-  end
-  return -math.log(1 - math.random()) * PACE_MS
 end
 request = function()
   sequence = sequence + 1
@@ -85,19 +78,15 @@ def _lua(text: str) -> str:
     return "[==[" + text + "]==]"
 
 
-def load(
-    port: int, path: str, body: dict, headers: dict, seconds: int = SECONDS, pace_ms: float = 0
-) -> dict:
-    """Requests per second, p99 latency and errors of CONNECTIONS connections for some seconds;
-    with pace_ms, each connection waits that long on average between an answer and its next
-    request."""
+def load(port: int, path: str, body: dict, headers: dict, seconds: int = SECONDS) -> dict:
+    """Requests per second, p99 latency and errors of CONNECTIONS connections for some seconds."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("wrk is missing: scripts/bench.sh installs it (Debian package wrk)")
     template = json.dumps({**body, "client_id": "CLIENT_ID"}, ensure_ascii=False)
     fields = ", ".join(f"[ {_lua(key)} ] = {_lua(value)}" for key, value in headers.items())
     script = (
-        f"NONCE = {_lua(secrets.token_hex(4))}\nPATH = {_lua(path)}\nPACE_MS = {pace_ms:.3f}\n"
+        f"NONCE = {_lua(secrets.token_hex(4))}\nPATH = {_lua(path)}\n"
         f"HEADERS = {{{fields}}}\nBODY = {_lua(template)}\n{WRK_SCRIPT}"
     )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
@@ -145,9 +134,11 @@ def api_ratio(env: dict, *, org: str, token: str, location_id: int, version_id: 
             bare.append(load(port, bare_path, bare_body, plain, seconds=SECONDS // ROUNDS))
         product_rps, bare_rps = _rps(ours), _rps(bare)
         # Latency when the connections are not all waiting: each sends its next check after a
-        # pause, for half the product's requests per second in all.
-        pace_ms = CONNECTIONS / (product_rps / 2) * 1000
-        paced = load(port, product_path, body, headers, seconds=SECONDS, pace_ms=pace_ms)
+        # pause, for about half the product's requests per second in all.
+        paced_run = paced(
+            port, product_path, body, headers, connections=CONNECTIONS, seconds=SECONDS,
+            rate=product_rps / 2,
+        )  # fmt: skip
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -157,9 +148,9 @@ def api_ratio(env: dict, *, org: str, token: str, location_id: int, version_id: 
         "ratio": product_rps / bare_rps,
         "p99_ms": max(run["p99_ms"] for run in ours),
         "bare_p99_ms": max(run["p99_ms"] for run in bare),
-        "paced_rps": paced["rps"],
-        "paced_p99_ms": paced["p99_ms"],
-        "errors": sum(run["errors"] for run in [*ours, *bare, paced]),
+        "paced_rps": paced_run["rps"],
+        "paced_p99_ms": paced_run["p99_ms"],
+        "errors": sum(run["errors"] for run in [*ours, *bare, paced_run]),
     }
 
 
