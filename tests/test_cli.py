@@ -1,5 +1,6 @@
 """The `baozhang` console command, run as a user runs it: a separate process on its own database."""
 
+import gc
 import json
 import signal
 import socket
@@ -183,3 +184,16 @@ def test_serve_answers_and_stops_with_its_worker(data_dir):
     time.sleep(0.5)
     left = [pid for pid in processes if Path(f"/proc/{pid}").exists()]
     assert not left, f"processes left behind: {left}"
+
+
+def test_a_web_process_freezes_the_loaded_application():
+    from baozhang.cli import WebServer
+    from config.wsgi import application
+
+    gc.unfreeze()
+    try:
+        assert WebServer({"workers": 1}).load() is application
+        assert gc.get_freeze_count() > 10_000  # the loaded application, left out of GC rounds
+        assert "baozhang.api.inspections" in sys.modules  # the views and API are loaded
+    finally:
+        gc.unfreeze()
