@@ -249,3 +249,37 @@ def test_rows_insert_runs_one_statement(college, django_assert_num_queries):
         with django_assert_num_queries(1):
             rows_insert(rows)
         assert Finding.objects.filter(inspection=inspection).count() == 20
+
+
+def test_rankings_of_two_organisations_each_count_their_own(college, hospital):
+    from baozhang.core.periods import period_parse
+    from baozhang.inspections.selectors import _GROUPED, unit_ranking, units_in_ranking
+    from baozhang.inspections.services import FindingInput, inspection_submit
+
+    week = period_parse("2026-W47")
+    for organisation, count in ((college, 1), (hospital, 3)):
+        room, first, _second, version = rooms(organisation)
+        with scope(organisation=organisation):
+            item = standard_version_items(version=version)[0]
+            inspection_submit(
+                location=room,
+                version=version,
+                findings=[FindingInput(item_id=item.pk) for _ in range(count)],
+                done_at=at("2026-11-17"),
+            )
+            rows = unit_ranking(organisation=organisation, period=week)
+            # 0852 held the room that day: it lost 2 points a finding.
+            assert [(row.unit.code, row.score) for row in rows] == [
+                ("1151", Decimal(100)),
+                ("0852", Decimal(100 - 2 * count)),
+            ]
+            assert {
+                unit.pk for unit in units_in_ranking(organisation=organisation, period=week)
+            } == {unit.pk for unit in Unit.objects.filter(assignments__isnull=False).distinct()}
+            area = unit_ranking(
+                organisation=organisation, period=week, area_type_id=room.area_type_id
+            )
+            assert [row.score for row in area] == [row.score for row in rows]
+            assert unit_ranking(organisation=organisation, period=week, area_type_id=10**6) == []
+    with scope(organisation=college), pytest.raises(TypeError):
+        _GROUPED.all(college.pk, week.start, week.end)  # values, not records

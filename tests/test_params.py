@@ -38,6 +38,8 @@ def test_the_api_ignores_them_too(alice_client, college):
     for param in ("site", "unit", "area_type"):
         response = alice_client.get("/api/v1/orgs/college/findings", {param: "9" * 25})
         assert response.status_code == 200, param
+    ranking = alice_client.get("/api/v1/orgs/college/ranking", {"area_type": "9" * 25})
+    assert ranking.status_code == 200 and ranking.json()["rows"] == []
     figures = alice_client.get(
         "/api/v1/orgs/college/figures", {"period": "2026-11", "site": "9" * 25}
     )

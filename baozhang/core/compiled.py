@@ -17,11 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from threading import Lock
 
 from django.db import connections, models
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, get_related_populators
 from django_scopes import scopes_disabled
 
 _INT_BASE = -7_341_000_000_000
@@ -43,11 +43,12 @@ class _Compiled:
     params: list
     slots: list[tuple[int, int, Callable]]  # (parameter position, argument, conversion)
     compiler: object
-    init_list: list[str]
-    model_start: int
-    model_end: int
-    populators: list
-    annotations: dict[str, int]
+    # How to make records of the rows (None for a values() query):
+    init_list: list[str] | None = None
+    model_start: int = 0
+    model_end: int = 0
+    populators: list = field(default_factory=list)
+    annotations: dict[str, int] = field(default_factory=dict)
 
 
 class CompiledQuery:
@@ -81,23 +82,21 @@ class CompiledQuery:
             raise TypeError("a value of the compiled query does not reach its SQL parameters")
         if queryset._known_related_objects or queryset._prefetch_related_lookups:
             raise TypeError("a compiled query cannot prefetch or carry known related objects")
+        compiled = _Compiled(sql=sql, params=list(params), slots=slots, compiler=compiler)
         klass_info = compiler.klass_info
-        fields = klass_info["select_fields"]
-        start, end = fields[0], fields[-1] + 1
-        return _Compiled(
-            sql=sql,
-            params=list(params),
-            slots=slots,
-            compiler=compiler,
-            init_list=[column[0].target.attname for column in compiler.select[start:end]],
-            model_start=start,
-            model_end=end,
-            populators=get_related_populators(klass_info, compiler.select, alias),
-            annotations=dict(compiler.annotation_col_map or {}),
-        )
+        if queryset._iterable_class is ModelIterable:  # records, not values()
+            fields = klass_info["select_fields"]
+            compiled.model_start, compiled.model_end = fields[0], fields[-1] + 1
+            compiled.init_list = [
+                column[0].target.attname
+                for column in compiler.select[compiled.model_start : compiled.model_end]
+            ]
+            compiled.populators = get_related_populators(klass_info, compiler.select, alias)
+            compiled.annotations = dict(compiler.annotation_col_map or {})
+        return compiled
 
-    def all(self, *values, using: str = "default") -> list[models.Model]:
-        """The records the queryset built with these values returns, in its order."""
+    def sql(self, *values, using: str = "default") -> tuple[str, list]:
+        """The SQL and parameters of the queryset built with these values, to run or to nest."""
         compiled = self._compiled.get(using)
         if compiled is None:
             with self._lock:
@@ -108,9 +107,17 @@ class CompiledQuery:
         params = list(compiled.params)
         for position, index, convert in compiled.slots:
             params[position] = convert(values[index])
+        return compiled.sql, params
+
+    def all(self, *values, using: str = "default") -> list[models.Model]:
+        """The records the queryset built with these values returns, in its order."""
+        sql, params = self.sql(*values, using=using)
+        compiled = self._compiled[using]
+        if compiled.init_list is None:
+            raise TypeError("a compiled values() query gives its SQL, not records")
         connection = connections[using]
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         model = compiled.compiler.klass_info["model"]
         records = []

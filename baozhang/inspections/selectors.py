@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from baozhang.core.compiled import CompiledQuery
 from baozhang.core.params import id_param
 from baozhang.core.periods import Period, period_days, period_parse
 from baozhang.inspections import scoring
@@ -51,32 +52,57 @@ def findings_in_period(*, organisation: Organisation, period: Period, area_type_
 
 def units_in_ranking(*, organisation: Organisation, period: Period, area_type_id=None):
     """Active units that held a location (of the area type) at some time in the period."""
-    held = Assignment.objects.filter(organisation=organisation, starts_on__lte=period.end).filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=period.start)
+    if area_type_id is None:
+        return _UNITS_IN_RANKING.all(organisation.pk, period.start, period.end)
+    return _UNITS_IN_AREA_RANKING.all(organisation.pk, period.start, period.end, area_type_id)
+
+
+def _units_in_ranking(organisation_id, start, end, area_type_id=None):
+    held = Assignment.objects.filter(organisation_id=organisation_id, starts_on__lte=end).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=start)
     )
     if area_type_id is not None:
         held = held.filter(location__area_type_id=area_type_id)
     return Unit.objects.filter(
-        organisation=organisation, is_active=True, pk__in=held.values("unit_id")
+        organisation_id=organisation_id, is_active=True, pk__in=held.values("unit_id")
     )
+
+
+# Every ranking (each page, each month of a report) runs these: compiled once (core/compiled.py).
+_UNITS_IN_RANKING = CompiledQuery(_units_in_ranking, int, date, date)
+_UNITS_IN_AREA_RANKING = CompiledQuery(_units_in_ranking, int, date, date, int)
+
+
+def _grouped(organisation_id, start, end, area_type_id=None):
+    findings = Finding.objects.filter(
+        organisation_id=organisation_id, date__gte=start, date__lte=end, unit__isnull=False
+    )
+    if area_type_id is not None:
+        findings = findings.filter(area_type_id=area_type_id)
+    return (
+        findings.values("unit_id", "item_id", "kind")
+        .annotate(total=Sum("points"), count=Count("id"))
+        .order_by()
+    )
+
+
+_GROUPED = CompiledQuery(_grouped, int, date, date)
+_GROUPED_IN_AREA = CompiledQuery(_grouped, int, date, date, int)
 
 
 ZERO = Decimal(0)
 
 
-def _grouped_with_rules(findings) -> list[tuple]:
+def _grouped_with_rules(*, organisation: Organisation, period: Period, area_type_id=None):
     """(unit_id, item_id, kind, points, count, cap, red-line rule, red-line score) per unit, item
-    and kind of the findings that have a unit.
+    and kind of the period's findings (of the area type) that have a unit.
 
     The findings are grouped alone and the groups then joined to their items and versions: joining
     first would join every finding, and a separate query for the rules costs a round trip."""
-    grouped = (
-        findings.filter(unit__isnull=False)
-        .values("unit_id", "item_id", "kind")
-        .annotate(total=Sum("points"), count=Count("id"))
-        .order_by()
-    )
-    sql, params = grouped.query.sql_with_params()  # scoped and filtered by the ORM
+    if area_type_id is None:
+        sql, params = _GROUPED.sql(organisation.pk, period.start, period.end)
+    else:
+        sql, params = _GROUPED_IN_AREA.sql(organisation.pk, period.start, period.end, area_type_id)
     statement = (
         'SELECT g.unit_id, g.item_id, g.kind, g.total, g."count", i.cap, v.red_line_rule,'  # noqa: S608
         f" v.red_line_score FROM ({sql}) g"
@@ -103,9 +129,11 @@ def unit_ranking(
     """Every responsible unit's score for the period, best first, with shared ranks for ties.
 
     A caller ranking several periods or area types passes the organisation's board policy once."""
+    if area_type_id is not None and id_param(area_type_id) is None:
+        return []  # a number too long for an id names no area type
     policy = policy or board_policy(organisation=organisation)
     grouped = _grouped_with_rules(
-        findings_in_period(organisation=organisation, period=period, area_type_id=area_type_id)
+        organisation=organisation, period=period, area_type_id=area_type_id
     )
     by_unit: dict[int, list[scoring.ScoredFinding]] = defaultdict(list)
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
