@@ -63,7 +63,7 @@ def child(database: str, findings: int, only: str = "") -> dict:
     results = {"database": database, "findings": findings}
     if only != "reports":
         inspections_measure(results, database, organisation, api_only=only == "api")
-    if only == "api":
+    if only in ("api", "inspections"):
         return results
     from bench import reports
 
@@ -170,8 +170,8 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
         "--only",
-        choices=["reports", "api"],
-        help="measure only the reports (d–g) or only the check submissions (b)",
+        choices=["reports", "inspections", "api"],
+        help="measure only the reports (d–g), the inspections (a–c) or the check submissions (b)",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
