@@ -104,6 +104,20 @@ def test_a_compiled_tenant_query_outside_a_scope_fails_closed(college):
         _HOLDER.all(college.pk, room.pk, dt.date(2026, 11, 20))
 
 
+def test_a_number_no_id_column_holds_names_nothing(college):
+    from django.core.exceptions import EmptyResultSet
+
+    from baozhang.inspections.selectors import _GROUPED
+
+    room, *_rest = rooms(college)
+    with scope(organisation=college):
+        assert _HOLDER.all(college.pk, 10**20, dt.date(2026, 11, 20)) == []
+        assert _HOLDER.first(college.pk, -(2**64), dt.date(2026, 11, 20)) is None
+        assert _HOLDER.first(college.pk, room.pk, dt.date(2026, 11, 20)) is not None
+        with pytest.raises(EmptyResultSet):
+            _GROUPED.sql(10**19, dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+
+
 def test_a_value_that_does_not_reach_the_sql_is_refused_when_compiled(college):
     ignored = CompiledQuery(lambda unit_id: Unit.objects.filter(code="0852"), int)
     with scope(organisation=college), pytest.raises(TypeError):

@@ -38,6 +38,16 @@ def test_the_api_ignores_them_too(alice_client, college):
     for param in ("site", "unit", "area_type"):
         response = alice_client.get("/api/v1/orgs/college/findings", {param: "9" * 25})
         assert response.status_code == 200, param
+    check = alice_client.post(
+        "/api/v1/orgs/college/inspections",
+        {
+            "client_id": "5d0f7c4e-2f0a-4b8e-9f57-3c1e6a1d2b90",
+            "location_id": 10**20,
+            "findings": [],
+        },
+        content_type="application/json",
+    )
+    assert check.status_code == 404  # no such location, not a database error
     ranking = alice_client.get("/api/v1/orgs/college/ranking", {"area_type": "9" * 25})
     assert ranking.status_code == 200 and ranking.json()["rows"] == []
     figures = alice_client.get(

@@ -245,30 +245,32 @@ def inspection_create(request, org: str, payload: out.InspectionIn):
         return Status(201 if created else 200, _inspection(inspection))
 
 
+def _named(access, model, record_id: int | None, field: str, message: str):
+    """The organisation's record the payload names in the field, None when it names none."""
+    if record_id is None:
+        return None
+    record = model.objects.filter(organisation=access.organisation, pk=record_id).first()
+    if record is None:
+        raise ApiValidationError([{"field": field, "message": message}])
+    return record
+
+
 def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bool]:
     location, version = location_with_version(
         organisation_id=access.organisation.pk, location_id=payload.location_id
     )
     if location is None:
         raise Http404
-    schedule = None
-    if payload.schedule_id is not None:
-        schedule = Schedule.objects.filter(
-            organisation=access.organisation, pk=payload.schedule_id
-        ).first()
-        if schedule is None:
-            raise ApiValidationError(
-                [{"field": "schedule_id", "message": _("There is no such schedule.")}]
-            )
-    patrol_round = None
-    if payload.patrol_round_id is not None:
-        patrol_round = PatrolRound.objects.filter(
-            organisation=access.organisation, pk=payload.patrol_round_id
-        ).first()
-        if patrol_round is None:
-            raise ApiValidationError(
-                [{"field": "patrol_round_id", "message": _("There is no such patrol round.")}]
-            )
+    schedule = _named(
+        access, Schedule, payload.schedule_id, "schedule_id", _("There is no such schedule.")
+    )
+    patrol_round = _named(
+        access,
+        PatrolRound,
+        payload.patrol_round_id,
+        "patrol_round_id",
+        _("There is no such patrol round."),
+    )
     if version is None:
         raise ApiValidationError(
             [

@@ -15,16 +15,17 @@ model's manager for a queryset, which django-scopes refuses outside a scope.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from threading import Lock
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models.query import ModelIterable, get_related_populators
 from django_scopes import scopes_disabled
 
 _INT_BASE = -7_341_000_000_000
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 
 
 def _stand_in(kind: type, index: int):
@@ -96,7 +97,12 @@ class CompiledQuery:
         return compiled
 
     def sql(self, *values, using: str = "default") -> tuple[str, list]:
-        """The SQL and parameters of the queryset built with these values, to run or to nest."""
+        """The SQL and parameters of the queryset built with these values, to run or to nest.
+
+        A whole number that no 64-bit column holds names nothing: like the ORM, this raises
+        ``EmptyResultSet`` instead of sending the database a number it would refuse."""
+        if any(type(value) is int and not _INT_MIN <= value <= _INT_MAX for value in values):
+            raise EmptyResultSet
         compiled = self._compiled.get(using)
         if compiled is None:
             with self._lock:
@@ -111,7 +117,10 @@ class CompiledQuery:
 
     def all(self, *values, using: str = "default") -> list[models.Model]:
         """The records the queryset built with these values returns, in its order."""
-        sql, params = self.sql(*values, using=using)
+        try:
+            sql, params = self.sql(*values, using=using)
+        except EmptyResultSet:
+            return []
         compiled = self._compiled[using]
         if compiled.init_list is None:
             raise TypeError("a compiled values() query gives its SQL, not records")
@@ -134,7 +143,8 @@ class CompiledQuery:
 
     def first(self, *values, using: str = "default") -> models.Model | None:
         """The first record, or None (build the queryset with its order and [:1])."""
-        return next(itertools.chain(self.all(*values, using=using), [None]))
+        records = self.all(*values, using=using)
+        return records[0] if records else None
 
 
 def _same(value):

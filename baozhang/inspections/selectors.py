@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -42,8 +43,12 @@ def board_policy(*, organisation: Organisation) -> BoardPolicy:
 
 def findings_in_period(*, organisation: Organisation, period: Period, area_type_id=None):
     """The organisation's findings dated within the period."""
+    return _findings_between(organisation.pk, period.start, period.end, area_type_id)
+
+
+def _findings_between(organisation_id, start, end, area_type_id=None):
     findings = Finding.objects.filter(
-        organisation=organisation, date__gte=period.start, date__lte=period.end
+        organisation_id=organisation_id, date__gte=start, date__lte=end
     )
     if area_type_id is not None:
         findings = findings.filter(area_type_id=area_type_id)
@@ -74,13 +79,10 @@ _UNITS_IN_AREA_RANKING = CompiledQuery(_units_in_ranking, int, date, date, int)
 
 
 def _grouped(organisation_id, start, end, area_type_id=None):
-    findings = Finding.objects.filter(
-        organisation_id=organisation_id, date__gte=start, date__lte=end, unit__isnull=False
-    )
-    if area_type_id is not None:
-        findings = findings.filter(area_type_id=area_type_id)
     return (
-        findings.values("unit_id", "item_id", "kind")
+        _findings_between(organisation_id, start, end, area_type_id)
+        .filter(unit__isnull=False)
+        .values("unit_id", "item_id", "kind")
         .annotate(total=Sum("points"), count=Count("id"))
         .order_by()
     )
@@ -99,10 +101,15 @@ def _grouped_with_rules(*, organisation: Organisation, period: Period, area_type
 
     The findings are grouped alone and the groups then joined to their items and versions: joining
     first would join every finding, and a separate query for the rules costs a round trip."""
-    if area_type_id is None:
-        sql, params = _GROUPED.sql(organisation.pk, period.start, period.end)
-    else:
-        sql, params = _GROUPED_IN_AREA.sql(organisation.pk, period.start, period.end, area_type_id)
+    try:
+        if area_type_id is None:
+            sql, params = _GROUPED.sql(organisation.pk, period.start, period.end)
+        else:
+            sql, params = _GROUPED_IN_AREA.sql(
+                organisation.pk, period.start, period.end, area_type_id
+            )
+    except EmptyResultSet:  # an area type id no column holds
+        return []
     statement = (
         'SELECT g.unit_id, g.item_id, g.kind, g.total, g."count", i.cap, v.red_line_rule,'  # noqa: S608
         f" v.red_line_score FROM ({sql}) g"
@@ -129,8 +136,6 @@ def unit_ranking(
     """Every responsible unit's score for the period, best first, with shared ranks for ties.
 
     A caller ranking several periods or area types passes the organisation's board policy once."""
-    if area_type_id is not None and id_param(area_type_id) is None:
-        return []  # a number too long for an id names no area type
     policy = policy or board_policy(organisation=organisation)
     grouped = _grouped_with_rules(
         organisation=organisation, period=period, area_type_id=area_type_id

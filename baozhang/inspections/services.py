@@ -150,8 +150,8 @@ def inspection_submit(
     """Store a check with its findings and photos; the same client_id again returns the first one.
 
     Returns (inspection, created). Every finding is checked first; one bad finding stores nothing.
-    A caller that has just looked the client_id up says so with client_id_checked; a check stored
-    meanwhile by a concurrent request is still found (by the unique constraint).
+    With client_id_checked the client_id is not looked up first (the caller has, or expects a new
+    check); a check already stored under it is still found, by the unique constraint.
     """
     organisation_id = location.organisation_id
     client_id = client_id or uuid.uuid4()

@@ -47,7 +47,9 @@ def location_with_version(*, organisation_id: int, location_id: int):
         return None, None
     if location.version_id is None:
         return location, None
-    cached = _ITEMS.get((organisation_id, location.version_id, location.version_saved_at))
+    cached = _ITEMS.get(
+        _version_key(organisation_id, location.version_id, location.version_saved_at)
+    )
     if cached is not None:
         return location, cached[0]
     return location, StandardVersion.objects.filter(pk=location.version_id).first()
@@ -77,9 +79,13 @@ _ITEMS_LOCK = Lock()
 _ITEMS_KEPT = 256
 
 
+def _version_key(organisation_id: int, version_id: int, saved_at: datetime) -> tuple:
+    return (organisation_id, version_id, saved_at)
+
+
 def standard_version_items(*, version: StandardVersion) -> list[StandardItem]:
     """The version's items in sheet order (read once per process for each saved state)."""
-    key = (version.organisation_id, version.pk, version.updated_at)
+    key = _version_key(version.organisation_id, version.pk, version.updated_at)
     with _ITEMS_LOCK:
         cached = _ITEMS.get(key)
         if cached is not None:
