@@ -16,6 +16,7 @@ from baozhang.api import schemas
 from baozhang.api.setup import ApiValidationError, gate
 from baozhang.core.periods import Period, period_parse, week_key
 from baozhang.inspections import selectors
+from baozhang.inspections.access import access_finding, access_inspection
 from baozhang.inspections.models import (
     ExpectedCheck,
     Finding,
@@ -26,19 +27,14 @@ from baozhang.inspections.models import (
     Schedule,
 )
 from baozhang.inspections.services import FindingInput, inspection_submit, photo_check
-from baozhang.orgs.access import (
-    access_finding,
-    access_inspection,
-    access_location,
-    access_standard,
-    org_scope,
-)
+from baozhang.orgs.access import access_location, org_scope
 from baozhang.orgs.permissions import (
     RECORD_INSPECTIONS,
     SUBMIT_RECTIFICATION,
     VIEW_INSPECTIONS,
     VIEW_SETUP,
 )
+from baozhang.standards.access import access_standard
 from baozhang.standards.models import Standard
 from baozhang.standards.selectors import (
     items_for_location,
@@ -158,7 +154,7 @@ def _period_out(period: Period) -> dict:
 def check_form(request, org: str, id: int):  # noqa: A002
     access = gate(request, org, RECORD_INSPECTIONS)
     with org_scope(access):
-        location = access_location(access, id)
+        location = access_location(access, id, permission=RECORD_INSPECTIONS)
         version = standard_version_for_location(location=location)
         items = items_for_location(version=version, location=location) if version else []
         return {
@@ -326,7 +322,7 @@ def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bo
 def inspection_read(request, org: str, id: int):  # noqa: A002
     access = gate(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
-        return _inspection(access_inspection(access, id))
+        return _inspection(access_inspection(access, id, permission=VIEW_INSPECTIONS))
 
 
 class FindingQuery(Schema):
@@ -373,7 +369,7 @@ def finding_list(request, org: str, filters: Query[FindingQuery]):
 def finding_read(request, org: str, id: int):  # noqa: A002
     access = gate(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
-        return _finding(access_finding(access, id))
+        return _finding(access_finding(access, id, permission=VIEW_INSPECTIONS))
 
 
 def _rows(rows) -> list[dict]:
@@ -543,4 +539,4 @@ def standard_list(request, org: str):
 def standard_read(request, org: str, id: int):  # noqa: A002
     access = gate(request, org, VIEW_SETUP)
     with org_scope(access):
-        return _standard(access_standard(access, id))
+        return _standard(access_standard(access, id, permission=VIEW_SETUP))

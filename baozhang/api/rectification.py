@@ -18,9 +18,10 @@ from baozhang.api import schemas
 from baozhang.api.schemas import Input
 from baozhang.api.setup import ApiValidationError, gate
 from baozhang.core.periods import month_key, period_parse
+from baozhang.inspections.access import access_finding
 from baozhang.inspections.models import PatrolRound, PhotoUpload
 from baozhang.notifications.models import Delivery, Event, Notification, Platform, Webhook
-from baozhang.orgs.access import access_finding, org_scope
+from baozhang.orgs.access import org_scope
 from baozhang.orgs.models import AreaType, Location, Person, Unit
 from baozhang.orgs.permissions import (
     DECIDE_REFERRALS,
@@ -298,7 +299,7 @@ class ReferralIn(Input):
 def spot_fix(request, org: str, id: int, payload: SpotFixIn):  # noqa: A002
     access = gate(request, org, RECORD_INSPECTIONS)
     with org_scope(access), transaction.atomic():
-        finding = access_finding(access, id)
+        finding = access_finding(access, id, permission=RECORD_INSPECTIONS)
         upload = _upload(access, payload.photo_id)
         try:
             fix = services.spot_fix_record(
@@ -334,7 +335,7 @@ def spot_fix(request, org: str, id: int, payload: SpotFixIn):  # noqa: A002
 def task_open(request, org: str, id: int, payload: TaskIn):  # noqa: A002
     access = gate(request, org, RECORD_INSPECTIONS)
     with org_scope(access):
-        finding = access_finding(access, id)
+        finding = access_finding(access, id, permission=RECORD_INSPECTIONS)
         try:
             task = services.task_open(
                 access=access,
@@ -361,7 +362,9 @@ def referral_create(request, org: str, id: int, payload: ReferralIn):  # noqa: A
     with org_scope(access):
         try:
             referral = services.referral_create(
-                access=access, finding=access_finding(access, id), reason=payload.reason
+                access=access,
+                finding=access_finding(access, id, permission=RECORD_INSPECTIONS),
+                reason=payload.reason,
             )
         except ValidationError as error:
             raise _failed(error) from error

@@ -245,7 +245,7 @@ def register(resource: Resource) -> None:
     def read_record(request, org: str, id: int):  # noqa: A002 - the path parameter's name
         access = gate(request, org, entity.view_permission)
         with org_scope(access):
-            return record_out(entity, entity.gate(access, id))
+            return record_out(entity, entity.gate(access, id, permission=entity.view_permission))
 
     @router.patch(
         f"{base}/{{id}}",
@@ -257,7 +257,12 @@ def register(resource: Resource) -> None:
     def update_record(request, org: str, id: int, payload: resource.patch):  # noqa: A002
         access = gate(request, org, entity.manage_permission)
         with org_scope(access):
-            record = save_record(resource, access, payload, entity.gate(access, id))
+            record = save_record(
+                resource,
+                access,
+                payload,
+                entity.gate(access, id, permission=entity.manage_permission),
+            )
             return Status(200, record_out(entity, record))
 
     @router.delete(
@@ -270,7 +275,7 @@ def register(resource: Resource) -> None:
     def delete_record(request, org: str, id: int):  # noqa: A002
         access = gate(request, org, entity.manage_permission)
         with org_scope(access):
-            record = entity.gate(access, id)
+            record = entity.gate(access, id, permission=entity.manage_permission)
             try:
                 services.record_delete(record=record, by=access.user)
             except ValidationError as error:
@@ -286,9 +291,8 @@ def register(resource: Resource) -> None:
     )
     def record_history(request, org: str, id: int):  # noqa: A002
         access = gate(request, org, entity.view_permission)
-        access.require(VIEW_HISTORY)
         with org_scope(access):
-            record = entity.gate(access, id)
+            record = entity.gate(access, id, permission=VIEW_HISTORY)
             entries = history_entries(record.history.all())
             if entity is PEOPLE:
                 for histories in membership_histories(person=record):
@@ -320,7 +324,7 @@ for _resource in RESOURCES:
 def person_password(request, org: str, id: int, payload: schemas.PasswordIn):  # noqa: A002
     access = gate(request, org, MANAGE_PEOPLE)
     with org_scope(access):
-        person = PEOPLE.gate(access, id)
+        person = PEOPLE.gate(access, id, permission=MANAGE_PEOPLE)
         try:
             services.person_set_password(person=person, password=payload.password, by=access.user)
         except ValidationError as error:

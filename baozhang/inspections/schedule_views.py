@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from baozhang.core.pagination import paginate
 from baozhang.core.periods import Period
 from baozhang.core.xlsx import wants_workbook, workbook_response
+from baozhang.inspections.access import access_schedule
 from baozhang.inspections.jobs import PLAN_AHEAD_DAYS
 from baozhang.inspections.models import ExpectedCheck, Schedule
 from baozhang.inspections.schedule_forms import WEEKDAYS, ScheduleForm
 from baozhang.inspections.selectors import checks_missed
 from baozhang.inspections.services import expected_checks_ensure
-from baozhang.orgs.access import access_schedule
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.permissions import MANAGE_STANDARDS, VIEW_INSPECTIONS
 from baozhang.orgs.services import record_save
@@ -63,7 +63,7 @@ def schedule_list(request, access):
 
 @org_view(VIEW_INSPECTIONS)
 def schedule_detail(request, access, schedule_id: int):
-    schedule = access_schedule(access, schedule_id)
+    schedule = access_schedule(access, schedule_id, permission=VIEW_INSPECTIONS)
     now = timezone.now()
     upcoming = (
         ExpectedCheck.objects.filter(schedule=schedule, due_at__gte=now)
@@ -97,7 +97,9 @@ def schedule_detail(request, access, schedule_id: int):
 
 @org_view(MANAGE_STANDARDS)
 def schedule_form(request, access, schedule_id: int | None = None):
-    schedule = access_schedule(access, schedule_id) if schedule_id else None
+    schedule = (
+        access_schedule(access, schedule_id, permission=MANAGE_STANDARDS) if schedule_id else None
+    )
     form = ScheduleForm(request.POST or None, instance=schedule, organisation=access.organisation)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,16 +22,17 @@ from baozhang.core.xlsx import (
     write_workbook,
 )
 from baozhang.inspections import scoring, selectors
+from baozhang.inspections.access import (
+    access_finding_photo,
+    access_inspection,
+    access_patrol_round,
+)
 from baozhang.inspections.chips import filter_chips
 from baozhang.inspections.finding_lines import FindingLines
 from baozhang.inspections.models import FindingKind, PatrolRound
 from baozhang.inspections.services import FindingInput, inspection_submit
 from baozhang.inspections.spreadsheets import COLUMNS, findings_export, findings_import
-from baozhang.orgs.access import (
-    access_finding_photo,
-    access_inspection,
-    access_location,
-)
+from baozhang.orgs.access import access_location
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.forms import ImportForm
 from baozhang.orgs.models import AreaType, Site, Unit
@@ -90,7 +91,7 @@ def _findings_from_post(request, items) -> list[FindingInput]:
 
 @org_view(RECORD_INSPECTIONS)
 def check_location(request, access, location_id: int):
-    location = access_location(access, location_id)
+    location = access_location(access, location_id, permission=RECORD_INSPECTIONS)
     version = standard_version_for_location(location=location)
     if version is None:
         return render(request, "inspections/check_no_standard.html", {"location": location})
@@ -151,12 +152,12 @@ def _patrol_round(access, value: str | None) -> PatrolRound | None:
     pk = id_param(value)
     if pk is None:
         return None
-    return get_object_or_404(PatrolRound, organisation=access.organisation, pk=pk)
+    return access_patrol_round(access, pk, permission=RECORD_INSPECTIONS)
 
 
 @org_view(VIEW_INSPECTIONS)
 def inspection_detail(request, access, inspection_id: int):
-    inspection = access_inspection(access, inspection_id)
+    inspection = access_inspection(access, inspection_id, permission=VIEW_INSPECTIONS)
     findings = (
         inspection.findings.select_related("item", "unit", "task", "spot_fix", "referral")
         .prefetch_related("photos")
@@ -171,7 +172,7 @@ def inspection_detail(request, access, inspection_id: int):
 
 @org_view(VIEW_INSPECTIONS)
 def finding_photo(request, access, photo_id: int):
-    photo = access_finding_photo(access, photo_id)
+    photo = access_finding_photo(access, photo_id, permission=VIEW_INSPECTIONS)
     try:
         return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
     except FileNotFoundError:

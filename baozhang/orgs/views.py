@@ -124,7 +124,7 @@ def entity_list(request, access, *, entity: Entity):
 
 
 def entity_detail(request, access, *, entity: Entity, record_id: int):
-    record = entity.gate(access, record_id)
+    record = entity.gate(access, record_id, permission=entity.view_permission)
     fields = selectors.record_fields(record, entity.form)
     return render(
         request, "orgs/entity_detail.html", _context(access, entity, record=record, fields=fields)
@@ -133,7 +133,9 @@ def entity_detail(request, access, *, entity: Entity, record_id: int):
 
 def entity_form(request, access, *, entity: Entity, record_id: int | None = None):
     access.require(entity.manage_permission)
-    record = entity.gate(access, record_id) if record_id else None
+    record = (
+        entity.gate(access, record_id, permission=entity.manage_permission) if record_id else None
+    )
     form = entity.form(request.POST or None, instance=record, organisation=access.organisation)
     if request.method == "POST" and form.is_valid():
         try:
@@ -150,8 +152,7 @@ def entity_form(request, access, *, entity: Entity, record_id: int | None = None
 
 @require_POST
 def entity_delete(request, access, *, entity: Entity, record_id: int):
-    access.require(entity.manage_permission)
-    record = entity.gate(access, record_id)
+    record = entity.gate(access, record_id, permission=entity.manage_permission)
     try:
         services.record_delete(record=record, by=request.user)
     except ValidationError as error:
@@ -162,8 +163,7 @@ def entity_delete(request, access, *, entity: Entity, record_id: int):
 
 
 def entity_history(request, access, *, entity: Entity, record_id: int):
-    access.require(VIEW_HISTORY)
-    record = entity.gate(access, record_id)
+    record = entity.gate(access, record_id, permission=VIEW_HISTORY)
     histories = record.history.all()
     entries = history_entries(histories)
     if entity is PEOPLE:
@@ -202,7 +202,7 @@ def entity_views(entity: Entity):
 @org_view(MANAGE_PEOPLE)
 @require_POST
 def person_password(request, access, person_id: int):
-    person = access_person(access, person_id)
+    person = access_person(access, person_id, permission=MANAGE_PEOPLE)
     form = PasswordSetForm(request.POST)
     if form.is_valid():
         try:

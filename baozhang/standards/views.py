@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 
 from baozhang.core.pagination import paginate
 from baozhang.core.xlsx import ImportRejected, wants_workbook, workbook_response, write_workbook
-from baozhang.orgs.access import access_standard
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.forms import errors_to_fields
 from baozhang.orgs.history import history_entries
 from baozhang.orgs.permissions import MANAGE_STANDARDS, VIEW_HISTORY, VIEW_SETUP
 from baozhang.orgs.services import record_save
+from baozhang.standards.access import access_standard
 from baozhang.standards.forms import ItemFormSet, ItemsUploadForm, StandardForm
 from baozhang.standards.models import Standard, StandardVersion
 from baozhang.standards.selectors import standard_current_version
@@ -66,7 +66,7 @@ def standard_list(request, access):
 
 @org_view(VIEW_SETUP)
 def standard_detail(request, access, standard_id: int):
-    standard = access_standard(access, standard_id)
+    standard = access_standard(access, standard_id, permission=VIEW_SETUP)
     versions = list(standard.versions.order_by("-number"))
     number = request.GET.get("version", "")
     shown = next(
@@ -92,7 +92,9 @@ def standard_detail(request, access, standard_id: int):
 
 @org_view(MANAGE_STANDARDS)
 def standard_form(request, access, standard_id: int | None = None):
-    standard = access_standard(access, standard_id) if standard_id else None
+    standard = (
+        access_standard(access, standard_id, permission=MANAGE_STANDARDS) if standard_id else None
+    )
     version = standard_current_version(standard=standard) if standard else None
     form = StandardForm(
         request.POST or None,
@@ -152,7 +154,7 @@ def _item_input(item) -> ItemInput:
 
 @org_view(MANAGE_STANDARDS)
 def standard_items(request, access, standard_id: int):
-    standard = access_standard(access, standard_id)
+    standard = access_standard(access, standard_id, permission=MANAGE_STANDARDS)
     current = standard_current_version(standard=standard)
     initial = [
         {
@@ -202,7 +204,7 @@ def standard_items(request, access, standard_id: int):
 
 @org_view(MANAGE_STANDARDS)
 def standard_items_import(request, access, standard_id: int):
-    standard = access_standard(access, standard_id)
+    standard = access_standard(access, standard_id, permission=MANAGE_STANDARDS)
     form = ItemsUploadForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
@@ -232,7 +234,7 @@ def standard_items_import(request, access, standard_id: int):
 
 @org_view(VIEW_SETUP)
 def standard_items_export(request, access, standard_id: int):
-    standard = access_standard(access, standard_id)
+    standard = access_standard(access, standard_id, permission=VIEW_SETUP)
     buffer = io.BytesIO()
     standard_export(standard=standard, target=buffer)
     return _xlsx(f"{standard.code}-{standard.name}.xlsx", buffer.getvalue())
@@ -247,7 +249,7 @@ def standard_template(request, access):
 
 @org_view(VIEW_HISTORY)
 def standard_history(request, access, standard_id: int):
-    standard = access_standard(access, standard_id)
+    standard = access_standard(access, standard_id, permission=VIEW_HISTORY)
     entries = history_entries(standard.history.all())
     for version in standard.versions.all():
         entries.extend(history_entries(version.history.all()))
