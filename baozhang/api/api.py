@@ -14,8 +14,9 @@ from baozhang.api.auth import API_AUTH
 from baozhang.api.inspections import router as inspections_router
 from baozhang.api.rectification import router as rectification_router
 from baozhang.api.reports import router as reports_router
-from baozhang.api.setup import ApiValidationError, validation_errors
 from baozhang.api.setup import router as setup_router
+from baozhang.core.api import ApiValidationError, validation_errors
+from baozhang.notifications.api import router as notifications_router
 from baozhang.orgs import services
 from baozhang.orgs.access import (
     access_organisation,
@@ -72,7 +73,7 @@ def invalid(request, exc):
 
 @api.exception_handler(ValidationError)
 def invalid_model(request, exc):
-    return api.create_response(request, {"detail": validation_errors(None, exc)}, status=422)
+    return api.create_response(request, {"detail": validation_errors(exc)}, status=422)
 
 
 def _schema_message(error: dict) -> str:
@@ -241,4 +242,5 @@ api.add_router("", account_router)
 api.add_router("", setup_router)
 api.add_router("", inspections_router)
 api.add_router("", rectification_router)
+api.add_router("", notifications_router)
 api.add_router("", reports_router)

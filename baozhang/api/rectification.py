@@ -17,21 +17,26 @@ from pydantic import Field
 from baozhang.api import schemas
 from baozhang.api.schemas import Input
 from baozhang.api.setup import ApiValidationError, gate
+from baozhang.core.api import named_record
 from baozhang.core.periods import month_key, period_parse
-from baozhang.inspections.access import access_finding
+from baozhang.inspections.access import access_finding, access_photo_upload
 from baozhang.inspections.models import PatrolRound, PhotoUpload
-from baozhang.notifications.models import Delivery, Event, Notification, Platform, Webhook
-from baozhang.orgs.access import org_scope
-from baozhang.orgs.models import AreaType, Location, Person, Unit
+from baozhang.orgs.access import (
+    access_area_type,
+    access_location,
+    access_person,
+    access_unit,
+    org_scope,
+)
 from baozhang.orgs.permissions import (
     DECIDE_REFERRALS,
-    MANAGE_RECTIFICATION,
     RECORD_INSPECTIONS,
     SUBMIT_RECTIFICATION,
     VIEW_INSPECTIONS,
     VIEW_SETUP,
 )
 from baozhang.rectification import selectors, services
+from baozhang.rectification.access import access_referral, access_task, units_headed
 from baozhang.rectification.models import Referral, Severity, Task
 from baozhang.rectification.round_views import round_sheet
 
@@ -134,48 +139,6 @@ class RoundSheetOut(RoundOut):
     highlights: int
 
 
-class NotificationOut(Schema):
-    id: int
-    event: str
-    title: str
-    body: str
-    link: str
-    created_at: datetime
-    read_at: datetime | None
-
-
-class WebhookOut(Schema):
-    id: int
-    name: str
-    platform: str
-    url: str
-    has_secret: bool
-    events: list[str]
-    is_active: bool
-
-
-class AttemptOut(Schema):
-    number: int
-    at: datetime
-    ok: bool
-    status_code: int | None
-    error: str
-    duration_ms: int
-
-
-class DeliveryOut(Schema):
-    id: int
-    channel: str
-    webhook_id: int | None
-    recipient: str
-    event: str
-    title: str
-    status: str
-    attempts: list[AttemptOut]
-    next_attempt_at: datetime | None
-    sent_at: datetime | None
-
-
 def _task(task: Task, now: datetime, events: bool = False) -> dict:
     answer = {
         "id": task.pk,
@@ -250,18 +213,8 @@ def _failed(error: ValidationError, field: str = "") -> ApiValidationError:
     return ApiValidationError([{"field": field, "message": message} for message in error.messages])
 
 
-def _one(model, access, pk: int | None, field: str):
-    """A record of the caller's organisation named by id in a request body, or a 422."""
-    if pk is None:
-        return None
-    record = model.objects.filter(organisation=access.organisation, pk=pk).first()
-    if record is None:
-        raise ApiValidationError([{"field": field, "message": _("There is no such record.")}])
-    return record
-
-
-def _upload(access, pk: int | None) -> PhotoUpload | None:
-    upload = _one(PhotoUpload, access, pk, "photo_id")
+def _upload(access, pk: int | None, permission: str) -> PhotoUpload | None:
+    upload = named_record(access_photo_upload, access, pk, field="photo_id", permission=permission)
     if upload is not None and upload.uploaded_by_id != access.user.pk:
         raise ApiValidationError(
             [{"field": "photo_id", "message": _("A photo id is unknown or already used.")}]
@@ -300,7 +253,7 @@ def spot_fix(request, org: str, id: int, payload: SpotFixIn):  # noqa: A002
     access = gate(request, org, RECORD_INSPECTIONS)
     with org_scope(access), transaction.atomic():
         finding = access_finding(access, id, permission=RECORD_INSPECTIONS)
-        upload = _upload(access, payload.photo_id)
+        upload = _upload(access, payload.photo_id, RECORD_INSPECTIONS)
         try:
             fix = services.spot_fix_record(
                 access=access,
@@ -340,10 +293,18 @@ def task_open(request, org: str, id: int, payload: TaskIn):  # noqa: A002
             task = services.task_open(
                 access=access,
                 finding=finding,
-                unit=_one(Unit, access, payload.unit_id, "unit_id"),
+                unit=named_record(
+                    access_unit, access, payload.unit_id, field="unit_id", permission=VIEW_SETUP
+                ),
                 severity=payload.severity,
                 deadline=payload.deadline,
-                assignee=_one(Person, access, payload.assignee_id, "assignee_id"),
+                assignee=named_record(
+                    access_person,
+                    access,
+                    payload.assignee_id,
+                    field="assignee_id",
+                    permission=VIEW_SETUP,
+                ),
                 description=payload.description,
             )
         except ValidationError as error:
@@ -434,7 +395,7 @@ def task_list(request, org: str, filters: Query[TaskQuery]):
         ).filter(selectors.state_filter(filters.state, now), task__isnull=False)
         tasks = Task.objects.filter(finding__in=findings.values("pk")).select_related("unit")
         if filters.mine:
-            tasks = tasks.filter(unit_id__in=services.units_headed(access))
+            tasks = tasks.filter(unit_id__in=units_headed(access))
         tasks = tasks.order_by("-finding__observed_at", "-id")
         count = tasks.count()
         start = (filters.page - 1) * filters.page_size
@@ -446,9 +407,9 @@ def task_list(request, org: str, filters: Query[TaskQuery]):
         }
 
 
-def _task_of(access, task_id: int) -> Task:
-    return get_object_or_404(
-        Task.objects.select_related("unit"), organisation=access.organisation, pk=task_id
+def _task_of(access, task_id: int, permission: str) -> Task:
+    return access_task(
+        access, task_id, permission=permission, queryset=Task.objects.select_related("unit")
     )
 
 
@@ -461,7 +422,7 @@ def _task_of(access, task_id: int) -> Task:
 def task_read(request, org: str, id: int):  # noqa: A002
     access = gate(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
-        return _task(_task_of(access, id), timezone.now(), events=True)
+        return _task(_task_of(access, id, VIEW_INSPECTIONS), timezone.now(), events=True)
 
 
 class SubmitIn(Input):
@@ -486,11 +447,11 @@ class RejectIn(Input):
 def task_submit(request, org: str, id: int, payload: SubmitIn):  # noqa: A002
     access = gate(request, org, SUBMIT_RECTIFICATION)
     with org_scope(access), transaction.atomic():
-        upload = _upload(access, payload.photo_id)
+        upload = _upload(access, payload.photo_id, SUBMIT_RECTIFICATION)
         try:
             task = services.task_submit(
                 access=access,
-                task=_task_of(access, id),
+                task=_task_of(access, id, SUBMIT_RECTIFICATION),
                 note=payload.note,
                 photo=upload.image.name if upload else None,
             )
@@ -511,7 +472,9 @@ def task_verify(request, org: str, id: int, payload: VerifyIn):  # noqa: A002
     access = gate(request, org, RECORD_INSPECTIONS)
     with org_scope(access):
         try:
-            task = services.task_verify(access=access, task=_task_of(access, id), note=payload.note)
+            task = services.task_verify(
+                access=access, task=_task_of(access, id, RECORD_INSPECTIONS), note=payload.note
+            )
         except ValidationError as error:
             raise _failed(error) from error
         return _task(task, timezone.now(), events=True)
@@ -528,7 +491,9 @@ def task_reject(request, org: str, id: int, payload: RejectIn):  # noqa: A002
     with org_scope(access):
         try:
             task = services.task_reject(
-                access=access, task=_task_of(access, id), reason=payload.reason
+                access=access,
+                task=_task_of(access, id, RECORD_INSPECTIONS),
+                reason=payload.reason,
             )
         except ValidationError as error:
             raise _failed(error, "reason") from error
@@ -571,17 +536,25 @@ class DecisionIn(Input):
 def referral_decide(request, org: str, id: int, payload: DecisionIn):  # noqa: A002
     access = gate(request, org, DECIDE_REFERRALS)
     with org_scope(access):
-        referral = get_object_or_404(Referral, organisation=access.organisation, pk=id)
+        referral = access_referral(access, id, permission=DECIDE_REFERRALS)
         try:
             task = services.referral_decide(
                 access=access,
                 referral=referral,
                 decision=payload.decision,
-                unit=_one(Unit, access, payload.unit_id, "unit_id"),
+                unit=named_record(
+                    access_unit, access, payload.unit_id, field="unit_id", permission=VIEW_SETUP
+                ),
                 deadline=payload.deadline,
                 meeting_date=payload.meeting_date,
                 severity=payload.severity,
-                assignee=_one(Person, access, payload.assignee_id, "assignee_id"),
+                assignee=named_record(
+                    access_person,
+                    access,
+                    payload.assignee_id,
+                    field="assignee_id",
+                    permission=VIEW_SETUP,
+                ),
             )
         except ValidationError as error:
             raise _failed(error) from error
@@ -646,11 +619,11 @@ def round_list(request, org: str):
         return [_round(patrol) for patrol in rounds[:500]]
 
 
-def _many(model, access, ids: list[int], field: str) -> list:
-    records = list(model.objects.filter(organisation=access.organisation, pk__in=ids))
-    if len(records) != len(set(ids)):
-        raise ApiValidationError([{"field": field, "message": _("There is no such record.")}])
-    return records
+def _many(gate, access, ids: list[int], field: str) -> list:
+    return [
+        named_record(gate, access, record_id, field=field, permission=VIEW_SETUP)
+        for record_id in dict.fromkeys(ids)
+    ]
 
 
 @router.post(
@@ -662,10 +635,12 @@ def _many(model, access, ids: list[int], field: str) -> list:
 def round_create(request, org: str, payload: RoundIn):
     access = gate(request, org, RECORD_INSPECTIONS)
     with org_scope(access), transaction.atomic():
-        leader = _one(Person, access, payload.leader_id, "leader_id")
-        members = _many(Person, access, payload.member_ids, "member_ids")
-        area_types = _many(AreaType, access, payload.area_type_ids, "area_type_ids")
-        locations = _many(Location, access, payload.location_ids, "location_ids")
+        leader = named_record(
+            access_person, access, payload.leader_id, field="leader_id", permission=VIEW_SETUP
+        )
+        members = _many(access_person, access, payload.member_ids, "member_ids")
+        area_types = _many(access_area_type, access, payload.area_type_ids, "area_type_ids")
+        locations = _many(access_location, access, payload.location_ids, "location_ids")
         if not payload.title.strip():
             raise ApiValidationError([{"field": "title", "message": _("This field is required.")}])
         patrol = PatrolRound.objects.create(
@@ -697,152 +672,3 @@ def round_read(request, org: str, id: int):  # noqa: A002
             "figures": _figures(sheet["figures"]),
             "highlights": len(sheet["highlights"]),
         }
-
-
-# Notifications ----------------------------------------------------------------------------------
-
-
-@router.get(
-    "/orgs/{org}/notifications",
-    response=schemas.answers({200: list[NotificationOut]}),
-    operation_id="notification_list",
-    summary="The caller's inbox, newest first",
-)
-def notification_list(request, org: str, unread: bool = False):
-    access = gate(request, org, VIEW_SETUP)
-    with org_scope(access):
-        notes = Notification.objects.filter(organisation=access.organisation, person=access.person)
-        if unread:
-            notes = notes.filter(read_at__isnull=True)
-        return list(notes[:200])
-
-
-@router.post(
-    "/orgs/{org}/notifications/{id}/read",
-    response=schemas.answers({200: NotificationOut}),
-    operation_id="notification_read",
-    summary="Mark one of the caller's notifications read",
-)
-def notification_read(request, org: str, id: int):  # noqa: A002
-    access = gate(request, org, VIEW_SETUP)
-    with org_scope(access):
-        note = get_object_or_404(
-            Notification, organisation=access.organisation, person=access.person, pk=id
-        )
-        if note.read_at is None:
-            note.read_at = timezone.now()
-            note.save(update_fields=["read_at", "updated_at"])
-        return note
-
-
-def _webhook(hook: Webhook) -> dict:
-    return {
-        "id": hook.pk,
-        "name": hook.name,
-        "platform": hook.platform,
-        "url": hook.url,
-        "has_secret": bool(hook.secret),
-        "events": hook.events,
-        "is_active": hook.is_active,
-    }
-
-
-class WebhookIn(Input):
-    name: str = Field(max_length=100)
-    platform: str = Field(description="wecom, dingtalk or feishu")
-    url: str = Field(max_length=500)
-    secret: str = Field("", max_length=200)
-    events: list[str] = Field(
-        default_factory=lambda: ["task_opened", "reminder", "escalated", "digest"]
-    )
-    is_active: bool = True
-
-
-@router.get(
-    "/orgs/{org}/robots",
-    response=schemas.answers({200: list[WebhookOut]}),
-    operation_id="robot_list",
-    summary="The organisation's group-chat robots",
-)
-def robot_list(request, org: str):
-    access = gate(request, org, MANAGE_RECTIFICATION)
-    with org_scope(access):
-        return [_webhook(hook) for hook in Webhook.objects.filter(organisation=access.organisation)]
-
-
-@router.post(
-    "/orgs/{org}/robots",
-    response=schemas.answers({201: WebhookOut}),
-    operation_id="robot_create",
-    summary="Add a WeCom, DingTalk or Feishu group robot",
-)
-def robot_create(request, org: str, payload: WebhookIn):
-    access = gate(request, org, MANAGE_RECTIFICATION)
-    errors = []
-    if payload.platform not in Platform.values:
-        errors.append({"field": "platform", "message": _("Use wecom, dingtalk or feishu.")})
-    if not payload.url.startswith(("https://", "http://")):
-        errors.append(
-            {"field": "url", "message": _("The address must start with https:// or http://.")}
-        )
-    if not set(payload.events) <= set(Event.values):
-        errors.append({"field": "events", "message": _("Unknown event.")})
-    if not payload.name.strip():
-        errors.append({"field": "name", "message": _("This field is required.")})
-    if errors:
-        raise ApiValidationError(errors)
-    with org_scope(access):
-        hook = Webhook.objects.create(
-            organisation=access.organisation,
-            name=payload.name.strip(),
-            platform=payload.platform,
-            url=payload.url,
-            secret=payload.secret,
-            events=payload.events,
-            is_active=payload.is_active,
-        )
-        return Status(201, _webhook(hook))
-
-
-@router.delete(
-    "/orgs/{org}/robots/{id}",
-    response=schemas.answers({204: None}),
-    operation_id="robot_delete",
-    summary="Remove a group robot (its delivery log stays)",
-)
-def robot_delete(request, org: str, id: int):  # noqa: A002
-    access = gate(request, org, MANAGE_RECTIFICATION)
-    with org_scope(access):
-        get_object_or_404(Webhook, organisation=access.organisation, pk=id).delete()
-    return Status(204, None)
-
-
-@router.get(
-    "/orgs/{org}/deliveries",
-    response=schemas.answers({200: list[DeliveryOut]}),
-    operation_id="delivery_list",
-    summary="E-mails and robot messages with every attempt, newest first",
-)
-def delivery_list(request, org: str, status: str | None = None):
-    access = gate(request, org, MANAGE_RECTIFICATION)
-    with org_scope(access):
-        rows = Delivery.objects.filter(organisation=access.organisation).prefetch_related(
-            "attempt_log"
-        )
-        if status:
-            rows = rows.filter(status=status)
-        return [
-            {
-                "id": row.pk,
-                "channel": row.channel,
-                "webhook_id": row.webhook_id,
-                "recipient": row.recipient,
-                "event": row.event,
-                "title": row.title,
-                "status": row.status,
-                "attempts": list(row.attempt_log.all()),
-                "next_attempt_at": row.next_attempt_at,
-                "sent_at": row.sent_at,
-            }
-            for row in rows[:200]
-        ]

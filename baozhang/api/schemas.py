@@ -3,70 +3,18 @@
 from datetime import date, datetime
 
 from ninja import Field, Schema
-from pydantic import field_validator
-from pydantic_core import PydanticCustomError
 
-
-class Input(Schema):
-    """A request body. Text may not contain NUL characters (databases cannot store them)."""
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_nul(cls, value):
-        texts = value if isinstance(value, list) else [value]
-        if any(isinstance(text, str) and "\x00" in text for text in texts):
-            raise PydanticCustomError("nul_character", "contains a NUL character")
-        return value
-
-
-class Message(Schema):
-    detail: str
-
-
-class FieldError(Schema):
-    field: str | None = Field(None, description="The field, or null for the whole record.")
-    message: str
-
-
-class ValidationErrors(Schema):
-    detail: list[FieldError]
-
-
-class RowErrorOut(Schema):
-    row: int | None = Field(None, description="The row number as Excel shows it.")
-    column: str | None = Field(None, description="The column header.")
-    field: str | None = Field(
-        None, description="A request field, when the request itself is wrong."
-    )
-    message: str
-    text: str | None = Field(None, description="The whole message, as the page shows it.")
-
-
-class ImportErrors(Schema):
-    detail: list[RowErrorOut]
-
-
-class ImportResultOut(Schema):
-    created: int
-    updated: int
-
-
-def answers(ok: dict) -> dict:
-    """The operation's own answers plus the error answers every operation can give."""
-    return {
-        401: Message,
-        403: Message,
-        404: Message,
-        422: ValidationErrors,
-        **ok,
-    }
-
-
-class Page(Schema):
-    count: int
-    page: int
-    pages: int
-
+from baozhang.core.api import (  # noqa: F401 - the shapes every app shares
+    FieldError,
+    ImportErrors,
+    ImportResultOut,
+    Input,
+    Message,
+    Page,
+    RowErrorOut,
+    ValidationErrors,
+    answers,
+)
 
 # Organisations and the caller ------------------------------------------------------------------
 

@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field, create_model
 
 from baozhang.api import schemas
+from baozhang.core.api import ApiValidationError, validation_errors
 from baozhang.orgs import services
-from baozhang.orgs.access import OrgAccess, access_organisation, org_scope
+from baozhang.orgs.access import OrgAccess, org_scope, request_access
 from baozhang.orgs.entities import (
     AREA_TYPES,
     ASSIGNMENTS,
@@ -49,14 +50,6 @@ PAGE_MAX = 1_000_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class ApiValidationError(Exception):
-    """Field errors of a write, answered as 422 {"detail": [{"field", "message"}]}."""
-
-    def __init__(self, errors: list[dict]):
-        super().__init__(errors)
-        self.errors = errors
-
-
 @dataclass(frozen=True)
 class Resource:
     entity: Entity
@@ -84,8 +77,7 @@ RESOURCES = [
 ]
 
 
-def gate(request: HttpRequest, org: str, permission: str) -> OrgAccess:
-    return access_organisation(user=request.user, slug=org, permission=permission)
+gate = request_access
 
 
 # Reading ---------------------------------------------------------------------------------------
@@ -174,21 +166,10 @@ def save_record(resource: Resource, access: OrgAccess, payload: Schema, record=N
         saved = entity_save(entity, form=form, by=access.user)
     except ValidationError as error:
         error = errors_to_fields(error, form.fields)
-        raise ApiValidationError(validation_errors(resource, error)) from error
+        raise ApiValidationError(
+            validation_errors(error, lambda name: _api_name(resource, name))
+        ) from error
     return type(saved).objects.get(pk=saved.pk)
-
-
-def validation_errors(resource: Resource | None, error: ValidationError) -> list[dict]:
-    if hasattr(error, "error_dict"):
-        return [
-            {
-                "field": _api_name(resource, name) if resource else name,
-                "message": str(message),
-            }
-            for name, messages in error.message_dict.items()
-            for message in messages
-        ]
-    return [{"field": None, "message": str(message)} for message in error.messages]
 
 
 # The operations --------------------------------------------------------------------------------
@@ -279,7 +260,7 @@ def register(resource: Resource) -> None:
             try:
                 services.record_delete(record=record, by=access.user)
             except ValidationError as error:
-                raise ApiValidationError(validation_errors(None, error)) from error
+                raise ApiValidationError(validation_errors(error)) from error
             return Status(204, None)
 
     @router.get(
@@ -328,7 +309,7 @@ def person_password(request, org: str, id: int, payload: schemas.PasswordIn):  #
         try:
             services.person_set_password(person=person, password=payload.password, by=access.user)
         except ValidationError as error:
-            raise ApiValidationError(validation_errors(None, error)) from error
+            raise ApiValidationError(validation_errors(error)) from error
     return Status(204, None)
 
 

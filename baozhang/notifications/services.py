@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 from django_tasks import task
 
@@ -28,6 +29,7 @@ from baozhang.notifications.models import (
     Delivery,
     DeliveryAttempt,
     DeliveryStatus,
+    Event,
     Notification,
     Webhook,
 )
@@ -198,3 +200,44 @@ def unread_count(person: Person | None) -> int:
     if person is None:
         return 0
     return Notification.objects.filter(person=person, read_at__isnull=True).count()
+
+
+def notification_read(*, notification: Notification) -> Notification:
+    """Mark one notification read (once: the first reading time is kept)."""
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at", "updated_at"])
+    return notification
+
+
+def notifications_read_all(*, person: Person) -> int:
+    """Mark every unread notification of the person read; returns how many."""
+    return Notification.objects.filter(person=person, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def webhook_save(*, webhook: Webhook) -> Webhook:
+    """Store a new or changed group robot (checked by the page's form or the API's schema)."""
+    webhook.save()
+    return webhook
+
+
+def webhook_delete(*, webhook: Webhook) -> None:
+    """Remove a group robot; its delivery log stays."""
+    webhook.delete()
+
+
+def webhook_test(*, webhook: Webhook) -> Delivery:
+    """Send the robot a test message from the background; its attempts show in the log."""
+    with transaction.atomic():
+        delivery = Delivery.objects.create(
+            organisation_id=webhook.organisation_id,
+            channel=Channel.WEBHOOK,
+            webhook=webhook,
+            event=Event.TEST,
+            title=_("Test message from Baozhang"),
+            body=_("If you can read this, the robot “%(name)s” works.") % {"name": webhook.name},
+        )
+        deliver_after_commit(delivery)
+    return delivery

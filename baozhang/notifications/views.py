@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -13,10 +14,11 @@ from django.utils.translation import gettext_lazy
 
 from baozhang.core.forms import StyledFormMixin
 from baozhang.core.pagination import paginate
+from baozhang.core.params import id_param
 from baozhang.core.xlsx import wants_workbook, workbook_response
 from baozhang.notifications import services
+from baozhang.notifications.access import access_delivery, access_notification, access_webhook
 from baozhang.notifications.models import (
-    Channel,
     Delivery,
     DeliveryStatus,
     Event,
@@ -33,12 +35,14 @@ def inbox(request, access):
     mine = Notification.objects.filter(organisation=access.organisation, person=access.person)
     if request.method == "POST":
         if request.POST.get("all"):
-            mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+            if access.person is not None:
+                services.notifications_read_all(person=access.person)
             return redirect("notifications:inbox", org=access.organisation.slug)
-        notification = get_object_or_404(mine, pk=request.POST.get("notification") or 0)
-        if notification.read_at is None:
-            notification.read_at = timezone.now()
-            notification.save(update_fields=["read_at", "updated_at"])
+        notification = services.notification_read(
+            notification=access_notification(
+                access, id_param(request.POST.get("notification")), permission=VIEW_SETUP
+            )
+        )
         link = notification.link
         if link and url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()}):
             return redirect(link)
@@ -91,7 +95,7 @@ def robots_page(request, access):
     if request.method == "POST" and form.is_valid():
         hook = form.save(commit=False)
         hook.organisation = access.organisation
-        hook.save()
+        services.webhook_save(webhook=hook)
         messages.success(request, _("The robot is saved."))
         return redirect("notifications:robots", org=access.organisation.slug)
     hooks = Webhook.objects.filter(organisation=access.organisation)
@@ -100,28 +104,19 @@ def robots_page(request, access):
 
 @org_view(MANAGE_RECTIFICATION)
 def robot_edit(request, access, webhook_id: int):
-    hook = get_object_or_404(Webhook, organisation=access.organisation, pk=webhook_id)
+    hook = access_webhook(access, webhook_id, permission=MANAGE_RECTIFICATION)
     action = request.POST.get("action") if request.method == "POST" else None
     if action == "delete":
-        hook.delete()
+        services.webhook_delete(webhook=hook)
         messages.success(request, _("The robot is deleted."))
         return redirect("notifications:robots", org=access.organisation.slug)
     if action == "test":
-        with transaction.atomic():
-            delivery = Delivery.objects.create(
-                organisation=access.organisation,
-                channel=Channel.WEBHOOK,
-                webhook=hook,
-                event=Event.TEST,
-                title=_("Test message from Baozhang"),
-                body=_("If you can read this, the robot “%(name)s” works.") % {"name": hook.name},
-            )
-            services.deliver_after_commit(delivery)
+        services.webhook_test(webhook=hook)
         messages.info(request, _("A test message is on its way; its attempts show in the log."))
         return redirect("notifications:deliveries", org=access.organisation.slug)
     form = WebhookForm(request.POST or None, instance=hook)
     if action == "save" and form.is_valid():
-        form.save()
+        services.webhook_save(webhook=form.save(commit=False))
         messages.success(request, _("The robot is saved."))
         return redirect("notifications:robots", org=access.organisation.slug)
     return render(request, "notifications/robot_edit.html", {"hook": hook, "form": form})
@@ -132,9 +127,11 @@ def deliveries(request, access):
     """Every e-mail and robot message with each of its attempts; a failed one can be resent."""
     rows = Delivery.objects.filter(organisation=access.organisation).select_related("webhook")
     if request.method == "POST":
-        delivery = get_object_or_404(
-            rows, pk=request.POST.get("delivery") or 0, status=DeliveryStatus.FAILED
+        delivery = access_delivery(
+            access, id_param(request.POST.get("delivery")), permission=MANAGE_RECTIFICATION
         )
+        if delivery.status != DeliveryStatus.FAILED:
+            raise Http404
         with transaction.atomic():
             services.retry(delivery)
         messages.info(request, _("Sending again."))

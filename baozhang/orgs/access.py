@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django_scopes import scope, scopes_disabled
 
 from baozhang.core.compiled import CompiledQuery
@@ -121,6 +121,11 @@ def access_organisation(*, user: User, slug: str, permission: str) -> OrgAccess:
     )
     access.require(permission)
     return access
+
+
+def request_access(request: HttpRequest, org: str, permission: str) -> OrgAccess:
+    """The caller's access to the organisation named in the address (API operations)."""
+    return access_organisation(user=request.user, slug=org, permission=permission)
 
 
 @contextmanager

@@ -1,5 +1,8 @@
 """Writes of rectification: every transition of a finding's disposition and of a task's life.
 
+The records come through the gates of rectification/access.py (tenant and permission checked
+there); ``access`` names who acts.
+
 A finding gets one disposition: fixed on the spot, a task, or a referral to the office meeting (whose
 decision then opens the task). A task is open → submitted by its unit → closed by a verifier, or
 rejected back to open with a reason. Nothing closes without verification; a unit head never
@@ -9,7 +12,7 @@ verifies a task of their own unit, nor anybody the fix they submitted. Each step
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -19,13 +22,9 @@ from django.utils.translation import gettext as _
 from baozhang.inspections.models import Finding, FindingKind
 from baozhang.inspections.services import photo_check
 from baozhang.orgs.access import OrgAccess
-from baozhang.orgs.models import Membership, Person, Role, Unit
-from baozhang.orgs.permissions import (
-    DECIDE_REFERRALS,
-    RECORD_INSPECTIONS,
-    SUBMIT_RECTIFICATION,
-)
+from baozhang.orgs.models import Person, Unit
 from baozhang.rectification import notices
+from baozhang.rectification.access import units_headed
 from baozhang.rectification.models import (
     HOUR,
     Escalation,
@@ -44,17 +43,6 @@ def rectification_policy(*, organisation) -> RectificationPolicy:
     """The organisation's deadlines and reminder settings (defaults until the admin changes them)."""
     policy, _created = RectificationPolicy.objects.get_or_create(organisation=organisation)
     return policy
-
-
-def _same_organisation(access: OrgAccess, *records) -> None:
-    for record in records:
-        if record is not None and record.organisation_id != access.organisation.pk:
-            raise PermissionDenied
-
-
-def _require(access: OrgAccess, permission: str) -> None:
-    if not access.can(permission):
-        raise PermissionDenied
 
 
 def _undisposed(finding: Finding) -> None:
@@ -87,8 +75,6 @@ def spot_fix_record(
     at: datetime | None = None,
 ) -> SpotFix:
     """The finding was fixed on the spot (现场整改) by somebody, shown by an after-photo."""
-    _require(access, RECORD_INSPECTIONS)
-    _same_organisation(access, finding)
     if not fixed_by.strip():
         raise ValidationError(_("Say who fixed it."))
     with transaction.atomic():
@@ -133,7 +119,6 @@ def _task_create(
     unit = unit or finding.unit
     if unit is None:
         raise ValidationError(_("Choose the unit responsible for the fix."))
-    _same_organisation(access, unit, assignee)
     if severity not in Severity.values:
         raise ValidationError(_("Unknown severity."))
     if deadline is None:
@@ -177,8 +162,6 @@ def task_open(
 ) -> Task:
     """Turn a finding into a rectification task for a unit (by default the finding's unit), due
     at the deadline given or the organisation's default for the severity."""
-    _require(access, RECORD_INSPECTIONS)
-    _same_organisation(access, finding)
     now = now or timezone.now()
     with transaction.atomic():
         finding = Finding.objects.select_for_update().get(pk=finding.pk)
@@ -200,8 +183,6 @@ def referral_create(
     *, access: OrgAccess, finding: Finding, reason: str = "", now: datetime | None = None
 ) -> Referral:
     """Refer a finding too big for a unit to the office meeting (提交院长办公会)."""
-    _require(access, RECORD_INSPECTIONS)
-    _same_organisation(access, finding)
     with transaction.atomic():
         finding = Finding.objects.select_for_update().get(pk=finding.pk)
         _undisposed(finding)
@@ -227,8 +208,6 @@ def referral_decide(
     now: datetime | None = None,
 ) -> Task:
     """Record the meeting's decision; it becomes a task for the unit with the deadline decided."""
-    _require(access, DECIDE_REFERRALS)
-    _same_organisation(access, referral)
     if not decision.strip():
         raise ValidationError(_("Write down the meeting's decision."))
     now = now or timezone.now()
@@ -254,17 +233,6 @@ def referral_decide(
         )
 
 
-def units_headed(access: OrgAccess) -> set[int]:
-    """The units whose head the signed-in person is."""
-    if access.person is None:
-        return set()
-    return set(
-        Membership.objects.filter(
-            person=access.person, role=Role.UNIT_HEAD, unit__isnull=False
-        ).values_list("unit_id", flat=True)
-    )
-
-
 def _locked(task: Task, *allowed: str) -> Task:
     task = Task.objects.select_for_update().get(pk=task.pk)
     if task.status not in allowed:
@@ -286,11 +254,6 @@ def task_submit(
     now: datetime | None = None,
 ) -> Task:
     """The unit reports its fix (note and after-photo) for verification."""
-    _require(access, SUBMIT_RECTIFICATION)
-    _same_organisation(access, task)
-    is_assignee = access.person is not None and task.assignee_id == access.person.pk
-    if not is_assignee and task.unit_id not in units_headed(access):
-        raise PermissionDenied
     if not note.strip() and photo is None:
         raise ValidationError(_("Describe the fix or add a photo of it."))
     _photo(photo)
@@ -317,8 +280,6 @@ def task_verify(
     *, access: OrgAccess, task: Task, note: str = "", now: datetime | None = None
 ) -> Task:
     """The inspector or leader has checked the fix: the task is closed."""
-    _require(access, RECORD_INSPECTIONS)
-    _same_organisation(access, task)
     now = now or timezone.now()
     with transaction.atomic():
         task = _locked(task, TaskStatus.SUBMITTED)
@@ -333,8 +294,6 @@ def task_verify(
 
 def task_reject(*, access: OrgAccess, task: Task, reason: str, now: datetime | None = None) -> Task:
     """The fix is not good enough: back to the unit, with the reason; the rejection is counted."""
-    _require(access, RECORD_INSPECTIONS)
-    _same_organisation(access, task)
     if not reason.strip():
         raise ValidationError(_("Say why the fix is rejected."))
     now = now or timezone.now()

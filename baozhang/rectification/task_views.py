@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,12 +16,20 @@ from baozhang.core.pagination import paginate
 from baozhang.core.params import id_param
 from baozhang.core.periods import month_key, period_error, period_parse, week_key
 from baozhang.core.xlsx import wants_workbook, workbook_response
+from baozhang.inspections.access import access_finding
 from baozhang.inspections.models import Finding, FindingKind
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.models import AreaType, Person, Site, Unit
 from baozhang.orgs.permissions import RECORD_INSPECTIONS, SUBMIT_RECTIFICATION, VIEW_INSPECTIONS
 from baozhang.rectification import selectors, services
-from baozhang.rectification.models import Severity, SpotFix, Task, TaskEvent, TaskStatus
+from baozhang.rectification.access import (
+    access_spot_fix,
+    access_task,
+    access_task_event,
+    task_is_theirs,
+    units_headed,
+)
+from baozhang.rectification.models import Severity, Task, TaskStatus
 
 
 class SpotFixForm(StyledFormMixin, forms.Form):
@@ -85,14 +93,7 @@ class ReferForm(StyledFormMixin, forms.Form):
     )
 
 
-def _finding(access, finding_id: int) -> Finding:
-    return get_object_or_404(
-        Finding.objects.select_related(
-            "location", "unit", "item", "inspection", "spot_fix", "task", "referral"
-        ),
-        organisation=access.organisation,
-        pk=finding_id,
-    )
+FINDING_SHOWN = ("location", "unit", "item", "inspection", "spot_fix", "task", "referral")
 
 
 def _disposition(finding: Finding):
@@ -106,14 +107,19 @@ def _disposition(finding: Finding):
 def finding_detail(request, access, finding_id: int):
     """A finding and what became of it; an inspector or leader disposes of it here: fixed on the
     spot, a rectification task, or referred to the office meeting."""
-    finding = _finding(access, finding_id)
+    posted = request.POST.get("action") if request.method == "POST" else None
+    finding = access_finding(
+        access,
+        finding_id,
+        permission=RECORD_INSPECTIONS if posted else VIEW_INSPECTIONS,
+        queryset=Finding.objects.select_related(*FINDING_SHOWN),
+    )
     kind, record = _disposition(finding)
     may_dispose = (
         kind is None
         and access.can(RECORD_INSPECTIONS)
         and finding.kind not in (FindingKind.HIGHLIGHT, FindingKind.BONUS)
     )
-    posted = request.POST.get("action") if request.method == "POST" else None
     if posted and not may_dispose:
         raise PermissionDenied
     spot_form = SpotFixForm(
@@ -199,12 +205,24 @@ class SubmitForm(StyledFormMixin, forms.Form):
     )
 
 
+# The permission each action on a task's page needs; the gate checks it with the task.
+TASK_ACTIONS = {
+    "submit": SUBMIT_RECTIFICATION,
+    "verify": RECORD_INSPECTIONS,
+    "reject": RECORD_INSPECTIONS,
+}
+
+
 @org_view(VIEW_INSPECTIONS)
 def task_detail(request, access, task_id: int):
     """A task with its whole life; the unit submits here, an inspector or leader verifies or
     rejects."""
-    task = get_object_or_404(
-        Task.objects.select_related(
+    action = request.POST.get("action") if request.method == "POST" else None
+    task = access_task(
+        access,
+        task_id,
+        permission=TASK_ACTIONS.get(action, VIEW_INSPECTIONS),
+        queryset=Task.objects.select_related(
             "unit",
             "assignee",
             "finding__location",
@@ -214,15 +232,12 @@ def task_detail(request, access, task_id: int):
             "opened_by",
             "closed_by",
         ),
-        organisation=access.organisation,
-        pk=task_id,
     )
-    headed = services.units_headed(access)
-    is_assignee = access.person is not None and task.assignee_id == access.person.pk
+    headed = units_headed(access)
     may_submit = (
         task.status == TaskStatus.OPEN
         and access.can(SUBMIT_RECTIFICATION)
-        and (task.unit_id in headed or is_assignee)
+        and task_is_theirs(access, task)
     )
     may_verify = (
         task.status == TaskStatus.SUBMITTED
@@ -230,7 +245,6 @@ def task_detail(request, access, task_id: int):
         and task.unit_id not in headed
         and not (access.person is not None and task.submitted_by_id == access.person.pk)
     )
-    action = request.POST.get("action") if request.method == "POST" else None
     submit_form = SubmitForm(
         request.POST if action == "submit" else None,
         request.FILES if action == "submit" else None,
@@ -291,13 +305,13 @@ def _image(field) -> FileResponse:
 @org_view(VIEW_INSPECTIONS)
 def event_photo(request, access, event_id: int):
     """The photo of one step of a task (the unit's after-photo)."""
-    return _image(get_object_or_404(TaskEvent, organisation=access.organisation, pk=event_id).photo)
+    return _image(access_task_event(access, event_id, permission=VIEW_INSPECTIONS).photo)
 
 
 @org_view(VIEW_INSPECTIONS)
 def spot_fix_photo(request, access, spot_fix_id: int):
     """The after-photo of a fix on the spot."""
-    spot_fix = get_object_or_404(SpotFix, organisation=access.organisation, pk=spot_fix_id)
+    spot_fix = access_spot_fix(access, spot_fix_id, permission=VIEW_INSPECTIONS)
     return _image(spot_fix.photo)
 
 

@@ -6,18 +6,19 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from baozhang.core.forms import StyledFormMixin
+from baozhang.core.params import id_param
 from baozhang.core.xlsx import wants_workbook, workbook_response
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.models import Unit
 from baozhang.orgs.permissions import DECIDE_REFERRALS, MANAGE_RECTIFICATION, SUBMIT_RECTIFICATION
 from baozhang.rectification import services
+from baozhang.rectification.access import access_task, units_headed
 from baozhang.rectification.models import RectificationPolicy, Referral, Severity, Task, TaskStatus
 
 DUE_SOON_HOURS = 24
@@ -51,7 +52,7 @@ def policy_settings(request, access):
 def my_tasks(request, access):
     """The tasks of the units the person heads or that are assigned to them: overdue, due soon,
     open and waiting for verification; a fix is submitted from here with a note and a photo."""
-    units = services.units_headed(access)
+    units = units_headed(access)
     person_id = access.person.pk if access.person else None
     tasks = list(
         Task.objects.filter(organisation=access.organisation)
@@ -80,9 +81,9 @@ def my_tasks(request, access):
             ),
         )
     if request.method == "POST":
-        task = next((t for t in tasks if str(t.pk) == request.POST.get("task")), None)
-        if task is None:
-            raise Http404
+        task = access_task(
+            access, id_param(request.POST.get("task")), permission=SUBMIT_RECTIFICATION
+        )
         try:
             services.task_submit(
                 access=access,
