@@ -14,6 +14,12 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 TOKEN_PREFIX = "bz_"  # noqa: S105 - a public marker, not a secret
 
 
+def user_language_set(*, user: User, language: str) -> None:
+    """Keep the user's chosen language for every page, e-mail and API answer."""
+    user.language = language
+    user.save(update_fields=["language"])
+
+
 def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 

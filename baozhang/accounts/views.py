@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from baozhang.accounts.services import api_token_create, api_token_revoke
+from baozhang.accounts.services import api_token_create, api_token_revoke, user_language_set
 from baozhang.orgs.access import organisations_for_user
 from baozhang.orgs.forms import LanguageForm, TokenForm
 
@@ -53,8 +53,7 @@ def set_language(request):
     if form.is_valid():
         language = form.cleaned_data["language"]
         if request.user.is_authenticated:
-            request.user.language = language
-            request.user.save(update_fields=["language"])
+            user_language_set(user=request.user, language=language)
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
         )

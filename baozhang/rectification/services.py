@@ -45,6 +45,12 @@ def rectification_policy(*, organisation) -> RectificationPolicy:
     return policy
 
 
+def rectification_policy_save(*, policy: RectificationPolicy) -> RectificationPolicy:
+    """Store the organisation's changed deadlines and reminder settings."""
+    policy.save()
+    return policy
+
+
 def _undisposed(finding: Finding) -> None:
     if finding.kind in (FindingKind.HIGHLIGHT, FindingKind.BONUS):
         raise ValidationError(_("Highlights and bonuses need no rectification."))

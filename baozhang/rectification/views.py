@@ -42,7 +42,7 @@ def policy_settings(request, access):
     policy = services.rectification_policy(organisation=access.organisation)
     form = PolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.rectification_policy_save(policy=form.save(commit=False))
         messages.success(request, _("Saved."))
         return redirect("rectification:settings", org=access.organisation.slug)
     return render(request, "rectification/settings.html", {"form": form})
