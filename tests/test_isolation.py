@@ -401,25 +401,126 @@ def test_outsider_gets_404_on_every_api_operation_of_another_organisation(
     assert snapshot(charlie) == before
 
 
-def _api_record_id(path: str, victim) -> int:
-    for segment, key in (
-        ("/sites/", "site_id"),
-        ("/area-types/", "areatype_id"),
-        ("/locations/", "location_id"),
-        ("/units/", "unit_id"),
-        ("/responsibilities/", "assignment_id"),
-        ("/people/", "person_id"),
-        ("/tokens/", "token_id"),
-        ("/inspections/", "inspection_id"),
-        ("/findings/", "finding_id"),
-        ("/standards/", "standard_id"),
-        ("/tasks/", "task_id"),
-        ("/rounds/", "round_id"),
-        ("/robots/", "webhook_id"),
-        ("/referrals/", "referral_id"),
-        ("/notifications/", "notification_id"),
-        ("/reports/", "report_id"),
-    ):
+RECORD_SEGMENTS = (
+    ("/sites/", "site_id"),
+    ("/area-types/", "areatype_id"),
+    ("/locations/", "location_id"),
+    ("/units/", "unit_id"),
+    ("/responsibilities/", "assignment_id"),
+    ("/people/", "person_id"),
+    ("/tokens/", "token_id"),
+    ("/inspections/", "inspection_id"),
+    ("/findings/", "finding_id"),
+    ("/standards/", "standard_id"),
+    ("/tasks/", "task_id"),
+    ("/rounds/", "round_id"),
+    ("/robots/", "webhook_id"),
+    ("/referrals/", "referral_id"),
+    ("/notifications/", "notification_id"),
+    ("/reports/", "report_id"),
+)
+
+
+def _api_record_key(path: str) -> str:
+    """The victim's key of the record an API path names by {id}."""
+    for segment, key in RECORD_SEGMENTS:
         if segment in path:
-            return victim[key]
-    raise AssertionError(f"add the record of {path} to _api_record_id")
+            return key
+    raise AssertionError(f"add the record of {path} to RECORD_SEGMENTS")
+
+
+def _api_record_id(path: str, victim) -> int:
+    return victim[_api_record_key(path)]
+
+
+# The model (by name) of the record each key names.
+RECORD_KINDS = {
+    "site_id": "site",
+    "areatype_id": "areatype",
+    "location_id": "location",
+    "unit_id": "unit",
+    "assignment_id": "assignment",
+    "person_id": "person",
+    "inspection_id": "inspection",
+    "finding_id": "finding",
+    "standard_id": "standard",
+    "task_id": "task",
+    "round_id": "patrolround",
+    "webhook_id": "webhook",
+    "referral_id": "referral",
+    "notification_id": "notification",
+    "report_id": "report",
+}
+
+
+def _minimal(schema: dict, document: dict):
+    """A value that passes the request schema, so that the operation itself runs."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return _minimal(document["components"]["schemas"][name], document)
+    if "anyOf" in schema:
+        return _minimal(schema["anyOf"][0], document)
+    if "allOf" in schema:
+        return _minimal(schema["allOf"][0], document)
+    kind = schema.get("type")
+    if kind == "object":
+        return {
+            name: _minimal(schema["properties"][name], document)
+            for name in schema.get("required", [])
+        }
+    if kind == "array":
+        return []
+    if kind == "integer":
+        return schema.get("minimum", 1)
+    if kind == "number":
+        return 1
+    if kind == "boolean":
+        return False
+    if schema.get("format") == "date":
+        return "2030-01-01"
+    if schema.get("format") == "date-time":
+        return "2030-01-01T08:00:00+08:00"
+    if "enum" in schema:
+        return schema["enum"][0]
+    return "x"
+
+
+def test_every_api_operation_reaches_its_record_through_a_gate(client, victim, alice):
+    """An operation naming a record by id gets it from the record's gatekeeper (which checks tenant
+    and permission together), never by a lookup of its own."""
+    from baozhang.orgs.access import GATE_OBSERVERS
+
+    _token, raw = api_token_create(user=alice, name="owner")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    document = client.get("/api/v1/openapi.json", **headers).json()
+    seen: list[tuple[type, int]] = []
+    GATE_OBSERVERS.append(lambda model, pk: seen.append((model, pk)))
+    try:
+        operations = [
+            (path, method, operation)
+            for path, method, operation in api_operations(client, headers)
+            if "{id}" in path and "/tokens/" not in path
+        ]
+        assert len(operations) > 20
+        # Deletions last, so that every other operation still finds its record.
+        operations.sort(key=lambda entry: entry[1] == "delete")
+        for path, method, operation in operations:
+            key = _api_record_key(path)
+            values = {**victim, "id": victim[key]}
+            url = API_PARAM.sub(lambda match, values=values: str(values[match.group(1)]), path)
+            body = operation.get("requestBody", {}).get("content", {})
+            kwargs = dict(headers)
+            if "application/json" in body:
+                payload = _minimal(body["application/json"]["schema"], document)
+                kwargs.update(data=payload, content_type="application/json")
+            elif "multipart/form-data" in body:
+                kwargs.update(data={"file": xlsx_with_locations(f"{MARK}-NEW")})
+            seen.clear()
+            response = getattr(client, method)(url, **kwargs)
+            gated = [pk for kind, pk in seen if kind._meta.model_name == RECORD_KINDS[key]]
+            assert victim[key] in gated, (
+                f"{method.upper()} {url} ({response.status_code}) did not reach its record "
+                f"through a gate; gates handed out {seen}"
+            )
+    finally:
+        GATE_OBSERVERS.clear()
