@@ -16,49 +16,6 @@ from baozhang.core.api import (  # noqa: F401 - the shapes every app shares
     answers,
 )
 
-# Organisations and the caller ------------------------------------------------------------------
-
-
-class OrganisationOut(Schema):
-    slug: str
-    name: str
-    kind: str
-    roles: list[str] = Field(description="The caller's roles in this organisation.")
-    permissions: list[str] = Field(description="What the caller may do there.")
-
-
-class OrganisationIn(Input):
-    slug: str = Field(max_length=50, description="Short name used in URLs.")
-    name: str = Field(max_length=200)
-    kind: str = "other"
-
-
-class MeOut(Schema):
-    username: str
-    name: str
-    email: str
-    language: str
-    is_superuser: bool
-    organisations: list[OrganisationOut]
-
-
-class TokenOut(Schema):
-    id: int
-    name: str
-    prefix: str
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
-
-
-class TokenIn(Input):
-    name: str = Field(max_length=100)
-
-
-class TokenCreated(TokenOut):
-    token: str = Field(description="The secret; shown only in this answer.")
-
-
 # Set-up records --------------------------------------------------------------------------------
 
 
