@@ -13,10 +13,10 @@ from baozhang.api.auth import API_AUTH
 from baozhang.api.inspections import router as inspections_router
 from baozhang.api.rectification import router as rectification_router
 from baozhang.api.reports import router as reports_router
-from baozhang.api.setup import router as setup_router
 from baozhang.core.api import ApiValidationError, validation_errors
 from baozhang.notifications.api import router as notifications_router
 from baozhang.orgs.access import access_organisation
+from baozhang.orgs.api import router as setup_router
 from baozhang.orgs.permissions import VIEW_SETUP
 
 api = NinjaAPI(

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from baozhang.api import inspection_schemas as out
 from baozhang.api import schemas
-from baozhang.api.setup import ApiValidationError, gate
+from baozhang.core.api import ApiValidationError
 from baozhang.core.periods import Period, period_parse, week_key
 from baozhang.inspections import selectors
 from baozhang.inspections.access import access_finding, access_inspection
@@ -28,6 +28,7 @@ from baozhang.inspections.models import (
 )
 from baozhang.inspections.services import FindingInput, inspection_submit, photo_check
 from baozhang.orgs.access import access_location, org_scope
+from baozhang.orgs.access import request_access as gate
 from baozhang.orgs.permissions import (
     RECORD_INSPECTIONS,
     SUBMIT_RECTIFICATION,

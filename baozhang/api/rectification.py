@@ -16,8 +16,7 @@ from pydantic import Field
 
 from baozhang.api import schemas
 from baozhang.api.schemas import Input
-from baozhang.api.setup import ApiValidationError, gate
-from baozhang.core.api import named_record
+from baozhang.core.api import ApiValidationError, named_record
 from baozhang.core.periods import month_key, period_parse
 from baozhang.inspections.access import access_finding, access_photo_upload
 from baozhang.inspections.models import PatrolRound, PhotoUpload
@@ -28,6 +27,7 @@ from baozhang.orgs.access import (
     access_unit,
     org_scope,
 )
+from baozhang.orgs.access import request_access as gate
 from baozhang.orgs.permissions import (
     DECIDE_REFERRALS,
     RECORD_INSPECTIONS,

@@ -14,9 +14,10 @@ from pydantic import Field
 
 from baozhang.api import schemas
 from baozhang.api.schemas import Input
-from baozhang.api.setup import ApiValidationError, gate
+from baozhang.core.api import ApiValidationError
 from baozhang.core.periods import period_parse
 from baozhang.orgs.access import org_scope
+from baozhang.orgs.access import request_access as gate
 from baozhang.orgs.permissions import VIEW_INSPECTIONS, WRITE_REPORTS
 from baozhang.reports import services
 from baozhang.reports.figures import ScopeUnknown, figures_compute, scope_resolve

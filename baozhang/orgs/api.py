@@ -15,9 +15,9 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field, create_model
 
-from baozhang.api import schemas
+from baozhang.core import api as shared
 from baozhang.core.api import ApiValidationError, validation_errors
-from baozhang.orgs import services
+from baozhang.orgs import schemas, services
 from baozhang.orgs.access import OrgAccess, org_scope, request_access
 from baozhang.orgs.entities import (
     AREA_TYPES,
@@ -77,9 +77,6 @@ RESOURCES = [
 ]
 
 
-gate = request_access
-
-
 # Reading ---------------------------------------------------------------------------------------
 
 
@@ -127,7 +124,7 @@ def _list_query(entity: Entity) -> type[Schema]:
 
 def _list_out(resource: Resource) -> type[Schema]:
     name = resource.out.__name__.removesuffix("Out") + "List"
-    return create_model(name, __base__=schemas.Page, results=(list[resource.out], ...))
+    return create_model(name, __base__=shared.Page, results=(list[resource.out], ...))
 
 
 # Writing ---------------------------------------------------------------------------------------
@@ -185,13 +182,13 @@ def register(resource: Resource) -> None:
 
     @router.get(
         base,
-        response=schemas.answers({200: list_schema}),
+        response=shared.answers({200: list_schema}),
         operation_id=f"{name}_list",
         summary=f"List {entity.key}",
         description=f"{title}: search with q, filter, page through the results.",
     )
     def list_records(request, org: str, filters: Query[query_schema]):
-        access = gate(request, org, entity.view_permission)
+        access = request_access(request, org, entity.view_permission)
         params = {key: value for key, value in filters.dict().items() if value is not None}
         with org_scope(access):
             queryset = entity.list_queryset(access.organisation, params)
@@ -207,36 +204,36 @@ def register(resource: Resource) -> None:
 
     @router.post(
         base,
-        response=schemas.answers({201: resource.out, 422: schemas.ValidationErrors}),
+        response=shared.answers({201: resource.out, 422: shared.ValidationErrors}),
         operation_id=f"{name}_create",
         summary=f"Create a {name.replace('_', ' ')}",
     )
     def create_record(request, org: str, payload: resource.create):
-        access = gate(request, org, entity.manage_permission)
+        access = request_access(request, org, entity.manage_permission)
         with org_scope(access):
             record = save_record(resource, access, payload)
             return Status(201, record_out(entity, record))
 
     @router.get(
         f"{base}/{{id}}",
-        response=schemas.answers({200: resource.out}),
+        response=shared.answers({200: resource.out}),
         operation_id=f"{name}_read",
         summary=f"Read a {name.replace('_', ' ')}",
     )
     def read_record(request, org: str, id: int):  # noqa: A002 - the path parameter's name
-        access = gate(request, org, entity.view_permission)
+        access = request_access(request, org, entity.view_permission)
         with org_scope(access):
             return record_out(entity, entity.gate(access, id, permission=entity.view_permission))
 
     @router.patch(
         f"{base}/{{id}}",
-        response=schemas.answers({200: resource.out, 422: schemas.ValidationErrors}),
+        response=shared.answers({200: resource.out, 422: shared.ValidationErrors}),
         operation_id=f"{name}_update",
         summary=f"Change a {name.replace('_', ' ')}",
         description="Only the fields sent are changed.",
     )
     def update_record(request, org: str, id: int, payload: resource.patch):  # noqa: A002
-        access = gate(request, org, entity.manage_permission)
+        access = request_access(request, org, entity.manage_permission)
         with org_scope(access):
             record = save_record(
                 resource,
@@ -248,13 +245,13 @@ def register(resource: Resource) -> None:
 
     @router.delete(
         f"{base}/{{id}}",
-        response=schemas.answers({204: None, 422: schemas.ValidationErrors}),
+        response=shared.answers({204: None, 422: shared.ValidationErrors}),
         operation_id=f"{name}_delete",
         summary=f"Delete a {name.replace('_', ' ')}",
         description="A record still used by others is refused; deactivate it instead.",
     )
     def delete_record(request, org: str, id: int):  # noqa: A002
-        access = gate(request, org, entity.manage_permission)
+        access = request_access(request, org, entity.manage_permission)
         with org_scope(access):
             record = entity.gate(access, id, permission=entity.manage_permission)
             try:
@@ -265,13 +262,13 @@ def register(resource: Resource) -> None:
 
     @router.get(
         f"{base}/{{id}}/history",
-        response=schemas.answers({200: list[schemas.HistoryOut]}),
+        response=shared.answers({200: list[schemas.HistoryOut]}),
         operation_id=f"{name}_history",
         summary=f"History of a {name.replace('_', ' ')}",
         description="Every change: who, when, each field before and after; newest first.",
     )
     def record_history(request, org: str, id: int):  # noqa: A002
-        access = gate(request, org, entity.view_permission)
+        access = request_access(request, org, entity.view_permission)
         with org_scope(access):
             record = entity.gate(access, id, permission=VIEW_HISTORY)
             entries = history_entries(record.history.all())
@@ -298,12 +295,12 @@ for _resource in RESOURCES:
 
 @router.post(
     "/orgs/{org}/people/{id}/password",
-    response=schemas.answers({204: None, 422: schemas.ValidationErrors}),
+    response=shared.answers({204: None, 422: shared.ValidationErrors}),
     operation_id="person_set_password",
     summary="Set the password of a person's login",
 )
 def person_password(request, org: str, id: int, payload: schemas.PasswordIn):  # noqa: A002
-    access = gate(request, org, MANAGE_PEOPLE)
+    access = request_access(request, org, MANAGE_PEOPLE)
     with org_scope(access):
         person = PEOPLE.gate(access, id, permission=MANAGE_PEOPLE)
         try:
@@ -333,13 +330,13 @@ KIND_DESCRIPTION = "One of: " + ", ".join(IMPORT_KINDS) + ". The columns are in 
 
 @router.post(
     "/orgs/{org}/imports/{kind}",
-    response=schemas.answers({200: schemas.ImportResultOut, 422: schemas.ImportErrors}),
+    response=shared.answers({200: shared.ImportResultOut, 422: shared.ImportErrors}),
     operation_id="workbook_import",
     summary="Import a workbook (.xlsx), all rows or none",
     description=KIND_DESCRIPTION,
 )
 def workbook_import(request, org: str, kind: str, file: File[UploadedFile]):
-    access = gate(request, org, IMPORT_DATA)
+    access = request_access(request, org, IMPORT_DATA)
     kind = _kind(kind)
     with org_scope(access):
         try:
@@ -369,13 +366,13 @@ def workbook_import(request, org: str, kind: str, file: File[UploadedFile]):
     operation_id="workbook_export",
     summary="Export records to a workbook (.xlsx)",
     description=KIND_DESCRIPTION + " Takes the list's search and filter parameters.",
-    response=schemas.answers({200: bytes}),
+    response=shared.answers({200: bytes}),
     openapi_extra={
         "responses": {200: {"description": "The workbook", "content": {XLSX: {}}}},
     },
 )
 def workbook_export(request, org: str, kind: str):
-    access = gate(request, org, EXPORT_DATA)
+    access = request_access(request, org, EXPORT_DATA)
     kind = _kind(kind)
     entity = next(resource.entity for resource in RESOURCES if resource.entity.key == kind)
     access.require(entity.view_permission)
@@ -393,13 +390,13 @@ def workbook_export(request, org: str, kind: str):
     operation_id="workbook_template",
     summary="An empty workbook with the import headers",
     description=KIND_DESCRIPTION,
-    response=schemas.answers({200: bytes}),
+    response=shared.answers({200: bytes}),
     openapi_extra={
         "responses": {200: {"description": "The template", "content": {XLSX: {}}}},
     },
 )
 def workbook_template(request, org: str, kind: str):
-    gate(request, org, IMPORT_DATA)
+    request_access(request, org, IMPORT_DATA)
     kind = _kind(kind)
     buffer = io.BytesIO()
     template_workbook(kind=kind, target=buffer)
