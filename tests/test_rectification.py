@@ -7,15 +7,23 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import Http404
 from django_scopes import scope, scopes_disabled
 from PIL import Image
 
+from baozhang.inspections.access import access_finding
 from baozhang.inspections.models import FindingKind
 from baozhang.inspections.services import FindingInput
 from baozhang.orgs.access import access_organisation
 from baozhang.orgs.models import Person
-from baozhang.orgs.permissions import VIEW_SETUP
+from baozhang.orgs.permissions import (
+    DECIDE_REFERRALS,
+    RECORD_INSPECTIONS,
+    SUBMIT_RECTIFICATION,
+    VIEW_SETUP,
+)
 from baozhang.rectification import services
+from baozhang.rectification.access import access_referral, access_task
 from baozhang.rectification.models import Escalation, Task, TaskStatus
 from tests.factories import member
 from tests.inspection_data import at, submit
@@ -136,16 +144,16 @@ def test_who_may_not_do_what(world, hospital):
         # Another unit's head, and an inspector, cannot submit this unit's fix.
         for who in ("other_head", "inspector"):
             with pytest.raises(PermissionDenied):
-                services.task_submit(access=world[who], task=task, note="done")
+                access_task(world[who], task.pk, permission=SUBMIT_RECTIFICATION)
         # A fix needs a word or a photo.
         with pytest.raises(ValidationError):
             services.task_submit(access=world["head"], task=task)
         # A unit head cannot open tasks, nor verify.
         with pytest.raises(PermissionDenied):
-            services.task_open(access=world["head"], finding=world["second_finding"])
+            access_finding(world["head"], world["second_finding"].pk, permission=RECORD_INSPECTIONS)
         services.task_submit(access=world["head"], task=task, note="已清扫")
         with pytest.raises(PermissionDenied):
-            services.task_verify(access=world["head"], task=task)
+            access_task(world["head"], task.pk, permission=RECORD_INSPECTIONS)
         # A rejection needs its reason.
         with pytest.raises(ValidationError):
             services.task_reject(access=world["inspector"], task=task, reason=" ")
@@ -160,16 +168,12 @@ def test_who_may_not_do_what(world, hospital):
     # Somebody from another organisation gets nothing of it.
     outsider = member(hospital, "admin", username="outsider")
     with scope(organisation=hospital):
-        for action in (
-            lambda a: services.task_verify(access=a, task=task),
-            lambda a: services.task_reject(access=a, task=task, reason="x"),
-            lambda a: services.task_open(access=a, finding=world["second_finding"]),
-            lambda a: services.spot_fix_record(
-                access=a, finding=world["second_finding"], fixed_by="x"
-            ),
+        for gate, record in (
+            (access_task, task),  # to verify or reject it
+            (access_finding, world["second_finding"]),  # to open a task or record a fix
         ):
-            with pytest.raises(PermissionDenied):
-                action(access(outsider, hospital))
+            with pytest.raises(Http404):
+                gate(access(outsider, hospital), record.pk, permission=RECORD_INSPECTIONS)
     with scope(organisation=org):
         task.refresh_from_db()
         assert task.status == TaskStatus.SUBMITTED
@@ -220,13 +224,7 @@ def test_the_meeting_decides_and_its_decision_becomes_a_task(world):
         )
         deadline = at("2026-11-30", "18:00")
         with pytest.raises(PermissionDenied):  # an inspector does not record decisions
-            services.referral_decide(
-                access=world["inspector"],
-                referral=referral,
-                decision="更换",
-                unit=world["second"],
-                deadline=deadline,
-            )
+            access_referral(world["inspector"], referral.pk, permission=DECIDE_REFERRALS)
         with pytest.raises(ValidationError):
             services.referral_decide(
                 access=world["leader"], referral=referral, decision="", unit=world["second"],
