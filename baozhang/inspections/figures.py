@@ -1,6 +1,6 @@
 """The inspections' sections of a report's figures: checks, findings and points; units' scores and
 ranks; red flags; the most frequent problems and the units that repeat them; the trend of
-problems and of scores."""
+problems and of scores. Also the weekly bulletin's lists that a weekly report keeps."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from baozhang.core.figures import Scope, figures_provider, figures_section
 from baozhang.core.periods import Period, period_steps, week_key
 from baozhang.inspections import selectors
 from baozhang.inspections.models import ExpectedCheck, Finding, FindingKind, Inspection, RedFlag
-from baozhang.orgs.models import Assignment
-from baozhang.reports.figures import Scope, figures_section
+from baozhang.orgs.selectors import assignments_held, scope_location_filter
 
 PROBLEMS = [FindingKind.DEDUCTION, FindingKind.SCORED, FindingKind.RED_LINE]
 
@@ -24,8 +24,16 @@ def number(value: Decimal | None) -> float:
 
 
 def findings_in_scope(scope: Scope, period: Period):
+    """The period's findings at the scope's site and of its area type, attributed to its unit."""
+    condition = Q()
+    if scope.site is not None:
+        condition &= Q(location__site_id=scope.site.pk)
+    if scope.area_type is not None:
+        condition &= Q(area_type_id=scope.area_type.pk)
+    if scope.unit is not None:
+        condition &= Q(unit_id=scope.unit.pk)
     return Finding.objects.filter(
-        scope.finding_filter(),
+        condition,
         organisation=scope.organisation,
         date__gte=period.start,
         date__lte=period.end,
@@ -36,7 +44,7 @@ def findings_in_scope(scope: Scope, period: Period):
 def inspections_figures(scope: Scope, period: Period) -> dict:
     """Checks expected, done and missed; problems found, their points, bonuses and highlights."""
     organisation = scope.organisation
-    where = scope.location_filter(period)
+    where = scope_location_filter(scope=scope, period=period)
     expected = ExpectedCheck.objects.filter(
         where,
         organisation=organisation,
@@ -73,10 +81,8 @@ def _units_in_scope(scope: Scope, period: Period) -> set[int] | None:
         return {scope.unit.pk}
     if scope.site is None:
         return None
-    held = Assignment.objects.filter(
-        organisation=scope.organisation, location__site_id=scope.site.pk, starts_on__lte=period.end
-    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period.start))
-    return set(held.values_list("unit_id", flat=True))
+    held = assignments_held(organisation=scope.organisation, period=period)
+    return set(held.filter(location__site_id=scope.site.pk).values_list("unit_id", flat=True))
 
 
 @figures_section("units", order=20)
@@ -239,3 +245,50 @@ def score_trend_figures(scope: Scope, period: Period) -> list[dict]:
             }
         )
     return steps
+
+
+def _finding_out(finding: Finding) -> dict:
+    return {
+        "id": finding.pk,
+        "location": finding.location.code,
+        "unit": finding.unit.name if finding.unit else "",
+        "item": finding.item.text if finding.item else "",
+        "points": float(finding.points),
+        "note": finding.note,
+    }
+
+
+@figures_provider("bulletin")
+def bulletin_figures(scope: Scope, period: Period) -> list[dict]:
+    """The weekly bulletin's lists: per area type, each day's problems by unit, the bonuses, the
+    highlights, the units praised for having none, and the ranking."""
+    sections = selectors.weekly_bulletin(organisation=scope.organisation, week=period)
+    if scope.area_type is not None:
+        sections = [s for s in sections if s.area_type.pk == scope.area_type.pk]
+    return [
+        {
+            "area_type": section.area_type.name,
+            "area_type_id": section.area_type.pk,
+            "days": [
+                {
+                    "date": day.isoformat(),
+                    "units": [
+                        {
+                            "unit": unit.name if unit else "—",
+                            "findings": [_finding_out(finding) for finding in findings],
+                        }
+                        for unit, findings in units
+                    ],
+                }
+                for day, units in section.days
+            ],
+            "bonuses": [_finding_out(finding) for finding in section.bonuses],
+            "highlights": [_finding_out(finding) for finding in section.highlights],
+            "praised": [unit.name for unit in section.praised],
+            "ranking": [
+                {"unit": row.unit.name, "score": float(row.score), "rank": row.rank}
+                for row in section.ranking
+            ],
+        }
+        for section in sections
+    ]

@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django_scopes import scope as tenant_scope
 from django_scopes import scopes_disabled
 
+from baozhang.core.figures import Scope
 from baozhang.core.periods import Period, period_parse
 from baozhang.orgs.access import OrgAccess
 from baozhang.orgs.permissions import WRITE_REPORTS
 from baozhang.reports import files, services
-from baozhang.reports.figures import Scope, figures_steps
+from baozhang.reports.figures import figures_steps
 from baozhang.reports.models import JobStatus, ReportJob
 
 logger = logging.getLogger(__name__)
