@@ -4,6 +4,7 @@ problems and of scores. Also the weekly bulletin's lists that a weekly report ke
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
@@ -258,37 +259,59 @@ def _finding_out(finding: Finding) -> dict:
     }
 
 
+def _bulletin_section_out(
+    section: selectors.BulletinSection, finding_ids: set[int], unit_ids: set[int]
+) -> dict:
+    """One area type's part of the bulletin with only the given findings and units."""
+
+    def listed(findings: list[Finding]) -> list[dict]:
+        return [_finding_out(finding) for finding in findings if finding.pk in finding_ids]
+
+    days = []
+    for day, by_unit in section.days:
+        rows = [
+            {"unit": unit.name if unit else "—", "findings": listed(findings)}
+            for unit, findings in by_unit
+        ]
+        if rows := [row for row in rows if row["findings"]]:
+            days.append({"date": day.isoformat(), "units": rows})
+    return {
+        "area_type": section.area_type.name,
+        "area_type_id": section.area_type.pk,
+        "days": days,
+        "bonuses": listed(section.bonuses),
+        "highlights": listed(section.highlights),
+        "praised": [unit.name for unit in section.praised if unit.pk in unit_ids],
+        "ranking": [
+            {"unit": row.unit.name, "score": float(row.score), "rank": row.rank}
+            for row in section.ranking
+            if row.unit.pk in unit_ids
+        ],
+    }
+
+
 @figures_provider("bulletin")
 def bulletin_figures(scope: Scope, period: Period) -> list[dict]:
-    """The weekly bulletin's lists: per area type, each day's problems by unit, the bonuses, the
-    highlights, the units praised for having none, and the ranking."""
-    sections = selectors.weekly_bulletin(organisation=scope.organisation, week=period)
-    if scope.area_type is not None:
-        sections = [s for s in sections if s.area_type.pk == scope.area_type.pk]
+    """The weekly bulletin's lists narrowed to the scope: per area type of its locations or
+    findings, each day's problems by unit, the bonuses, the highlights, and the units praised and
+    ranked (those that held its locations of the area type or have its findings there, with their
+    ranks in the organisation)."""
+    found = list(findings_in_scope(scope, period).values_list("pk", "area_type_id", "unit_id"))
+    held = list(
+        assignments_held(organisation=scope.organisation, period=period)
+        .filter(scope_location_filter(scope=scope, period=period))
+        .values_list("location__area_type_id", "unit_id")
+    )
+    pairs = [*held, *((area_type_id, unit_id) for _pk, area_type_id, unit_id in found)]
+    chosen = _units_in_scope(scope, period)
+    units: dict[int, set[int]] = defaultdict(set)
+    for area_type_id, unit_id in pairs:
+        if chosen is None or unit_id in chosen:
+            units[area_type_id].add(unit_id)
+    areas = {area_type_id for area_type_id, _unit_id in pairs}
+    finding_ids = {pk for pk, _area_type_id, _unit_id in found}
     return [
-        {
-            "area_type": section.area_type.name,
-            "area_type_id": section.area_type.pk,
-            "days": [
-                {
-                    "date": day.isoformat(),
-                    "units": [
-                        {
-                            "unit": unit.name if unit else "—",
-                            "findings": [_finding_out(finding) for finding in findings],
-                        }
-                        for unit, findings in units
-                    ],
-                }
-                for day, units in section.days
-            ],
-            "bonuses": [_finding_out(finding) for finding in section.bonuses],
-            "highlights": [_finding_out(finding) for finding in section.highlights],
-            "praised": [unit.name for unit in section.praised],
-            "ranking": [
-                {"unit": row.unit.name, "score": float(row.score), "rank": row.rank}
-                for row in section.ranking
-            ],
-        }
-        for section in sections
+        _bulletin_section_out(section, finding_ids, units[section.area_type.pk])
+        for section in selectors.weekly_bulletin(organisation=scope.organisation, week=period)
+        if section.area_type.pk in areas
     ]
