@@ -13,10 +13,10 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from baozhang.core.periods import period_parse
-from baozhang.reports.background import report_job_run_now
 from baozhang.reports.figures import scope_resolve
 from baozhang.reports.models import Report, ReportVersion
 from baozhang.reports.services import report_figures
+from baozhang.reports.tasks import report_job_run_now
 from tests.factories import AssignmentFactory, LocationFactory, SiteFactory, UnitFactory, member
 from tests.inspection_data import submit
 from tests.test_figures import problem, records  # noqa: F401 - the fixture
