@@ -353,7 +353,7 @@ def _worker_command(arguments: argparse.Namespace, extra: list[str]) -> int:
 
     from django.core.management import call_command
 
-    from baozhang.core.clock import ticker_start
+    from baozhang.core.tasks import ticker_start
 
     stop = threading.Event()
     if "--batch" not in extra:

@@ -16,12 +16,13 @@ import xlsxwriter
 from django.db import connection
 from django_scopes import scope, scopes_disabled
 
+from baozhang.core.figures import Scope
 from baozhang.core.periods import period_parse, period_previous, period_steps, period_year_before
 from baozhang.inspections.models import Finding
 from baozhang.inspections.spreadsheets import findings_export
 from baozhang.reports import files
 from baozhang.reports.document import build_document
-from baozhang.reports.figures import Scope, figures_compute
+from baozhang.reports.figures import figures_compute
 from baozhang.reports.models import ReportVersion
 from baozhang.reports.services import report_create
 from bench.ranking import RANKING_SQL

@@ -87,7 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "baozhang.core.context_processors.baozhang",
+                "baozhang.accounts.context_processors.baozhang",
             ],
         },
     }

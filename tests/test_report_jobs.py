@@ -6,10 +6,11 @@ from django.core import mail
 from django.core.management import call_command
 from django_scopes import scope, scopes_disabled
 
+from baozhang.core.figures import Scope
 from baozhang.core.periods import period_parse
 from baozhang.orgs.models import Person
 from baozhang.reports import jobs
-from baozhang.reports.figures import Scope, figures_compute, figures_steps
+from baozhang.reports.figures import figures_compute, figures_steps
 from baozhang.reports.models import Report, ReportJob, ReportSchedule
 from tests.factories import member
 from tests.inspection_data import at

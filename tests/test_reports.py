@@ -12,9 +12,12 @@ from docx import Document as WordDocument
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from baozhang.reports.background import report_job_run_now
+from baozhang.core.periods import period_parse
+from baozhang.reports.figures import scope_resolve
 from baozhang.reports.models import Report, ReportVersion
-from tests.factories import AssignmentFactory, LocationFactory, SiteFactory, member
+from baozhang.reports.services import report_figures
+from baozhang.reports.tasks import report_job_run_now
+from tests.factories import AssignmentFactory, LocationFactory, SiteFactory, UnitFactory, member
 from tests.inspection_data import submit
 from tests.test_figures import problem, records  # noqa: F401 - the fixture
 
@@ -222,6 +225,81 @@ def test_a_site_reports_numbers_open_the_records_of_that_site(writer, records): 
         total = statistics.split("<tfoot>")[1]
         link, shown = re.search(r'data-state="found"><a href="([^"]+)">(\d+)<', total).groups()
         assert int(shown) == found and f"site={site.pk}" in link
+
+
+def bulletin_of(records, **codes) -> tuple[dict, list[dict]]:  # noqa: F811
+    """The figures and the bulletin a weekly report of week 47 keeps for the scope."""
+    with scope(organisation=records["org"]):
+        chosen = scope_resolve(organisation=records["org"], **codes)
+        figures = report_figures(kind="weekly", scope=chosen, period=period_parse("2026-W47"))
+    return figures, figures["bulletin"]
+
+
+def listed_problems(bulletin: list[dict]) -> list[tuple[str, str, str]]:
+    return [
+        (day["date"], finding["unit"], finding["location"])
+        for section in bulletin
+        for day in section["days"]
+        for row in day["units"]
+        for finding in row["findings"]
+    ]
+
+
+def test_a_site_or_unit_bulletin_lists_only_the_problems_of_its_scope(records):  # noqa: F811
+    """Class 2201 holds dorm A-101 at the annex and has a problem there on Wednesday; the north
+    site has no location at all. Each site's and each unit's bulletin lists its own problems and
+    ranks its own units only, as its figures count them."""
+    org = records["org"]
+    with scopes_disabled():
+        annex = SiteFactory(organisation=org, code="annex", name="东校区")
+        SiteFactory(organisation=org, code="north", name="北校区")
+        hall = LocationFactory(
+            organisation=org, site=annex, code="A-101", area_type=records["room"].area_type
+        )
+        third = UnitFactory(organisation=org, code="2201", name="2201班")
+        AssignmentFactory(organisation=org, location=hall, unit=third)
+    with scope(organisation=org):
+        submit({**records, "room": hall}, "2026-11-18", problem(records))
+    main_site = [
+        ("2026-11-16", "0852班", "5413"),
+        ("2026-11-17", "0852班", "5413"),
+        ("2026-11-19", "1151班", "5413"),
+    ]
+
+    _, whole = bulletin_of(records)
+    assert listed_problems(whole) == [
+        *main_site[:2],
+        ("2026-11-18", "2201班", "A-101"),
+        main_site[2],
+    ]
+    ranks = [(row["unit"], row["rank"]) for row in whole[0]["ranking"]]
+    assert ranks == [("1151班", 1), ("2201班", 2), ("0852班", 3)]
+
+    figures, main = bulletin_of(records, site="main")
+    assert figures["inspections"]["findings"] == 3
+    assert listed_problems(main) == main_site
+    # The site's units keep their ranks in the organisation.
+    assert [(row["unit"], row["rank"]) for row in main[0]["ranking"]] == [ranks[0], ranks[2]]
+    assert [bonus["unit"] for bonus in main[0]["bonuses"]] == ["1151班"]
+
+    figures, annexed = bulletin_of(records, site="annex")
+    assert figures["inspections"]["findings"] == 1
+    assert listed_problems(annexed) == [("2026-11-18", "2201班", "A-101")]
+    assert [row["unit"] for row in annexed[0]["ranking"]] == ["2201班"]
+    assert annexed[0]["bonuses"] == [] and annexed[0]["highlights"] == []
+
+    figures, empty = bulletin_of(records, site="north")
+    assert figures["inspections"]["findings"] == 0 and empty == []
+
+    figures, unit = bulletin_of(records, unit="0852")
+    assert figures["inspections"]["findings"] == 2
+    assert listed_problems(unit) == main_site[:2]
+    assert [row["unit"] for row in unit[0]["ranking"]] == ["0852班"]
+    assert unit[0]["bonuses"] == [] and unit[0]["highlights"] == []
+
+    _, unit = bulletin_of(records, unit="2201", site="annex")
+    assert listed_problems(unit) == [("2026-11-18", "2201班", "A-101")]
+    assert [row["unit"] for row in unit[0]["ranking"]] == ["2201班"]
 
 
 def test_who_may_write_reports(records, client):  # noqa: F811

@@ -6,6 +6,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        from baozhang.core import clock
+        from baozhang.core import clock, figures
 
         clock.discover()
+        figures.discover()

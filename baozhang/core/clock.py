@@ -3,27 +3,24 @@ deadline reminders), run by the background worker.
 
 A job is a function of the moment it runs at, registered with @periodic in an app's jobs.py. Every
 job is idempotent: it looks at the records to decide what is due, so running it twice, late or on
-several workers at once does no harm. The worker enqueues the clock_tick task every minute;
-`baozhang tick` runs the jobs once (for cron, or to catch up by hand).
+several workers at once does no harm. The worker enqueues the clock_tick task every minute
+(core/tasks.py); `baozhang tick` runs the jobs once (for cron, or to catch up by hand).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 logger = logging.getLogger(__name__)
-
-TICK_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -103,29 +100,3 @@ def tick(now: datetime | None = None, *, force: bool = False) -> dict[str, Outco
     """Run every due job at `now` (default: the current time); returns each job's result."""
     now = now or timezone.now()
     return {name: job_run(job, now, force=force) for name, job in sorted(JOBS.items())}
-
-
-def ticker_start(stop: threading.Event) -> threading.Thread:
-    """Enqueue clock_tick every TICK_SECONDS until stop is set, unless one is still waiting."""
-    from django_tasks import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    from baozhang.core.tasks import clock_tick
-
-    def loop():
-        while not stop.is_set():
-            try:
-                waiting = DBTaskResult.objects.filter(
-                    task_path=clock_tick.module_path, status=TaskResultStatus.READY
-                ).exists()
-                if not waiting:
-                    clock_tick.enqueue()
-            except Exception:
-                logger.exception("Could not enqueue the clock tick")
-            finally:
-                close_old_connections()
-            stop.wait(TICK_SECONDS)
-
-    thread = threading.Thread(target=loop, name="baozhang-clock", daemon=True)
-    thread.start()
-    return thread

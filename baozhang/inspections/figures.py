@@ -1,20 +1,21 @@
 """The inspections' sections of a report's figures: checks, findings and points; units' scores and
 ranks; red flags; the most frequent problems and the units that repeat them; the trend of
-problems and of scores."""
+problems and of scores. Also the weekly bulletin's lists that a weekly report keeps."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from baozhang.core.figures import Scope, figures_provider, figures_section
 from baozhang.core.periods import Period, period_steps, week_key
 from baozhang.inspections import selectors
 from baozhang.inspections.models import ExpectedCheck, Finding, FindingKind, Inspection, RedFlag
-from baozhang.orgs.models import Assignment
-from baozhang.reports.figures import Scope, figures_section
+from baozhang.orgs.selectors import assignments_held, scope_location_filter
 
 PROBLEMS = [FindingKind.DEDUCTION, FindingKind.SCORED, FindingKind.RED_LINE]
 
@@ -24,8 +25,16 @@ def number(value: Decimal | None) -> float:
 
 
 def findings_in_scope(scope: Scope, period: Period):
+    """The period's findings at the scope's site and of its area type, attributed to its unit."""
+    condition = Q()
+    if scope.site is not None:
+        condition &= Q(location__site_id=scope.site.pk)
+    if scope.area_type is not None:
+        condition &= Q(area_type_id=scope.area_type.pk)
+    if scope.unit is not None:
+        condition &= Q(unit_id=scope.unit.pk)
     return Finding.objects.filter(
-        scope.finding_filter(),
+        condition,
         organisation=scope.organisation,
         date__gte=period.start,
         date__lte=period.end,
@@ -36,7 +45,7 @@ def findings_in_scope(scope: Scope, period: Period):
 def inspections_figures(scope: Scope, period: Period) -> dict:
     """Checks expected, done and missed; problems found, their points, bonuses and highlights."""
     organisation = scope.organisation
-    where = scope.location_filter(period)
+    where = scope_location_filter(scope=scope, period=period)
     expected = ExpectedCheck.objects.filter(
         where,
         organisation=organisation,
@@ -73,10 +82,8 @@ def _units_in_scope(scope: Scope, period: Period) -> set[int] | None:
         return {scope.unit.pk}
     if scope.site is None:
         return None
-    held = Assignment.objects.filter(
-        organisation=scope.organisation, location__site_id=scope.site.pk, starts_on__lte=period.end
-    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period.start))
-    return set(held.values_list("unit_id", flat=True))
+    held = assignments_held(organisation=scope.organisation, period=period)
+    return set(held.filter(location__site_id=scope.site.pk).values_list("unit_id", flat=True))
 
 
 @figures_section("units", order=20)
@@ -239,3 +246,72 @@ def score_trend_figures(scope: Scope, period: Period) -> list[dict]:
             }
         )
     return steps
+
+
+def _finding_out(finding: Finding) -> dict:
+    return {
+        "id": finding.pk,
+        "location": finding.location.code,
+        "unit": finding.unit.name if finding.unit else "",
+        "item": finding.item.text if finding.item else "",
+        "points": float(finding.points),
+        "note": finding.note,
+    }
+
+
+def _bulletin_section_out(
+    section: selectors.BulletinSection, finding_ids: set[int], unit_ids: set[int]
+) -> dict:
+    """One area type's part of the bulletin with only the given findings and units."""
+
+    def listed(findings: list[Finding]) -> list[dict]:
+        return [_finding_out(finding) for finding in findings if finding.pk in finding_ids]
+
+    days = []
+    for day, by_unit in section.days:
+        rows = [
+            {"unit": unit.name if unit else "—", "findings": listed(findings)}
+            for unit, findings in by_unit
+        ]
+        if rows := [row for row in rows if row["findings"]]:
+            days.append({"date": day.isoformat(), "units": rows})
+    return {
+        "area_type": section.area_type.name,
+        "area_type_id": section.area_type.pk,
+        "days": days,
+        "bonuses": listed(section.bonuses),
+        "highlights": listed(section.highlights),
+        "praised": [unit.name for unit in section.praised if unit.pk in unit_ids],
+        "ranking": [
+            {"unit": row.unit.name, "score": float(row.score), "rank": row.rank}
+            for row in section.ranking
+            if row.unit.pk in unit_ids
+        ],
+    }
+
+
+@figures_provider("bulletin")
+def bulletin_figures(scope: Scope, period: Period) -> list[dict]:
+    """The weekly bulletin's lists narrowed to the scope: per area type of its locations or
+    findings, each day's problems by unit, the bonuses, the highlights, and the units praised and
+    ranked (those that held its locations of the area type or have its findings there, with their
+    ranks in the organisation)."""
+    found = list(findings_in_scope(scope, period).values_list("pk", "area_type_id", "unit_id"))
+    held = list(
+        assignments_held(organisation=scope.organisation, period=period)
+        .filter(scope_location_filter(scope=scope, period=period))
+        .values_list("location__area_type_id", "unit_id")
+    )
+    pairs = [*held, *((area_type_id, unit_id) for _pk, area_type_id, unit_id in found)]
+    chosen = _units_in_scope(scope, period)
+    units: dict[int, set[int]] = defaultdict(set)
+    for area_type_id, unit_id in pairs:
+        if chosen is None or unit_id in chosen:
+            units[area_type_id].add(unit_id)
+    areas = {area_type_id for area_type_id, _unit_id in pairs}
+    finding_ids = {pk for pk, _area_type_id, _unit_id in found}
+    return [
+        _bulletin_section_out(section, finding_ids, units[section.area_type.pk])
+        for section in selectors.weekly_bulletin(organisation=scope.organisation, week=period)
+        if section.area_type.pk in areas
+    ]

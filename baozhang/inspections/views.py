@@ -332,9 +332,10 @@ def findings_template(request, access):
 def checks_list(request, access):
     """The checks behind a report's numbers: planned (expected), done, or missed in a period,
     for the whole organisation or the locations of a site, a unit or an area type."""
+    from baozhang.core.figures import Scope
     from baozhang.inspections.models import ExpectedCheck, Inspection
     from baozhang.orgs.models import Unit as UnitModel
-    from baozhang.reports.figures import Scope
+    from baozhang.orgs.selectors import scope_location_filter
 
     period, error = _period(request, default_kind="month")
     state = request.GET.get("state", "done")
@@ -344,7 +345,8 @@ def checks_list(request, access):
         value = id_param(request.GET.get(name))
         if value is not None:
             chosen[name] = model.objects.filter(organisation=access.organisation, pk=value).first()
-    where = Scope(organisation=access.organisation, **chosen).location_filter(period)
+    scope = Scope(organisation=access.organisation, **chosen)
+    where = scope_location_filter(scope=scope, period=period)
     if state == "done":
         rows = Inspection.objects.filter(
             where,

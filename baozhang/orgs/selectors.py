@@ -6,6 +6,8 @@ from django.db.models import Q
 from django_scopes import scope
 
 from baozhang.core.compiled import CompiledQuery
+from baozhang.core.figures import Scope
+from baozhang.core.periods import Period
 from baozhang.orgs.models import (
     AreaType,
     Assignment,
@@ -85,3 +87,24 @@ def record_fields(record, form_class) -> list[tuple[str, object]]:
         value = display() if display else getattr(record, name)
         fields.append((field.verbose_name, value))
     return fields
+
+
+def assignments_held(*, organisation: Organisation, period: Period):
+    """The organisation's assignments in force on at least one day of the period."""
+    return Assignment.objects.filter(organisation=organisation, starts_on__lte=period.end).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=period.start)
+    )
+
+
+def scope_location_filter(*, scope: Scope, period: Period, prefix: str = "location__") -> Q:
+    """Rows whose location lies in the scope (for a unit: the locations it held in the period);
+    prefix leads from the rows to their location."""
+    condition = Q()
+    if scope.site is not None:
+        condition &= Q(**{f"{prefix}site_id": scope.site.pk})
+    if scope.area_type is not None:
+        condition &= Q(**{f"{prefix}area_type_id": scope.area_type.pk})
+    if scope.unit is not None:
+        held = assignments_held(organisation=scope.organisation, period=period)
+        condition &= Q(**{f"{prefix}id__in": held.filter(unit=scope.unit).values("location_id")})
+    return condition

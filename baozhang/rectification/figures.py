@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from baozhang.core.figures import Scope, figures_section
 from baozhang.core.periods import Period
 from baozhang.rectification import selectors
-from baozhang.reports.figures import Scope, figures_section
 
 # The report's names of the states counted by the rectification statistics.
 NAMES = {

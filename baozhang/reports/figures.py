@@ -1,111 +1,21 @@
 """The figures of a report: every number, for a scope (organisation, site, unit, area type) and a
 period, with the previous period and the same period a year earlier.
 
-Each area contributes its own section through one registration: a module ``figures.py`` in the
-area's app declares ``@figures_section("name", order=…)`` on a function of (scope, period) that
-returns plain JSON-ready data. Later areas (ledgers, work orders, feedback, KPIs) plug in the same
-way, without touching this module or each other. Sections whose data has a comparable summary
-(a dict of numbers) are also computed for the comparison periods.
+The numbers come from the sections the areas register (core/figures.py). Sections whose data has a
+comparable summary (a dict of numbers) are also computed for the comparison periods.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cache
 
 from django.db.models import Q
-from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext as _
 
+from baozhang.core.figures import Scope, sections
 from baozhang.core.params import id_param
 from baozhang.core.periods import Period, period_previous, period_year_before
-from baozhang.orgs.models import AreaType, Assignment, Organisation, Site, Unit
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a report covers: an organisation, optionally narrowed to a site, a unit or an area
-    type."""
-
-    organisation: Organisation
-    site: Site | None = None
-    unit: Unit | None = None
-    area_type: AreaType | None = None
-
-    def out(self) -> dict:
-        return {
-            "organisation": self.organisation.slug,
-            "organisation_name": self.organisation.name,
-            "site": self.site.code if self.site else None,
-            "unit": self.unit.code if self.unit else None,
-            "area_type": self.area_type.code if self.area_type else None,
-            "site_id": self.site.pk if self.site else None,
-            "unit_id": self.unit.pk if self.unit else None,
-            "area_type_id": self.area_type.pk if self.area_type else None,
-            "label": self.label(),
-        }
-
-    def label(self) -> str:
-        parts = [self.organisation.name]
-        parts += [str(part.name) for part in (self.site, self.area_type, self.unit) if part]
-        return " · ".join(parts)
-
-    def location_filter(self, period: Period, prefix: str = "location__") -> Q:
-        """Rows whose location lies in the scope (for a unit: the locations it held in the
-        period)."""
-        condition = Q()
-        if self.site is not None:
-            condition &= Q(**{f"{prefix}site_id": self.site.pk})
-        if self.area_type is not None:
-            condition &= Q(**{f"{prefix}area_type_id": self.area_type.pk})
-        if self.unit is not None:
-            held = Assignment.objects.filter(
-                organisation=self.organisation, unit=self.unit, starts_on__lte=period.end
-            ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period.start))
-            condition &= Q(**{f"{prefix}id__in": held.values("location_id")})
-        return condition
-
-    def finding_filter(self) -> Q:
-        """Findings in the scope: at its site and area type, attributed to its unit."""
-        condition = Q()
-        if self.site is not None:
-            condition &= Q(location__site_id=self.site.pk)
-        if self.area_type is not None:
-            condition &= Q(area_type_id=self.area_type.pk)
-        if self.unit is not None:
-            condition &= Q(unit_id=self.unit.pk)
-        return condition
-
-
-@dataclass(frozen=True)
-class Section:
-    name: str
-    compute: Callable[[Scope, Period], object]
-    order: int
-    compared: bool  # also computed for the previous period and the year before
-
-
-SECTIONS: dict[str, Section] = {}
-
-
-def figures_section(name: str, *, order: int = 100, compared: bool = True):
-    """Register fn(scope, period) as the section `name` of every report's figures."""
-
-    def register(function):
-        SECTIONS[name] = Section(name=name, compute=function, order=order, compared=compared)
-        return function
-
-    return register
-
-
-@cache
-def _discover() -> None:
-    autodiscover_modules("figures")
-
-
-def sections() -> list[Section]:
-    _discover()
-    return sorted(SECTIONS.values(), key=lambda section: (section.order, section.name))
+from baozhang.orgs.models import AreaType, Organisation, Site, Unit
 
 
 def period_out(period: Period) -> dict:
@@ -167,8 +77,6 @@ def scope_resolve(
     area_type: str | None = None,
 ) -> Scope:
     """The scope named by codes (or ids) of a site, a unit and an area type of the organisation."""
-    from django.utils.translation import gettext as _
-
     found = {}
     for key, model, value, message in (
         ("site", Site, site, _("There is no site “%(value)s” in this organisation.")),

@@ -9,10 +9,10 @@ from django.utils import timezone
 from django_scopes import scope as tenant_scope
 
 from baozhang.core.clock import periodic
+from baozhang.core.figures import Scope
 from baozhang.core.periods import month_key, period_parse, period_previous, week_key
 from baozhang.orgs.selectors import each_organisation
 from baozhang.reports.background import report_job_request
-from baozhang.reports.figures import Scope
 from baozhang.reports.models import ReportKind, ReportSchedule
 
 

@@ -7,10 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from baozhang.core.figures import Scope, figures_provided
 from baozhang.core.periods import Period
 from baozhang.orgs.access import OrgAccess
 from baozhang.orgs.permissions import WRITE_REPORTS
-from baozhang.reports.figures import Scope, figures_compute
+from baozhang.reports.figures import figures_compute
 from baozhang.reports.models import Report, ReportKind, ReportVersion, VersionStatus
 from baozhang.reports.narrative import WRITERS, narrative_write
 from baozhang.reports.titles import report_title
@@ -42,9 +43,7 @@ def report_figures(*, kind: str, scope: Scope, period: Period, progress=None) ->
     """The figures a report of the kind keeps; a weekly bulletin also keeps its week's lists."""
     figures = figures_compute(scope=scope, period=period, progress=progress)
     if kind == ReportKind.WEEKLY:
-        from baozhang.reports.bulletin import bulletin_snapshot
-
-        figures["bulletin"] = bulletin_snapshot(scope=scope, period=period)
+        figures["bulletin"] = figures_provided("bulletin", scope=scope, period=period)
     return figures
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from baozhang.core.figures import Scope
 from baozhang.core.periods import Period
-from baozhang.reports.figures import Scope
 from baozhang.reports.models import ReportKind
 
 

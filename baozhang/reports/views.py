@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes.forms import SafeModelMultipleChoiceField
 
+from baozhang.core.figures import Scope
 from baozhang.core.forms import StyledFormMixin
 from baozhang.core.pagination import paginate
 from baozhang.core.params import id_param
@@ -35,7 +36,6 @@ from baozhang.orgs.permissions import VIEW_INSPECTIONS, WRITE_REPORTS
 from baozhang.reports import background, files, services
 from baozhang.reports.charts import CHARTS
 from baozhang.reports.document import build_document
-from baozhang.reports.figures import Scope
 from baozhang.reports.models import (
     JobStatus,
     Report,
