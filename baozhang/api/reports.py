@@ -6,7 +6,6 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -14,12 +13,13 @@ from pydantic import Field
 
 from baozhang.api import schemas
 from baozhang.api.schemas import Input
-from baozhang.core.api import ApiValidationError
+from baozhang.core.api import ApiValidationError, field_failed
 from baozhang.core.periods import period_parse
 from baozhang.orgs.access import org_scope
 from baozhang.orgs.access import request_access as gate
 from baozhang.orgs.permissions import VIEW_INSPECTIONS, WRITE_REPORTS
 from baozhang.reports import services
+from baozhang.reports.access import access_report, access_report_version
 from baozhang.reports.figures import ScopeUnknown, figures_compute, scope_resolve
 from baozhang.reports.models import Report, ReportKind, ReportVersion
 from baozhang.reports.views import FILES, file_response
@@ -140,22 +140,6 @@ def _report_out(report: Report, figures: bool = False) -> dict:
     return answer
 
 
-def _report(access, report_id: int) -> Report:
-    return get_object_or_404(
-        Report.objects.select_related("organisation"),
-        organisation=access.organisation,
-        pk=report_id,
-    )
-
-
-def _version_of(report: Report, number: int) -> ReportVersion:
-    return get_object_or_404(ReportVersion, report=report, number=number)
-
-
-def _failed(error: ValidationError) -> ApiValidationError:
-    return ApiValidationError([{"field": "", "message": message} for message in error.messages])
-
-
 @router.get(
     "/orgs/{org}/reports",
     response=schemas.answers({200: list[ReportOut]}),
@@ -220,7 +204,7 @@ def report_generate(request, org: str, payload: GenerateIn):
 def report_read(request, org: str, id: int):  # noqa: A002
     access = gate(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
-        return _report_out(_report(access, id), figures=True)
+        return _report_out(access_report(access, id, permission=VIEW_INSPECTIONS), figures=True)
 
 
 @router.post(
@@ -232,11 +216,11 @@ def report_read(request, org: str, id: int):  # noqa: A002
 def report_edit(request, org: str, id: int, number: int, payload: NarrativeIn):  # noqa: A002
     access = gate(request, org, WRITE_REPORTS)
     with org_scope(access):
-        version = _version_of(_report(access, id), number)
+        version = access_report_version(access, id, number, permission=WRITE_REPORTS)
         try:
             services.report_edit(access=access, version=version, narrative=payload.narrative)
         except ValidationError as error:
-            raise _failed(error) from error
+            raise field_failed(error) from error
         version.refresh_from_db()
         return _version_out(version)
 
@@ -250,11 +234,11 @@ def report_edit(request, org: str, id: int, number: int, payload: NarrativeIn): 
 def report_finalise(request, org: str, id: int, number: int):  # noqa: A002
     access = gate(request, org, WRITE_REPORTS)
     with org_scope(access):
-        version = _version_of(_report(access, id), number)
+        version = access_report_version(access, id, number, permission=WRITE_REPORTS)
         try:
             return _version_out(services.report_finalise(access=access, version=version))
         except ValidationError as error:
-            raise _failed(error) from error
+            raise field_failed(error) from error
 
 
 @router.post(
@@ -267,9 +251,11 @@ def report_redraft(request, org: str, id: int):  # noqa: A002
     access = gate(request, org, WRITE_REPORTS)
     with org_scope(access):
         try:
-            version = services.report_redraft(access=access, report=_report(access, id))
+            version = services.report_redraft(
+                access=access, report=access_report(access, id, permission=WRITE_REPORTS)
+            )
         except ValidationError as error:
-            raise _failed(error) from error
+            raise field_failed(error) from error
         return Status(201, _version_out(version))
 
 
@@ -284,4 +270,6 @@ def report_file(request, org: str, id: int, number: int, extension: str):  # noq
     if extension not in FILES:
         raise Http404
     with org_scope(access):
-        return file_response(_version_of(_report(access, id), number), extension)
+        return file_response(
+            access_report_version(access, id, number, permission=VIEW_INSPECTIONS), extension
+        )

@@ -1,8 +1,11 @@
-"""Writes of reports: generate a draft, edit its narrative, finalise it, start a new draft."""
+"""Writes of reports: generate a draft, edit its narrative, finalise it, start a new draft.
+
+The report and its versions come through the gates of reports/access.py (tenant and permission
+checked there); ``access`` names who acts."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,17 +13,16 @@ from django.utils.translation import gettext as _
 from baozhang.core.figures import Scope, figures_provided
 from baozhang.core.periods import Period
 from baozhang.orgs.access import OrgAccess
-from baozhang.orgs.permissions import WRITE_REPORTS
 from baozhang.reports.figures import figures_compute
-from baozhang.reports.models import Report, ReportKind, ReportVersion, VersionStatus
+from baozhang.reports.models import (
+    Report,
+    ReportKind,
+    ReportSchedule,
+    ReportVersion,
+    VersionStatus,
+)
 from baozhang.reports.narrative import WRITERS, narrative_write
 from baozhang.reports.titles import report_title
-
-
-def _require(access: OrgAccess) -> None:
-    if not access.can(WRITE_REPORTS):
-        raise PermissionDenied
-
 
 PERIOD_OF_KIND = {
     ReportKind.WEEKLY: ("week", "2026-W47"),
@@ -51,9 +53,6 @@ def report_generate(
     *, access: OrgAccess, kind: str, scope: Scope, period: Period, progress=None
 ) -> Report:
     """Compute the figures and write the narrative: a new report with its first draft."""
-    _require(access)
-    if scope.organisation.pk != access.organisation.pk:
-        raise PermissionDenied
     return report_create(kind=kind, scope=scope, period=period, by=access.user, progress=progress)
 
 
@@ -94,9 +93,6 @@ def _draft(version: ReportVersion) -> ReportVersion:
 
 def report_edit(*, access: OrgAccess, version: ReportVersion, narrative: dict[str, str]) -> None:
     """Replace the draft's narrative paragraphs; the figures and tables are not editable."""
-    _require(access)
-    if version.organisation_id != access.organisation.pk:
-        raise PermissionDenied
     unknown = set(narrative) - set(WRITERS)
     if unknown:
         raise ValidationError(_("Unknown section: %(names)s") % {"names": ", ".join(unknown)})
@@ -109,9 +105,6 @@ def report_edit(*, access: OrgAccess, version: ReportVersion, narrative: dict[st
 
 def report_finalise(*, access: OrgAccess, version: ReportVersion) -> ReportVersion:
     """Freeze the draft: from now on this version never changes."""
-    _require(access)
-    if version.organisation_id != access.organisation.pk:
-        raise PermissionDenied
     with transaction.atomic():
         draft = _draft(version)
         draft.status = VersionStatus.FINAL
@@ -123,9 +116,6 @@ def report_finalise(*, access: OrgAccess, version: ReportVersion) -> ReportVersi
 
 def report_redraft(*, access: OrgAccess, report: Report) -> ReportVersion:
     """A new draft after the last final version: its narrative copied, its figures the same."""
-    _require(access)
-    if report.organisation_id != access.organisation.pk:
-        raise PermissionDenied
     with transaction.atomic():
         versions = ReportVersion.objects.select_for_update().filter(report=report)
         if versions.filter(status=VersionStatus.DRAFT).exists():
@@ -139,3 +129,16 @@ def report_redraft(*, access: OrgAccess, report: Report) -> ReportVersion:
             narrative=last.narrative,
             edited_by=access.user,
         )
+
+
+def report_schedule_save(*, schedule: ReportSchedule, recipients) -> ReportSchedule:
+    """Store a new or changed schedule of reports made and e-mailed by themselves."""
+    with transaction.atomic():
+        schedule.save()
+        schedule.recipients.set(recipients)
+    return schedule
+
+
+def report_schedule_delete(*, schedule: ReportSchedule) -> None:
+    """Stop a schedule; the reports it made stay."""
+    schedule.delete()

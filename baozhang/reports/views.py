@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,12 +34,16 @@ from baozhang.orgs.forms import TenantForm
 from baozhang.orgs.models import AreaType, Person, Site, Unit
 from baozhang.orgs.permissions import VIEW_INSPECTIONS, WRITE_REPORTS
 from baozhang.reports import background, files, services
+from baozhang.reports.access import (
+    access_report_job,
+    access_report_schedule,
+    access_report_version,
+)
 from baozhang.reports.charts import CHARTS
 from baozhang.reports.document import build_document
 from baozhang.reports.models import (
     JobStatus,
     Report,
-    ReportJob,
     ReportKind,
     ReportSchedule,
     ReportVersion,
@@ -176,27 +180,17 @@ def report_list(request, access):
     )
 
 
-def _version(access, report_id: int, number: str | None) -> ReportVersion:
-    report = get_object_or_404(Report, organisation=access.organisation, pk=report_id)
-    versions = report.versions.all()
-    if number:
-        if (chosen := id_param(number)) is None:
-            raise Http404
-        return get_object_or_404(versions, number=chosen)
-    version = versions.order_by("-number").first()
-    if version is None:
-        raise Http404
-    return version
-
-
 @org_view(VIEW_INSPECTIONS)
 def report_detail(request, access, report_id: int):
-    version = _version(access, report_id, request.GET.get("v"))
-    report = version.report
     may_write = access.can(WRITE_REPORTS)
+    version = access_report_version(
+        access,
+        report_id,
+        request.GET.get("v"),
+        permission=WRITE_REPORTS if request.method == "POST" else VIEW_INSPECTIONS,
+    )
+    report = version.report
     if request.method == "POST":
-        if not may_write:
-            raise PermissionDenied
         action = request.POST.get("action")
         try:
             if action == "save":
@@ -240,7 +234,7 @@ def report_detail(request, access, report_id: int):
 def report_chart(request, access, report_id: int, number: int, name: str):
     if name not in CHARTS:
         raise Http404
-    version = _version(access, report_id, str(number))
+    version = access_report_version(access, report_id, number, permission=VIEW_INSPECTIONS)
     response = HttpResponse(files.chart_png(version, name), content_type="image/png")
     if version.is_final:
         response["Cache-Control"] = "private, max-age=86400"
@@ -251,7 +245,9 @@ def report_chart(request, access, report_id: int, number: int, name: str):
 def report_file(request, access, report_id: int, number: int, extension: str):
     if extension not in FILES:
         raise Http404
-    return file_response(_version(access, report_id, str(number)), extension)
+    return file_response(
+        access_report_version(access, report_id, number, permission=VIEW_INSPECTIONS), extension
+    )
 
 
 def file_response(version: ReportVersion, extension: str) -> HttpResponse:
@@ -266,7 +262,7 @@ def file_response(version: ReportVersion, extension: str) -> HttpResponse:
 @org_view(VIEW_INSPECTIONS)
 def report_job(request, access, job_id: int):
     """A report being made: a progress bar that the page refreshes until the draft is ready."""
-    job = get_object_or_404(ReportJob, organisation=access.organisation, pk=job_id)
+    job = access_report_job(access, job_id, permission=VIEW_INSPECTIONS)
     if job.status == JobStatus.DONE and job.report_id:
         target = reverse(
             "reports:report", kwargs={"org": access.organisation.slug, "report_id": job.report_id}
@@ -315,17 +311,18 @@ def schedules(request, access):
     last month's report, at the hour chosen."""
     editing = None
     if (edit := id_param(request.GET.get("edit"))) is not None:
-        editing = get_object_or_404(ReportSchedule, organisation=access.organisation, pk=edit)
+        editing = access_report_schedule(access, edit, permission=WRITE_REPORTS)
     delete = id_param(request.POST.get("delete")) if request.method == "POST" else None
     if delete is not None:
-        get_object_or_404(ReportSchedule, organisation=access.organisation, pk=delete).delete()
+        services.report_schedule_delete(
+            schedule=access_report_schedule(access, delete, permission=WRITE_REPORTS)
+        )
         return redirect("reports:schedules", org=access.organisation.slug)
     form = ScheduleForm(request.POST or None, instance=editing, organisation=access.organisation)
     if request.method == "POST" and form.is_valid():
         schedule = form.save(commit=False)
         schedule.organisation = access.organisation
-        schedule.save()
-        form.save_m2m()
+        services.report_schedule_save(schedule=schedule, recipients=form.cleaned_data["recipients"])
         messages.success(request, _("Saved."))
         return redirect("reports:schedules", org=access.organisation.slug)
     rows = ReportSchedule.objects.filter(organisation=access.organisation).prefetch_related(
