@@ -8,9 +8,9 @@ import datetime as dt
 from django.db import transaction
 from django_scopes import scope, scopes_disabled
 
-from baozhang.core.demo_inspections import build_inspections
-from baozhang.core.demo_rectification import build_rectification
-from baozhang.core.demo_reports import build_reports
+from baozhang.demo.inspections import build_inspections
+from baozhang.demo.rectification import build_rectification
+from baozhang.demo.reports import build_reports
 from baozhang.orgs import services
 from baozhang.orgs.models import AreaType, Location, Organisation, Person, Site, Unit, User
 from baozhang.rectification.models import Task
