@@ -1,6 +1,6 @@
-"""The demo's year of inspections: standards, schedules, checks, findings, photos, red flags.
+"""The demo's year of inspections: schedules, checks, findings, photos, red flags.
 
-Generated with a fixed seed and bulk inserts, so every run builds the same year in a few seconds.
+Generated with a fixed seed, so every run builds the same year.
 """
 
 import datetime as dt
@@ -25,78 +25,9 @@ from baozhang.inspections.models import (
 from baozhang.inspections.selectors import board_policy
 from baozhang.inspections.services import expected_checks_ensure, red_flags_award_closed_weeks
 from baozhang.orgs.models import AreaType, Assignment, Organisation, Person, Role
-from baozhang.standards.models import Standard
-from baozhang.standards.services import ItemInput, standard_save_items
+from baozhang.standards.models import StandardVersion
 
 D = Decimal
-STANDARDS = {
-    "college": [
-        (
-            "SS",
-            "学生宿舍卫生检查标准",
-            ["宿舍"],
-            [
-                ("地面", "地面有垃圾、纸屑", "deduction", D(2), D(6)),
-                ("地面", "地面有积水", "deduction", D(1), None),
-                ("内务", "被褥未叠放整齐", "deduction", D(2), None),
-                ("内务", "物品摆放", "scored", D(5), None),
-                ("门窗", "门窗玻璃不洁", "deduction", D(1), None),
-                ("红线", "使用违章电器", "red_line", D(20), None),
-                ("加分", "主动打扫楼道公共区域", "bonus", D(5), D(10)),
-            ],
-        ),
-        (
-            "JS",
-            "教室卫生检查标准",
-            ["教室"],
-            [
-                ("讲台", "黑板未擦净", "deduction", D(2), None),
-                ("讲台", "讲台杂乱", "deduction", D(1), None),
-                ("地面", "地面有垃圾", "deduction", D(2), D(6)),
-                ("桌椅", "桌椅摆放不齐", "deduction", D(1), None),
-                ("加分", "打扫阶梯教室", "bonus", D(10), None),
-                ("加分", "打扫微格教室", "bonus", D(20), None),
-            ],
-        ),
-        (
-            "WSQ",
-            "室外卫生区检查标准",
-            ["卫生区"],
-            [
-                ("环境", "有白色垃圾", "deduction", D(2), D(8)),
-                ("环境", "落叶未清扫", "deduction", D(1), None),
-                ("设施", "垃圾桶满溢", "deduction", D(2), None),
-                ("加分", "主动清扫积雪", "bonus", D(5), None),
-            ],
-        ),
-    ],
-    "hospital": [
-        (
-            "BQ",
-            "病区及公共区域保洁标准",
-            ["病区", "门诊", "卫生间", "卫生区"],
-            [
-                ("地面", "地面不洁、有污渍", "deduction", D(2), D(8)),
-                ("卫生间", "卫生间有异味", "deduction", D(2), None),
-                ("垃圾", "生活垃圾未及时清运", "deduction", D(2), None),
-                ("物品", "物品摆放", "scored", D(5), None),
-                ("红线", "医疗废物与生活垃圾混放", "red_line", D(10), None),
-                ("加分", "获患者书面表扬", "bonus", D(5), None),
-            ],
-        ),
-        (
-            "ST",
-            "食堂卫生检查标准",
-            ["食堂", "储存室"],
-            [
-                ("加工", "生熟未分开", "deduction", D(3), None),
-                ("环境", "操作台面不洁", "deduction", D(2), None),
-                ("储存", "食品离地离墙不足", "deduction", D(2), None),
-                ("红线", "使用过期食品原料", "red_line", D(20), None),
-            ],
-        ),
-    ],
-}
 SCHEDULES = {
     "college": [
         ("宿舍早检", "SS", "daily", "department", ["07:30"], [1, 2, 3, 4, 5], ["宿舍"]),
@@ -123,22 +54,12 @@ def _photo(text: str, colour: str) -> ContentFile:
     return ContentFile(buffer.getvalue(), name="demo.jpg")
 
 
-def build_inspections(organisation: Organisation, *, days: int = 365) -> None:
-    """Create the organisation's standards, schedules and a year of checks up to yesterday."""
+def inspections_build(
+    organisation: Organisation, *, versions: dict[str, StandardVersion], days: int = 365
+) -> None:
+    """Schedule checks against the organisation's standards and do them for a year up to
+    yesterday; the notice board shows the red flags of the weeks that ended."""
     generator = random.Random(f"baozhang-demo-{organisation.slug}")  # noqa: S311 - demo data
-    area_types = {area.name: area for area in AreaType.objects.filter(organisation=organisation)}
-    versions = {}
-    for code, name, areas, items in STANDARDS[organisation.slug]:
-        standard = Standard.objects.create(organisation=organisation, code=code, name=name)
-        standard.area_types.set([area_types[area] for area in areas])
-        versions[code] = standard_save_items(
-            standard=standard,
-            by=None,
-            items=[
-                ItemInput(section, text, kind, points, cap)
-                for section, text, kind, points, cap in items
-            ],
-        )
     inspectors = list(
         Person.objects.filter(
             organisation=organisation,
@@ -147,7 +68,17 @@ def build_inspections(organisation: Organisation, *, days: int = 365) -> None:
     )
     today = timezone.localdate()
     start, end = today - dt.timedelta(days=days), today - dt.timedelta(days=1)
-    schedules = []
+    _schedules(organisation, versions, inspectors, start, today + dt.timedelta(days=7))
+    _history(organisation, generator, versions, inspectors, end)
+    policy = board_policy(organisation=organisation)
+    policy.red_flag_scope = "area_type" if organisation.slug == "college" else "overall"
+    policy.red_flags_per_week = 1 if organisation.slug == "college" else 2
+    board_enable(policy=policy, enabled=True)
+    red_flags_award_closed_weeks(organisation=organisation, weeks_back=days // 7 + 1)
+
+
+def _schedules(organisation, versions, inspectors, start, until) -> None:
+    area_types = {area.name: area for area in AreaType.objects.filter(organisation=organisation)}
     for name, code, kind, level, times, weekdays, areas in SCHEDULES[organisation.slug]:
         schedule = Schedule.objects.create(
             organisation=organisation,
@@ -162,14 +93,7 @@ def build_inspections(organisation: Organisation, *, days: int = 365) -> None:
         )
         schedule.area_types.set([area_types[area] for area in areas])
         schedule.assignees.set(inspectors[:2])
-        expected_checks_ensure(schedule=schedule, start=start, end=today + dt.timedelta(days=7))
-        schedules.append(schedule)
-    _history(organisation, generator, schedules, versions, inspectors, end)
-    policy = board_policy(organisation=organisation)
-    policy.red_flag_scope = "area_type" if organisation.slug == "college" else "overall"
-    policy.red_flags_per_week = 1 if organisation.slug == "college" else 2
-    board_enable(policy=policy, enabled=True)
-    red_flags_award_closed_weeks(organisation=organisation, weeks_back=days // 7 + 1)
+        expected_checks_ensure(schedule=schedule, start=start, end=until)
 
 
 def _holders(organisation):
@@ -189,10 +113,10 @@ def _holder(holders, location_id, day):
     return None
 
 
-def _history(organisation, generator, schedules, versions, inspectors, end) -> None:
+def _history(organisation, generator, versions, inspectors, end) -> None:
     holders = _holders(organisation)
     # Some units keep their places cleaner than others: the ranking has a shape.
-    care = {}
+    care: dict[int | None, float] = {}
     expected = list(
         ExpectedCheck.objects.filter(organisation=organisation, due_at__date__lte=end)
         .select_related("schedule", "location")
@@ -205,58 +129,95 @@ def _history(organisation, generator, schedules, versions, inspectors, end) -> N
         if generator.random() < 0.04:
             continue  # missed
         code = code_of[check.schedule.standard_id]
-        done_at = check.due_at + dt.timedelta(minutes=generator.randint(0, 40))
-        day = timezone.localdate(done_at)
-        unit_id = _holder(holders, check.location_id, day)
-        care.setdefault(unit_id, generator.uniform(0.03, 0.22))
-        chosen = []
-        items = items_by_version[code]
-        problems = [i for i in items if i.kind in ("deduction", "scored")]
-        while generator.random() < care[unit_id] and len(chosen) < 3:
-            chosen.append((generator.choice(problems), generator.choice(NOTES)))
-        red_lines = [i for i in items if i.kind == "red_line"]
-        if red_lines and generator.random() < 0.003:
-            chosen.append((red_lines[0], "当场查获"))
-        bonuses = [i for i in items if i.kind == "bonus"]
-        if bonuses and generator.random() < 0.02:
-            chosen.append((generator.choice(bonuses), ""))
-        highlight = generator.choice(HIGHLIGHTS) if generator.random() < 0.03 else None
-        inspection = Inspection(
-            organisation=organisation,
-            location=check.location,
-            standard_version=versions[code],
-            schedule=check.schedule,
-            expected=check,
-            level=check.schedule.level,
-            inspector=generator.choice(inspectors) if inspectors else None,
-            done_at=done_at,
-            date=day,
-            week_key=week_key(day),
-            month_key=month_key(day),
-            score=D(0),
+        inspection, unit_id, findings = _check(
+            organisation,
+            generator,
+            check,
+            versions[code],
+            items_by_version[code],
+            inspectors,
+            care=care,
+            holders=holders,
         )
-        findings = []
-        for item, note in chosen:
-            points = item.points
-            if item.kind == "scored":
-                points = D(generator.randint(1, int(item.points)))
-            findings.append((item, item.kind, points, note))
-        if highlight:
-            findings.append((None, "highlight", D(0), highlight))
-        inspection.score = scoring.check_score(
-            [
-                scoring.ScoredFinding(
-                    item=str(item.pk) if item else "free", kind=kind, points=points, cap=None
-                )
-                for item, kind, points, _note in findings
-            ],
-            base=versions[code].base_score,
-            floor=versions[code].floor_score,
-        ).score
-        inspection.is_failed = any(kind == "red_line" for _i, kind, _p, _n in findings)
         inspections.append(inspection)
         planned.append((unit_id, findings))
     Inspection.objects.bulk_create(inspections, batch_size=500)
+    rows = _finding_rows(organisation, inspections, planned)
+    Finding.objects.bulk_create(rows, batch_size=500)
+    recent = [row for row in rows if row.kind != "highlight"][-4:]
+    for index, finding in enumerate(recent):
+        FindingPhoto.objects.create(
+            organisation=organisation,
+            finding=finding,
+            image=_photo(
+                f"{finding.location.code} {finding.date}", ["#8a5a44", "#44728a"][index % 2]
+            ),
+        )
+
+
+def _noted(generator, items, care: float) -> list[tuple]:
+    """What an inspector notes at one check (item, note): problems as often as the unit's care
+    lets them happen, now and then a red line or a bonus."""
+    noted = []
+    problems = [i for i in items if i.kind in ("deduction", "scored")]
+    while generator.random() < care and len(noted) < 3:
+        noted.append((generator.choice(problems), generator.choice(NOTES)))
+    red_lines = [i for i in items if i.kind == "red_line"]
+    if red_lines and generator.random() < 0.003:
+        noted.append((red_lines[0], "当场查获"))
+    bonuses = [i for i in items if i.kind == "bonus"]
+    if bonuses and generator.random() < 0.02:
+        noted.append((generator.choice(bonuses), ""))
+    return noted
+
+
+def _check(organisation, generator, check, version, items, inspectors, *, care, holders):
+    """The expected check done: its inspection, the unit holding the place, and the findings
+    (item, kind, points, note)."""
+    done_at = check.due_at + dt.timedelta(minutes=generator.randint(0, 40))
+    day = timezone.localdate(done_at)
+    unit_id = _holder(holders, check.location_id, day)
+    # Drawn at every check and kept at the unit's first: the seeded year depends on the draws.
+    drawn = generator.uniform(0.03, 0.22)
+    noted = _noted(generator, items, care.setdefault(unit_id, drawn))
+    highlight = generator.choice(HIGHLIGHTS) if generator.random() < 0.03 else None
+    inspection = Inspection(
+        organisation=organisation,
+        location=check.location,
+        standard_version=version,
+        schedule=check.schedule,
+        expected=check,
+        level=check.schedule.level,
+        inspector=generator.choice(inspectors) if inspectors else None,
+        done_at=done_at,
+        date=day,
+        week_key=week_key(day),
+        month_key=month_key(day),
+        score=D(0),
+    )
+    findings = []
+    for item, note in noted:
+        points = item.points
+        if item.kind == "scored":
+            points = D(generator.randint(1, int(item.points)))
+        findings.append((item, item.kind, points, note))
+    if highlight:
+        findings.append((None, "highlight", D(0), highlight))
+    inspection.score = scoring.check_score(
+        [
+            scoring.ScoredFinding(
+                item=str(item.pk) if item else "free", kind=kind, points=points, cap=None
+            )
+            for item, kind, points, _note in findings
+        ],
+        base=version.base_score,
+        floor=version.floor_score,
+    ).score
+    inspection.is_failed = any(kind == "red_line" for _i, kind, _p, _n in findings)
+    return inspection, unit_id, findings
+
+
+def _finding_rows(organisation, inspections, planned) -> list[Finding]:
     rows = []
     for inspection, (unit_id, findings) in zip(inspections, planned, strict=True):
         for item, kind, points, note in findings:
@@ -279,13 +240,4 @@ def _history(organisation, generator, schedules, versions, inspectors, end) -> N
                     year=inspection.date.year,
                 )
             )
-    Finding.objects.bulk_create(rows, batch_size=500)
-    recent = [row for row in rows if row.kind != "highlight"][-4:]
-    for index, finding in enumerate(recent):
-        FindingPhoto.objects.create(
-            organisation=organisation,
-            finding=finding,
-            image=_photo(
-                f"{finding.location.code} {finding.date}", ["#8a5a44", "#44728a"][index % 2]
-            ),
-        )
+    return rows

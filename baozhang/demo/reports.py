@@ -14,7 +14,8 @@ from baozhang.reports.models import ReportKind, ReportSchedule, VersionStatus
 from baozhang.reports.services import report_create
 
 
-def build_reports(organisation: Organisation, *, days: int = 365) -> None:
+def reports_build(organisation: Organisation, *, days: int = 365) -> None:
+    """Finalised reports of the last weeks and months, this month's draft and the schedules."""
     author = User.objects.filter(
         people__organisation=organisation, people__memberships__role="admin"
     ).first()
