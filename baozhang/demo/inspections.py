@@ -25,6 +25,7 @@ from baozhang.inspections.models import (
 from baozhang.inspections.selectors import board_policy
 from baozhang.inspections.services import expected_checks_ensure, red_flags_award_closed_weeks
 from baozhang.orgs.models import AreaType, Assignment, Organisation, Person, Role
+from baozhang.orgs.services import record_save
 from baozhang.standards.models import StandardVersion
 
 D = Decimal
@@ -80,7 +81,7 @@ def inspections_build(
 def _schedules(organisation, versions, inspectors, start, until) -> None:
     area_types = {area.name: area for area in AreaType.objects.filter(organisation=organisation)}
     for name, code, kind, level, times, weekdays, areas in SCHEDULES[organisation.slug]:
-        schedule = Schedule.objects.create(
+        schedule = Schedule(
             organisation=organisation,
             name=name,
             standard=versions[code].standard,
@@ -91,6 +92,7 @@ def _schedules(organisation, versions, inspectors, start, until) -> None:
             starts_on=start,
             window_minutes=120,
         )
+        record_save(record=schedule, by=None)
         schedule.area_types.set([area_types[area] for area in areas])
         schedule.assignees.set(inspectors[:2])
         expected_checks_ensure(schedule=schedule, start=start, end=until)
@@ -141,6 +143,9 @@ def _history(organisation, generator, versions, inspectors, end) -> None:
         )
         inspections.append(inspection)
         planned.append((unit_id, findings))
+    # A year of checks is some 13,000 inspections: one by one through inspection_submit (a
+    # transaction, its reads and audit rows each) the demo would take minutes, so the rows are made
+    # here, scored by the same scoring module, and inserted in bulk.
     Inspection.objects.bulk_create(inspections, batch_size=500)
     rows = _finding_rows(organisation, inspections, planned)
     Finding.objects.bulk_create(rows, batch_size=500)

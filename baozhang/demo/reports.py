@@ -32,6 +32,8 @@ def reports_build(organisation: Organisation, *, days: int = 365) -> None:
         wanted.append((ReportKind.WEEKLY, week))
     for kind, period in wanted:
         report = report_create(kind=kind, scope=scope, period=period, by=author)
+        # Not report_finalise: that stamps the present moment and needs a person's
+        # access, while these reports were finalised the morning after their period.
         version = report.versions.get()
         version.status = VersionStatus.FINAL
         version.finalised_at = timezone.make_aware(

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from baozhang.orgs.models import AreaType, Organisation
+from baozhang.orgs.services import record_save
 from baozhang.standards.models import Standard, StandardVersion
 from baozhang.standards.services import ItemInput, standard_save_items
 
@@ -82,7 +83,9 @@ def standards_build(organisation: Organisation) -> dict[str, StandardVersion]:
     area_types = {area.name: area for area in AreaType.objects.filter(organisation=organisation)}
     versions = {}
     for code, name, areas, items in STANDARDS[organisation.slug]:
-        standard = Standard.objects.create(organisation=organisation, code=code, name=name)
+        standard = record_save(
+            record=Standard(organisation=organisation, code=code, name=name), by=None
+        )
         standard.area_types.set([area_types[area] for area in areas])
         versions[code] = standard_save_items(
             standard=standard,
