@@ -322,7 +322,7 @@ def _serve_command(arguments: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _demo_command(arguments: argparse.Namespace, extra: list[str]) -> int:
-    from baozhang.core import demo
+    from baozhang import demo
 
     _migrate()
     print(_("Preparing the demo data…"), flush=True)

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from baozhang.core.demo import demo_build
+from baozhang.demo import demo_build
 from baozhang.inspections.models import Inspection, PatrolRound
 from baozhang.rectification.models import Referral, SpotFix, Task, TaskStatus
 from baozhang.reports.models import Report, ReportSchedule

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from PIL import Image
 
-from baozhang.core.demo import DEMO_PASSWORD, demo_build
+from baozhang.demo import DEMO_PASSWORD, demo_build
 from baozhang.inspections.models import Finding, FindingPhoto, Inspection
 from baozhang.orgs.models import Location
 from baozhang.orgs.selectors import unit_responsible_for

@@ -9,7 +9,7 @@ from django.urls import reverse
 from docx import Document as WordDocument
 from pypdf import PdfReader
 
-from baozhang.core.demo import DEMO_PASSWORD, demo_build
+from baozhang.demo import DEMO_PASSWORD, demo_build
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

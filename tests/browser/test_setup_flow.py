@@ -4,7 +4,7 @@ import pytest
 from django_scopes import scopes_disabled
 from openpyxl import Workbook
 
-from baozhang.core.demo import DEMO_PASSWORD, demo_build
+from baozhang.demo import DEMO_PASSWORD, demo_build
 from baozhang.orgs.models import Location
 from tests.browser.conftest import sign_in
 

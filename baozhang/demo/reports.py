@@ -14,7 +14,8 @@ from baozhang.reports.models import ReportKind, ReportSchedule, VersionStatus
 from baozhang.reports.services import report_create
 
 
-def build_reports(organisation: Organisation, *, days: int = 365) -> None:
+def reports_build(organisation: Organisation, *, days: int = 365) -> None:
+    """Finalised reports of the last weeks and months, this month's draft and the schedules."""
     author = User.objects.filter(
         people__organisation=organisation, people__memberships__role="admin"
     ).first()
@@ -31,6 +32,8 @@ def build_reports(organisation: Organisation, *, days: int = 365) -> None:
         wanted.append((ReportKind.WEEKLY, week))
     for kind, period in wanted:
         report = report_create(kind=kind, scope=scope, period=period, by=author)
+        # Not report_finalise: that stamps the present moment and needs a person's
+        # access, while these reports were finalised the morning after their period.
         version = report.versions.get()
         version.status = VersionStatus.FINAL
         version.finalised_at = timezone.make_aware(

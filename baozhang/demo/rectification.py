@@ -40,7 +40,7 @@ def _person(organisation, role):
     )
 
 
-def build_rectification(organisation: Organisation, *, days: int = 365) -> None:
+def rectification_build(organisation: Organisation, *, days: int = 365) -> None:
     """Dispose of the demo year's problems and hold a patrol round every Monday."""
     generator = random.Random(f"baozhang-rectification-{organisation.slug}")  # noqa: S311
     now = timezone.now()
@@ -59,20 +59,7 @@ def build_rectification(organisation: Organisation, *, days: int = 365) -> None:
         .select_related("item", "unit")
         .order_by("observed_at", "id")
     )
-    # The demo's unit head finds the last two problems of their unit on "my tasks".
-    kept_open = {f.pk for f in problems if f.unit_id is not None and f.unit_id == head_unit}
-    kept_open = set(sorted(kept_open)[-2:])
-    # And one problem of a week or more ago is always still open, overdue and escalated.
-    left_overdue = next(
-        (
-            f.pk
-            for f in reversed(problems)
-            if f.unit_id is not None
-            and f.pk not in kept_open
-            and now - f.observed_at > dt.timedelta(days=8)
-        ),
-        None,
-    )
+    kept_open, left_overdue = _kept_open(problems, head_unit, now)
     fixes, referrals, tasks, lives = [], [], [], []
     for finding in problems:
         roll = generator.random()
@@ -80,15 +67,7 @@ def build_rectification(organisation: Organisation, *, days: int = 365) -> None:
         overdue = finding.pk == left_overdue
         keep_open = finding.pk in kept_open or overdue
         if (roll < 0.45 and not keep_open) or finding.unit_id is None:
-            fixes.append(
-                SpotFix(
-                    organisation=organisation,
-                    finding=finding,
-                    fixed_by=generator.choice(FIXERS),
-                    fixed_at=finding.observed_at + dt.timedelta(minutes=generator.randint(2, 30)),
-                    recorded_by=inspector,
-                )
-            )
+            fixes.append(_spot_fix(organisation, generator, finding, inspector))
             continue
         referral = None
         severity = generator.choice(
@@ -96,22 +75,11 @@ def build_rectification(organisation: Organisation, *, days: int = 365) -> None:
         )
         deadline = opened + policy.deadline_span(severity)
         if roll > 0.97 and not keep_open:
-            referral = Referral(
-                organisation=organisation,
-                finding=finding,
-                reason="涉及维修经费，需院长办公会研究",
-                referred_at=opened,
-                referred_by=leader,
-            )
+            referral = _referral(organisation, generator, finding, leader, opened, now)
             referrals.append(referral)
-            decided = opened + dt.timedelta(days=7)
-            if decided > now:
+            if referral.decided_at is None:
                 continue  # still waiting for the meeting
-            referral.meeting_date = timezone.localdate(decided)
-            referral.decision = generator.choice(DECISIONS)
-            referral.decided_at = decided
-            referral.decided_by = leader
-            opened, deadline = decided, decided + dt.timedelta(days=14)
+            opened, deadline = referral.decided_at, referral.decided_at + dt.timedelta(days=14)
         task = Task(
             organisation=organisation,
             finding=finding,
@@ -130,6 +98,62 @@ def build_rectification(organisation: Organisation, *, days: int = 365) -> None:
         )
         lives.append(_life(task, generator, now, policy, keep_open=keep_open, overdue=overdue))
         tasks.append(task)
+    people = {"inspector": inspector, "head": head, "leader": leader}
+    _store(organisation, fixes, referrals, tasks, lives, people)
+
+
+def _kept_open(problems: list[Finding], head_unit, now) -> tuple[set[int], int | None]:
+    """The problems left open whatever the dice say: the demo's unit head finds the last two of
+    their unit on "my tasks", and one problem of a week or more ago is always still open, overdue
+    and escalated."""
+    kept_open = {f.pk for f in problems if f.unit_id is not None and f.unit_id == head_unit}
+    kept_open = set(sorted(kept_open)[-2:])
+    left_overdue = next(
+        (
+            f.pk
+            for f in reversed(problems)
+            if f.unit_id is not None
+            and f.pk not in kept_open
+            and now - f.observed_at > dt.timedelta(days=8)
+        ),
+        None,
+    )
+    return kept_open, left_overdue
+
+
+def _spot_fix(organisation, generator, finding, inspector) -> SpotFix:
+    return SpotFix(
+        organisation=organisation,
+        finding=finding,
+        fixed_by=generator.choice(FIXERS),
+        fixed_at=finding.observed_at + dt.timedelta(minutes=generator.randint(2, 30)),
+        recorded_by=inspector,
+    )
+
+
+def _referral(organisation, generator, finding, leader, opened, now) -> Referral:
+    """The problem referred to the office meeting, decided a week later unless that is to come."""
+    referral = Referral(
+        organisation=organisation,
+        finding=finding,
+        reason="涉及维修经费，需院长办公会研究",
+        referred_at=opened,
+        referred_by=leader,
+    )
+    decided = opened + dt.timedelta(days=7)
+    if decided <= now:
+        referral.meeting_date = timezone.localdate(decided)
+        referral.decision = generator.choice(DECISIONS)
+        referral.decided_at = decided
+        referral.decided_by = leader
+    return referral
+
+
+def _store(organisation, fixes, referrals, tasks, lives, people) -> None:
+    # A year's problems come to some 1,400 spot fixes and tasks with over a thousand steps, each at
+    # its own past moment. One by one through the services (a transaction, a signed-in person's
+    # access and an audit row each) the demo would take minutes, so the rows are made here and
+    # inserted in bulk, their history with them.
     bulk_create_with_history(fixes, SpotFix, batch_size=500)
     bulk_create_with_history(referrals, Referral, batch_size=500)
     for task in tasks:
@@ -145,7 +169,7 @@ def build_rectification(organisation: Organisation, *, days: int = 365) -> None:
                     task=task,
                     kind=kind,
                     at=at,
-                    by={"inspector": inspector, "head": head, "leader": leader}.get(by),
+                    by=people.get(by),
                     note=note,
                 )
             )
