@@ -14,6 +14,9 @@ echo "== ruff"
 ruff check .
 ruff format --check .
 
+echo "== import layers (.importlinter)"
+lint-imports --no-cache
+
 echo "== migrations are up to date"
 env -u DATABASE_URL python manage.py makemigrations --check --dry-run
 

@@ -7,9 +7,9 @@ import datetime as dt
 
 from django.utils import timezone
 
+from baozhang.core.figures import Scope
 from baozhang.core.periods import month_key, period_parse, period_previous, week_key
 from baozhang.orgs.models import Organisation, User
-from baozhang.reports.figures import Scope
 from baozhang.reports.models import ReportKind, ReportSchedule, VersionStatus
 from baozhang.reports.services import report_create
 
