@@ -33,7 +33,6 @@ from baozhang.orgs.permissions import (
 )
 from baozhang.rectification import selectors, services
 from baozhang.rectification.models import Referral, Severity, Task
-from baozhang.rectification.round_views import round_sheet
 
 router = Router(tags=["rectification"])
 PAGE_SIZE = 50
@@ -691,7 +690,7 @@ def round_read(request, org: str, id: int):  # noqa: A002
     access = gate(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
         patrol = get_object_or_404(PatrolRound, organisation=access.organisation, pk=id)
-        sheet = round_sheet(patrol, timezone.now())
+        sheet = selectors.patrol_round_sheet(patrol_round=patrol, now=timezone.now())
         return {
             **_round(patrol),
             "figures": _figures(sheet["figures"]),

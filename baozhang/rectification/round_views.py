@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
 from baozhang.core.xlsx import wants_workbook, workbook_response, write_workbook
-from baozhang.inspections.models import Finding, FindingKind, PatrolRound
+from baozhang.inspections.models import Finding, PatrolRound
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.forms import TenantForm
 from baozhang.orgs.models import AreaType, Location, Person
@@ -93,27 +93,6 @@ SHEET_ROWS = [
 ]
 
 
-def round_sheet(patrol: PatrolRound, now) -> dict:
-    """The figures and lists of a round's sheet."""
-    problems = selectors.problems(organisation=patrol.organisation, patrol_round_id=patrol.pk)
-    figures = selectors.figures(problems, now)[0]
-    rows = list(
-        problems.select_related(
-            "location", "unit", "item", "task", "spot_fix", "referral"
-        ).order_by("observed_at", "id")
-    )
-    highlights = list(
-        Finding.objects.filter(
-            organisation=patrol.organisation,
-            inspection__patrol_round=patrol,
-            kind=FindingKind.HIGHLIGHT,
-        )
-        .select_related("location", "unit")
-        .order_by("observed_at", "id")
-    )
-    return {"figures": figures, "problems": rows, "highlights": highlights}
-
-
 def disposition_text(finding: Finding, now) -> str:
     if hasattr(finding, "spot_fix"):
         return _("Fixed on the spot")
@@ -157,7 +136,7 @@ def round_detail(request, access, round_id: int):
         pk=round_id,
     )
     now = timezone.now()
-    sheet = round_sheet(patrol, now)
+    sheet = selectors.patrol_round_sheet(patrol_round=patrol, now=now)
     return render(
         request,
         "rectification/round_detail.html",
@@ -176,7 +155,7 @@ def round_export(request, access, round_id: int):
     """The round's sheet as a workbook: the figures, the problems and the highlights."""
     patrol = get_object_or_404(PatrolRound, organisation=access.organisation, pk=round_id)
     now = timezone.now()
-    sheet = round_sheet(patrol, now)
+    sheet = selectors.patrol_round_sheet(patrol_round=patrol, now=now)
     figures = [(str(label), sheet["figures"].count(key)) for key, label in SHEET_ROWS]
     figures.append((_("Highlights"), len(sheet["highlights"])))
     problems = [problem_row(finding, now) for finding in sheet["problems"]]

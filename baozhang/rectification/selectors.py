@@ -15,7 +15,7 @@ from datetime import datetime
 from django.db.models import Count, F, Q, QuerySet
 
 from baozhang.core.periods import Period
-from baozhang.inspections.models import Finding, FindingKind
+from baozhang.inspections.models import Finding, FindingKind, PatrolRound
 from baozhang.rectification.models import TaskStatus
 
 PROBLEM_KINDS = [FindingKind.DEDUCTION, FindingKind.SCORED, FindingKind.RED_LINE]
@@ -144,3 +144,29 @@ def total_of(rows: list[Figures]) -> Figures:
             total.counts[state] = total.count(state) + row.count(state)
         total.days += row.days
     return total
+
+
+def patrol_round_sheet(*, patrol_round: PatrolRound, now: datetime) -> dict:
+    """The figures, the problems (with what became of them) and the highlights of a round's sheet."""
+    problems_found = problems(
+        organisation=patrol_round.organisation, patrol_round_id=patrol_round.pk
+    )
+    rows = list(
+        problems_found.select_related(
+            "location", "unit", "item", "task", "spot_fix", "referral"
+        ).order_by("observed_at", "id")
+    )
+    highlights = list(
+        Finding.objects.filter(
+            organisation=patrol_round.organisation,
+            inspection__patrol_round=patrol_round,
+            kind=FindingKind.HIGHLIGHT,
+        )
+        .select_related("location", "unit")
+        .order_by("observed_at", "id")
+    )
+    return {
+        "figures": figures(problems_found, now)[0],
+        "problems": rows,
+        "highlights": highlights,
+    }
