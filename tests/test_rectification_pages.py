@@ -7,11 +7,13 @@ import io
 import re
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 from openpyxl import load_workbook
 
 from baozhang.inspections.models import Inspection, PatrolRound
+from baozhang.inspections.occasions import occasion_register
 from baozhang.inspections.services import FindingInput
 from baozhang.orgs.models import Person
 from baozhang.rectification import services
@@ -286,3 +288,8 @@ def test_rounds_are_created_and_checks_recorded_in_them(client, dorms, people, h
         )
     client.force_login(people["leader"])
     assert client.get(check_url, {"round": other.pk}).status_code == 404
+
+
+def test_the_check_pages_round_parameter_belongs_to_the_rounds_alone():
+    with pytest.raises(ImproperlyConfigured):
+        occasion_register(parameter="round", find=lambda access, record_id: None)

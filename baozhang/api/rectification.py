@@ -32,6 +32,7 @@ from baozhang.orgs.permissions import (
     VIEW_SETUP,
 )
 from baozhang.rectification import selectors, services
+from baozhang.rectification.access import access_patrol_round
 from baozhang.rectification.models import Referral, Severity, Task
 
 router = Router(tags=["rectification"])
@@ -689,7 +690,7 @@ def round_create(request, org: str, payload: RoundIn):
 def round_read(request, org: str, id: int):  # noqa: A002
     access = gate(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
-        patrol = get_object_or_404(PatrolRound, organisation=access.organisation, pk=id)
+        patrol = access_patrol_round(access, id, permission=VIEW_INSPECTIONS)
         sheet = selectors.patrol_round_sheet(patrol_round=patrol, now=timezone.now())
         return {
             **_round(patrol),

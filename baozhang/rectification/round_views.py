@@ -1,14 +1,17 @@
-"""Pages of the special patrol rounds (专项巡查): the list, a new round, and the round's sheet."""
+"""Pages of the special patrol rounds (专项巡查): the list, a new round, the round's sheet, and the
+check page recording a check during a round (`?round=`)."""
 
 from __future__ import annotations
 
 import io
+from functools import partial
 from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,11 +19,15 @@ from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceFie
 
 from baozhang.core.xlsx import wants_workbook, workbook_response, write_workbook
 from baozhang.inspections.models import Finding, PatrolRound
+from baozhang.inspections.occasions import Occasion
+from baozhang.inspections.services import inspection_submit
+from baozhang.orgs.access import OrgAccess
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.forms import TenantForm
 from baozhang.orgs.models import AreaType, Location, Person
 from baozhang.orgs.permissions import RECORD_INSPECTIONS, VIEW_INSPECTIONS
 from baozhang.rectification import selectors
+from baozhang.rectification.access import access_patrol_round
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -128,13 +135,8 @@ def problem_row(finding: Finding, now) -> tuple:
 
 @org_view(VIEW_INSPECTIONS)
 def round_detail(request, access, round_id: int):
-    patrol = get_object_or_404(
-        PatrolRound.objects.select_related("leader").prefetch_related(
-            "members", "area_types", "locations"
-        ),
-        organisation=access.organisation,
-        pk=round_id,
-    )
+    patrol = access_patrol_round(access, round_id, permission=VIEW_INSPECTIONS)
+    prefetch_related_objects([patrol], "leader", "members", "area_types", "locations")
     now = timezone.now()
     sheet = selectors.patrol_round_sheet(patrol_round=patrol, now=now)
     return render(
@@ -153,7 +155,7 @@ def round_detail(request, access, round_id: int):
 @org_view(VIEW_INSPECTIONS)
 def round_export(request, access, round_id: int):
     """The round's sheet as a workbook: the figures, the problems and the highlights."""
-    patrol = get_object_or_404(PatrolRound, organisation=access.organisation, pk=round_id)
+    patrol = access_patrol_round(access, round_id, permission=VIEW_INSPECTIONS)
     now = timezone.now()
     sheet = selectors.patrol_round_sheet(patrol_round=patrol, now=now)
     figures = [(str(label), sheet["figures"].count(key)) for key, label in SHEET_ROWS]
@@ -181,3 +183,15 @@ def round_export(request, access, round_id: int):
     filename = f"{patrol.date:%Y-%m-%d}-{patrol.title}-专项巡查.xlsx"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+def round_check_occasion(access: OrgAccess, round_id: int) -> Occasion:
+    """The round a check is recorded in from the check page (`?round=`); registered in apps.py."""
+    patrol = access_patrol_round(access, round_id, permission=RECORD_INSPECTIONS)
+    return Occasion(
+        parameter="round",
+        record_id=patrol.pk,
+        label=gettext_lazy("Patrol round"),
+        title=str(patrol),
+        submit=partial(inspection_submit, patrol_round=patrol),
+    )
