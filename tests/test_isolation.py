@@ -22,12 +22,18 @@ from baozhang.inspections.models import (
     Finding,
     FindingPhoto,
     Inspection,
-    PatrolRound,
     Schedule,
 )
 from baozhang.notifications.models import Delivery, Notification, Webhook
 from baozhang.orgs import models
-from baozhang.rectification.models import Referral, SpotFix, Task, TaskEvent
+from baozhang.rectification.models import (
+    PatrolRound,
+    PatrolRoundCheck,
+    Referral,
+    SpotFix,
+    Task,
+    TaskEvent,
+)
 from baozhang.reports.models import Report, ReportJob, ReportSchedule, ReportVersion
 from baozhang.standards.models import Standard, StandardItem, StandardVersion
 from tests.factories import (
@@ -142,7 +148,7 @@ def _victim_rectification(college, inspection, finding, person):
         patrol = PatrolRound.objects.create(
             organisation=college, title=MARK, date=timezone.localdate(), leader=person
         )
-        Inspection.objects.filter(pk=inspection.pk).update(patrol_round=patrol)
+        patrol.checks.add(inspection, through_defaults={"organisation": college})
         hook = Webhook.objects.create(
             organisation=college, name=MARK, platform="wecom", url="https://robot.invalid/x"
         )
@@ -256,6 +262,7 @@ def snapshot(outsider=None) -> dict[str, list]:
                 TaskEvent,
                 SpotFix,
                 PatrolRound,
+                PatrolRoundCheck,
                 Webhook,
                 Delivery,
                 Notification,

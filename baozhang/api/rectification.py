@@ -19,7 +19,7 @@ from baozhang.api.schemas import Input
 from baozhang.api.setup import ApiValidationError, gate
 from baozhang.core.periods import month_key, period_parse
 from baozhang.inspections.access import access_finding
-from baozhang.inspections.models import PatrolRound, PhotoUpload
+from baozhang.inspections.models import PhotoUpload
 from baozhang.notifications.models import Delivery, Event, Notification, Platform, Webhook
 from baozhang.orgs.access import org_scope
 from baozhang.orgs.models import AreaType, Location, Person, Unit
@@ -33,7 +33,7 @@ from baozhang.orgs.permissions import (
 )
 from baozhang.rectification import selectors, services
 from baozhang.rectification.access import access_patrol_round
-from baozhang.rectification.models import Referral, Severity, Task
+from baozhang.rectification.models import PatrolRound, Referral, Severity, Task
 
 router = Router(tags=["rectification"])
 PAGE_SIZE = 50

@@ -18,9 +18,8 @@ from django.utils.translation import gettext_lazy
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
 from baozhang.core.xlsx import wants_workbook, workbook_response, write_workbook
-from baozhang.inspections.models import Finding, PatrolRound
+from baozhang.inspections.models import Finding
 from baozhang.inspections.occasions import Occasion
-from baozhang.inspections.services import inspection_submit
 from baozhang.orgs.access import OrgAccess
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.forms import TenantForm
@@ -28,6 +27,8 @@ from baozhang.orgs.models import AreaType, Location, Person
 from baozhang.orgs.permissions import RECORD_INSPECTIONS, VIEW_INSPECTIONS
 from baozhang.rectification import selectors
 from baozhang.rectification.access import access_patrol_round
+from baozhang.rectification.models import PatrolRound
+from baozhang.rectification.services import round_inspection_submit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -193,5 +194,5 @@ def round_check_occasion(access: OrgAccess, round_id: int) -> Occasion:
         record_id=patrol.pk,
         label=gettext_lazy("Patrol round"),
         title=str(patrol),
-        submit=partial(inspection_submit, patrol_round=patrol),
+        submit=partial(round_inspection_submit, patrol_round=patrol),
     )

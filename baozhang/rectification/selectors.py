@@ -15,8 +15,8 @@ from datetime import datetime
 from django.db.models import Count, F, Q, QuerySet
 
 from baozhang.core.periods import Period
-from baozhang.inspections.models import Finding, FindingKind, PatrolRound
-from baozhang.rectification.models import TaskStatus
+from baozhang.inspections.models import Finding, FindingKind, Inspection
+from baozhang.rectification.models import PatrolRound, PatrolRoundCheck, TaskStatus
 
 PROBLEM_KINDS = [FindingKind.DEDUCTION, FindingKind.SCORED, FindingKind.RED_LINE]
 PENDING = [TaskStatus.OPEN, TaskStatus.SUBMITTED]
@@ -78,7 +78,7 @@ def problems(
     if area_type_id is not None:
         findings = findings.filter(area_type_id=area_type_id)
     if patrol_round_id is not None:
-        findings = findings.filter(inspection__patrol_round_id=patrol_round_id)
+        findings = findings.filter(inspection__patrol_rounds=patrol_round_id)
     return findings
 
 
@@ -159,7 +159,7 @@ def patrol_round_sheet(*, patrol_round: PatrolRound, now: datetime) -> dict:
     highlights = list(
         Finding.objects.filter(
             organisation=patrol_round.organisation,
-            inspection__patrol_round=patrol_round,
+            inspection__patrol_rounds=patrol_round,
             kind=FindingKind.HIGHLIGHT,
         )
         .select_related("location", "unit")
@@ -170,3 +170,12 @@ def patrol_round_sheet(*, patrol_round: PatrolRound, now: datetime) -> dict:
         "problems": rows,
         "highlights": highlights,
     }
+
+
+def inspection_patrol_round_id(*, inspection: Inspection) -> int | None:
+    """The id of the patrol round the check was recorded in, None for a check of no round."""
+    return (
+        PatrolRoundCheck.objects.filter(inspection=inspection)
+        .values_list("patrol_round_id", flat=True)
+        .first()
+    )

@@ -5,9 +5,12 @@ decision then opens the task). A task is open → submitted by its unit → clos
 rejected back to open with a reason. Nothing closes without verification; a unit head never
 verifies a task of their own unit, nor anybody the fix they submitted. Each step is a TaskEvent
 (who, when, note, photo) besides the audit trail of the records themselves.
+
+A check recorded during a special patrol round is stored by inspections and linked to the round here.
 """
 
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -16,10 +19,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baozhang.inspections.models import Finding, FindingKind
-from baozhang.inspections.services import photo_check
+from baozhang.inspections.models import Finding, FindingKind, Inspection, SupervisionLevel
+from baozhang.inspections.services import inspection_submit, photo_check
 from baozhang.orgs.access import OrgAccess
-from baozhang.orgs.models import Membership, Person, Role, Unit
+from baozhang.orgs.models import Location, Membership, Person, Role, Unit
 from baozhang.orgs.permissions import (
     DECIDE_REFERRALS,
     RECORD_INSPECTIONS,
@@ -30,6 +33,8 @@ from baozhang.rectification.models import (
     HOUR,
     Escalation,
     EventKind,
+    PatrolRound,
+    PatrolRoundCheck,
     RectificationPolicy,
     Referral,
     Severity,
@@ -391,3 +396,28 @@ def deadlines_process(*, organisation, now: datetime) -> dict[str, list[Task]]:
             notices.task_escalated(task)
             changed["escalated"].append(task)
     return changed
+
+
+def round_inspection_submit(
+    *,
+    patrol_round: PatrolRound,
+    location: Location,
+    level: str | None = None,
+    **submission: Any,
+) -> tuple[Inspection, bool]:
+    """Store a check made during the round (inspection_submit's arguments) linked to it, at once."""
+    if patrol_round.organisation_id != location.organisation_id:
+        raise ValidationError(_("The patrol round belongs to another organisation."))
+    with transaction.atomic():
+        # A leader leads the round: its checks are leaders' inspections unless told otherwise. A
+        # resend of a stored check is already linked.
+        inspection, created = inspection_submit(
+            location=location, level=level or SupervisionLevel.LEADER, **submission
+        )
+        if created:
+            PatrolRoundCheck.objects.create(
+                organisation_id=location.organisation_id,
+                patrol_round=patrol_round,
+                inspection=inspection,
+            )
+    return inspection, created
