@@ -9,7 +9,7 @@ from django_scopes import scope, scopes_disabled
 from baozhang.inspections.models import Inspection
 from baozhang.inspections.services import FindingInput
 from baozhang.orgs.models import Person
-from baozhang.rectification.models import Task, TaskEvent
+from baozhang.rectification.models import PatrolRoundCheck, Task, TaskEvent
 from tests.factories import member
 from tests.inspection_data import submit
 from tests.test_api_inspections import client_for, jpeg
@@ -197,3 +197,32 @@ def test_rounds_inbox_robots_and_deliveries_through_the_api(api):
     assert call(api, "admin", "delete", f"/robots/{robot['id']}").status_code == 204
     with scopes_disabled():
         assert Task.objects.count() == 1
+
+
+def test_a_round_check_resent_or_read_names_its_round(api):
+    with scopes_disabled():
+        leader = Person.objects.get(user__username="leader")
+    patrol = call(
+        api,
+        "leader",
+        "post",
+        "/rounds",
+        {"title": "周一专项巡查", "date": "2026-11-16", "leader_id": leader.pk},
+    ).json()
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "location_id": api["room"].pk,
+        "patrol_round_id": patrol["id"],
+        "findings": [{"item_id": api["items"]["地面有垃圾"].pk}],
+    }
+    first = call(api, "leader", "post", "/inspections", body)
+    again = call(api, "leader", "post", "/inspections", body)
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["patrol_round_id"] == patrol["id"]
+    read = call(api, "leader", "get", f"/inspections/{first.json()['id']}").json()
+    assert read["patrol_round_id"] == patrol["id"] and read["level"] == "leader"
+    plain = call(api, "leader", "get", f"/inspections/{api['findings'][0].inspection_id}").json()
+    assert plain["patrol_round_id"] is None
+    with scopes_disabled():
+        assert PatrolRoundCheck.objects.count() == 1

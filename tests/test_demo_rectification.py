@@ -6,8 +6,8 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from baozhang.demo import demo_build
-from baozhang.inspections.models import Inspection, PatrolRound
-from baozhang.rectification.models import Referral, SpotFix, Task, TaskStatus
+from baozhang.inspections.models import Inspection
+from baozhang.rectification.models import PatrolRound, Referral, SpotFix, Task, TaskStatus
 from baozhang.reports.models import Report, ReportSchedule
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def test_the_demo_has_rounds_tasks_in_every_state_and_reports():
             assert rounds.count() >= 15
             assert all(patrol.date.weekday() == 0 for patrol in rounds)
             assert Inspection.objects.filter(
-                patrol_round__organisation__slug=slug, level="leader"
+                patrol_rounds__organisation__slug=slug, level="leader"
             ).exists()
         # The demo's unit head has something to do on "my tasks".
         assert Task.objects.filter(

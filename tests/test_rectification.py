@@ -3,16 +3,19 @@ every forbidden one."""
 
 import datetime as dt
 import io
+import uuid
+from functools import partial
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django_scopes import scope, scopes_disabled
 from PIL import Image
 
 from baozhang.inspections.access import access_finding
-from baozhang.inspections.models import FindingKind
+from baozhang.inspections.models import FindingKind, Inspection
 from baozhang.inspections.services import FindingInput
 from baozhang.orgs.access import access_organisation
 from baozhang.orgs.models import Person
@@ -24,7 +27,13 @@ from baozhang.orgs.permissions import (
 )
 from baozhang.rectification import services
 from baozhang.rectification.access import access_referral, access_task
-from baozhang.rectification.models import Escalation, Task, TaskStatus
+from baozhang.rectification.models import (
+    Escalation,
+    PatrolRound,
+    PatrolRoundCheck,
+    Task,
+    TaskStatus,
+)
 from tests.factories import member
 from tests.inspection_data import at, submit
 
@@ -342,3 +351,58 @@ def test_unit_head_submits_from_my_tasks_and_a_leader_records_a_decision(world, 
     with scope(organisation=org):
         made = Task.objects.get(referral=referral)
         assert (made.unit, made.description) == (world["first"], "更换被褥")
+
+
+def in_round(patrol_round: PatrolRound):
+    return partial(services.round_inspection_submit, patrol_round=patrol_round)
+
+
+def test_a_check_of_a_round_is_a_leaders_inspection_linked_to_it_once(world):
+    org = world["org"]
+    with scope(organisation=org):
+        patrol = PatrolRound.objects.create(
+            organisation=org,
+            title="周一专项巡查",
+            date=dt.date(2026, 11, 16),
+            leader=world["leader"].person,
+        )
+        client_id = uuid.uuid4()
+        finding = FindingInput(item_id=world["items"]["地面有垃圾"].pk)
+        check, created = submit(
+            world, "2026-11-16", finding, client_id=client_id, submit_with=in_round(patrol)
+        )
+        resent, created_again = submit(
+            world, "2026-11-16", finding, client_id=client_id, submit_with=in_round(patrol)
+        )
+        assert created and not created_again and resent == check
+        assert check.level == "leader"
+        assert list(patrol.checks.all()) == [check]
+        # Another level, when given, is kept.
+        other, _created = submit(
+            world, "2026-11-16", level="organisation", submit_with=in_round(patrol)
+        )
+        assert other.level == "organisation" and other.patrol_rounds.get() == patrol
+        # A check belongs to one round at most.
+        second = PatrolRound.objects.create(
+            organisation=org, title="x", date=patrol.date, leader=patrol.leader
+        )
+        with pytest.raises(IntegrityError), transaction.atomic():
+            PatrolRoundCheck.objects.create(organisation=org, patrol_round=second, inspection=check)
+        assert list(second.checks.all()) == []
+
+
+def test_a_check_is_not_recorded_in_another_organisations_round(world, hospital):
+    with scopes_disabled():
+        foreign = PatrolRound.objects.create(
+            organisation=hospital,
+            title="x",
+            date=dt.date(2026, 11, 16),
+            leader=Person.objects.create(organisation=hospital, name="x"),
+        )
+    with scope(organisation=world["org"]):
+        before = Inspection.objects.count()
+        with pytest.raises(ValidationError):
+            submit(world, "2026-11-16", submit_with=in_round(foreign))
+        assert Inspection.objects.count() == before
+    with scopes_disabled():
+        assert not PatrolRoundCheck.objects.exists()

@@ -5,17 +5,20 @@ weekly special patrol (13 problems, 6 fixed on the spot, 7 tracked: 5 closed in 
 
 import io
 import re
+from functools import partial
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 from openpyxl import load_workbook
 
-from baozhang.inspections.models import Inspection, PatrolRound
+from baozhang.inspections.models import Inspection
+from baozhang.inspections.occasions import occasion_register
 from baozhang.inspections.services import FindingInput
 from baozhang.orgs.models import Person
 from baozhang.rectification import services
-from baozhang.rectification.models import SpotFix, Task, TaskStatus
+from baozhang.rectification.models import PatrolRound, SpotFix, Task, TaskStatus
 from tests.factories import member
 from tests.inspection_data import at, submit
 from tests.test_rectification import access, photo
@@ -178,7 +181,12 @@ def seed_round(dorms, people) -> PatrolRound:
                     FindingInput(kind="highlight", note="晨间护理规范"),
                     FindingInput(kind="highlight", note="物品定位管理"),
                 ]
-            inspection, _created = submit(dorms, "2026-11-16", *findings, patrol_round=patrol)
+            inspection, _created = submit(
+                dorms,
+                "2026-11-16",
+                *findings,
+                submit_with=partial(services.round_inspection_submit, patrol_round=patrol),
+            )
             problems += list(inspection.findings.exclude(kind="highlight").order_by("id"))
         # One check outside the round does not count on its sheet.
         submit(dorms, "2026-11-16", FindingInput(item_id=dorms["items"]["地面有垃圾"].pk))
@@ -270,7 +278,7 @@ def test_rounds_are_created_and_checks_recorded_in_them(client, dorms, people, h
     )
     with scopes_disabled():
         inspection = Inspection.objects.get()
-    assert inspection.patrol_round == patrol and inspection.level == "leader"
+    assert inspection.patrol_rounds.get() == patrol and inspection.level == "leader"
     # A viewer cannot create rounds; another organisation's round id gives nothing.
     client.force_login(people["viewer"])
     assert (
@@ -286,3 +294,8 @@ def test_rounds_are_created_and_checks_recorded_in_them(client, dorms, people, h
         )
     client.force_login(people["leader"])
     assert client.get(check_url, {"round": other.pk}).status_code == 404
+
+
+def test_the_check_pages_round_parameter_belongs_to_the_rounds_alone():
+    with pytest.raises(ImproperlyConfigured):
+        occasion_register(parameter="round", find=lambda access, record_id: None)

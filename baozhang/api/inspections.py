@@ -2,6 +2,7 @@
 findings, ranking, bulletin, missed checks, red flags and standards."""
 
 import math
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -21,7 +22,6 @@ from baozhang.inspections.models import (
     ExpectedCheck,
     Finding,
     Inspection,
-    PatrolRound,
     PhotoUpload,
     RedFlag,
     Schedule,
@@ -35,6 +35,9 @@ from baozhang.orgs.permissions import (
     VIEW_INSPECTIONS,
     VIEW_SETUP,
 )
+from baozhang.rectification.models import PatrolRound
+from baozhang.rectification.selectors import inspection_patrol_round_id
+from baozhang.rectification.services import round_inspection_submit
 from baozhang.standards.access import access_standard
 from baozhang.standards.models import Standard
 from baozhang.standards.selectors import (
@@ -96,7 +99,7 @@ def _finding(finding: Finding, photo_ids: list[int] | None = None) -> dict:
     }
 
 
-def _inspection(inspection: Inspection) -> dict:
+def _inspection(inspection: Inspection, patrol_round_id: int | None) -> dict:
     stored = getattr(inspection, "stored_findings", None)
     if stored is not None:  # just submitted: the rows are at hand
         findings = [_finding(finding, finding.photo_ids) for finding in stored]
@@ -115,7 +118,7 @@ def _inspection(inspection: Inspection) -> dict:
         "location": str(inspection.location),
         "standard_version_id": inspection.standard_version_id,
         "schedule_id": inspection.schedule_id,
-        "patrol_round_id": inspection.patrol_round_id,
+        "patrol_round_id": patrol_round_id,
         "level": inspection.level,
         "done_at": inspection.done_at,
         "score": inspection.score,
@@ -239,7 +242,12 @@ def inspection_create(request, org: str, payload: out.InspectionIn):
             if existing is None:
                 raise
             inspection, created = existing, False
-        return Status(201 if created else 200, _inspection(inspection))
+        # A new check is linked to the round the payload names; a resend answers the stored one's.
+        if created:
+            patrol_round_id = payload.patrol_round_id
+        else:
+            patrol_round_id = inspection_patrol_round_id(inspection=inspection)
+        return Status(201 if created else 200, _inspection(inspection, patrol_round_id))
 
 
 def _named(access, model, record_id: int | None, field: str, message: str):
@@ -293,8 +301,11 @@ def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bo
         )
         for index, finding in enumerate(payload.findings)
     ]
+    submit = inspection_submit
+    if patrol_round is not None:
+        submit = partial(round_inspection_submit, patrol_round=patrol_round)
     try:
-        return inspection_submit(
+        return submit(
             location=location,
             version=version,
             findings=findings,
@@ -306,7 +317,6 @@ def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bo
             level=payload.level,
             note=payload.note,
             client_id_checked=True,
-            patrol_round=patrol_round,
         )
     except ValidationError as error:
         raise ApiValidationError(
@@ -323,7 +333,8 @@ def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bo
 def inspection_read(request, org: str, id: int):  # noqa: A002
     access = gate(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
-        return _inspection(access_inspection(access, id, permission=VIEW_INSPECTIONS))
+        inspection = access_inspection(access, id, permission=VIEW_INSPECTIONS)
+        return _inspection(inspection, inspection_patrol_round_id(inspection=inspection))
 
 
 class FindingQuery(Schema):

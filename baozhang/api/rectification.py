@@ -8,7 +8,6 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -19,7 +18,7 @@ from baozhang.api.schemas import Input
 from baozhang.core.api import ApiValidationError, named_record
 from baozhang.core.periods import month_key, period_parse
 from baozhang.inspections.access import access_finding, access_photo_upload
-from baozhang.inspections.models import PatrolRound, PhotoUpload
+from baozhang.inspections.models import PhotoUpload
 from baozhang.orgs.access import (
     access_area_type,
     access_location,
@@ -36,9 +35,13 @@ from baozhang.orgs.permissions import (
     VIEW_SETUP,
 )
 from baozhang.rectification import selectors, services
-from baozhang.rectification.access import access_referral, access_task, units_headed
-from baozhang.rectification.models import Referral, Severity, Task
-from baozhang.rectification.round_views import round_sheet
+from baozhang.rectification.access import (
+    access_patrol_round,
+    access_referral,
+    access_task,
+    units_headed,
+)
+from baozhang.rectification.models import PatrolRound, Referral, Severity, Task
 
 router = Router(tags=["rectification"])
 PAGE_SIZE = 50
@@ -643,16 +646,16 @@ def round_create(request, org: str, payload: RoundIn):
         locations = _many(access_location, access, payload.location_ids, "location_ids")
         if not payload.title.strip():
             raise ApiValidationError([{"field": "title", "message": _("This field is required.")}])
-        patrol = PatrolRound.objects.create(
+        patrol = services.patrol_round_create(
             organisation=access.organisation,
-            title=payload.title.strip(),
+            title=payload.title,
             date=payload.date,
             leader=leader,
             note=payload.note,
+            members=members,
+            area_types=area_types,
+            locations=locations,
         )
-        patrol.members.set(members)
-        patrol.area_types.set(area_types)
-        patrol.locations.set(locations)
         return Status(201, _round(patrol))
 
 
@@ -665,8 +668,8 @@ def round_create(request, org: str, payload: RoundIn):
 def round_read(request, org: str, id: int):  # noqa: A002
     access = gate(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
-        patrol = get_object_or_404(PatrolRound, organisation=access.organisation, pk=id)
-        sheet = round_sheet(patrol, timezone.now())
+        patrol = access_patrol_round(access, id, permission=VIEW_INSPECTIONS)
+        sheet = selectors.patrol_round_sheet(patrol_round=patrol, now=timezone.now())
         return {
             **_round(patrol),
             "figures": _figures(sheet["figures"]),

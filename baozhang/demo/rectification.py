@@ -10,12 +10,13 @@ import random
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from baozhang.inspections.models import Finding, Inspection, PatrolRound, SupervisionLevel
+from baozhang.inspections.models import Finding, Inspection, SupervisionLevel
 from baozhang.orgs.models import Organisation, Person, Role
 from baozhang.rectification.models import (
     HOUR,
     Escalation,
     EventKind,
+    PatrolRound,
     Referral,
     Severity,
     SpotFix,
@@ -272,7 +273,6 @@ def _rounds(organisation, generator, leader, inspector, days: int) -> None:
                 patrol.area_types.set(covered)
                 if inspector is not None:
                     patrol.members.set([inspector])
-                Inspection.objects.filter(pk__in=chosen).update(
-                    patrol_round=patrol, level=SupervisionLevel.LEADER
-                )
+                Inspection.objects.filter(pk__in=chosen).update(level=SupervisionLevel.LEADER)
+                patrol.checks.add(*chosen, through_defaults={"organisation": organisation})
         monday -= dt.timedelta(days=7)

@@ -7,7 +7,6 @@ from baozhang.inspections.models import (
     Finding,
     FindingPhoto,
     Inspection,
-    PatrolRound,
     PhotoUpload,
     Schedule,
 )
@@ -39,7 +38,3 @@ def access_finding_photo(access: OrgAccess, photo_id: int, *, permission: str) -
 
 def access_photo_upload(access: OrgAccess, upload_id: int, *, permission: str) -> PhotoUpload:
     return tenant_record(access, PhotoUpload, upload_id, permission=permission)
-
-
-def access_patrol_round(access: OrgAccess, round_id: int, *, permission: str) -> PatrolRound:
-    return tenant_record(access, PatrolRound, round_id, permission=permission)

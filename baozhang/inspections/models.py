@@ -129,39 +129,6 @@ class ExpectedCheck(TenantModel):
         return f"{self.schedule} · {self.location} · {self.due_at:%Y-%m-%d %H:%M}"
 
 
-class PatrolRound(TenantModel):
-    """A special patrol round (专项巡查): a leader and members cover some areas on one day; the
-    checks recorded during the round belong to it."""
-
-    title = models.CharField(_("title"), max_length=200)
-    date = models.DateField(_("date"))
-    leader = models.ForeignKey(
-        Person,
-        on_delete=models.PROTECT,
-        related_name="rounds_led",
-        verbose_name=_("leading leader"),
-    )
-    members = models.ManyToManyField(
-        Person, blank=True, related_name="rounds_joined", verbose_name=_("members")
-    )
-    area_types = models.ManyToManyField(
-        AreaType, blank=True, related_name="+", verbose_name=_("area types covered")
-    )
-    locations = models.ManyToManyField(
-        Location, blank=True, related_name="+", verbose_name=_("locations covered")
-    )
-    note = models.TextField(_("note"), blank=True)
-    history = HistoricalRecords(m2m_fields=[members, area_types, locations])
-
-    class Meta:
-        ordering = ["-date", "-id"]
-        verbose_name = _("patrol round")
-        verbose_name_plural = _("patrol rounds")
-
-    def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {self.title}"
-
-
 class Inspection(TenantModel):
     """One check of one location, submitted once (client_id makes a resend harmless)."""
 
@@ -182,14 +149,6 @@ class Inspection(TenantModel):
         blank=True,
         related_name="inspections",
         verbose_name=_("schedule"),
-    )
-    patrol_round = models.ForeignKey(
-        PatrolRound,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="inspections",
-        verbose_name=_("patrol round"),
     )
     expected = models.OneToOneField(
         ExpectedCheck,

@@ -21,7 +21,6 @@ from baozhang.inspections.models import (
     FindingKind,
     FindingPhoto,
     Inspection,
-    PatrolRound,
     PhotoUpload,
     RedFlag,
     RedFlagScope,
@@ -109,10 +108,8 @@ def photo_check(photo: UploadedFile) -> None:
     photo.seek(0)
 
 
-def _level(schedule: Schedule | None, patrol_round: PatrolRound | None) -> str:
-    """A check of a patrol round is a leader's inspection; else the schedule's level."""
-    if patrol_round is not None:
-        return SupervisionLevel.LEADER
+def _level(schedule: Schedule | None) -> str:
+    """The schedule's level; a check of no schedule is a department's spot check."""
     return schedule.level if schedule else SupervisionLevel.DEPARTMENT
 
 
@@ -145,7 +142,6 @@ def inspection_submit(
     level: str | None = None,
     note: str = "",
     client_id_checked: bool = False,
-    patrol_round: PatrolRound | None = None,
 ) -> tuple[Inspection, bool]:
     """Store a check with its findings and photos; the same client_id again returns the first one.
 
@@ -161,8 +157,6 @@ def inspection_submit(
         ).first()
         if existing is not None:
             return existing, False
-    if patrol_round is not None and patrol_round.organisation_id != organisation_id:
-        raise ValidationError(_("The patrol round belongs to another organisation."))
     if version.organisation_id != organisation_id or (
         schedule is not None and schedule.organisation_id != organisation_id
     ):
@@ -212,8 +206,7 @@ def inspection_submit(
                 standard_version=version,
                 schedule=schedule,
                 expected=_expected_check(schedule, location, done_at),
-                level=level or _level(schedule, patrol_round),
-                patrol_round=patrol_round,
+                level=level or _level(schedule),
                 inspector=inspector,
                 submitted_by=submitted_by,
                 done_at=done_at,

@@ -22,14 +22,11 @@ from baozhang.core.xlsx import (
     write_workbook,
 )
 from baozhang.inspections import scoring, selectors
-from baozhang.inspections.access import (
-    access_finding_photo,
-    access_inspection,
-    access_patrol_round,
-)
+from baozhang.inspections.access import access_finding_photo, access_inspection
 from baozhang.inspections.chips import filter_chips
 from baozhang.inspections.finding_lines import FindingLines
-from baozhang.inspections.models import FindingKind, PatrolRound
+from baozhang.inspections.models import FindingKind
+from baozhang.inspections.occasions import occasion_for_request
 from baozhang.inspections.services import FindingInput, inspection_submit
 from baozhang.inspections.spreadsheets import COLUMNS, findings_export, findings_import
 from baozhang.orgs.access import access_location
@@ -97,14 +94,15 @@ def check_location(request, access, location_id: int):
         return render(request, "inspections/check_no_standard.html", {"location": location})
     items = items_for_location(version=version, location=location)
     error = None
-    patrol_round = _patrol_round(access, request.POST.get("round") or request.GET.get("round"))
+    occasion = occasion_for_request(access, request)
     if request.method == "POST":
         try:
             client_id = uuid.UUID(request.POST.get("client_id", ""))
         except ValueError:
             client_id = uuid.uuid4()
+        submit = occasion.submit if occasion is not None else inspection_submit
         try:
-            inspection, created = inspection_submit(
+            inspection, created = submit(
                 location=location,
                 version=version,
                 findings=_findings_from_post(request, items),
@@ -113,7 +111,6 @@ def check_location(request, access, location_id: int):
                 submitted_by=request.user,
                 level=request.POST.get("level") or None,
                 note=request.POST.get("note", "").strip()[:2000],
-                patrol_round=patrol_round,
             )
         except ValidationError as failure:
             error = " ".join(failure.messages)
@@ -142,17 +139,9 @@ def check_location(request, access, location_id: int):
             "units": Unit.objects.filter(organisation=access.organisation, is_active=True),
             "error": error,
             "posted": request.POST,
-            "patrol_round": patrol_round,
+            "occasion": occasion,
         },
     )
-
-
-def _patrol_round(access, value: str | None) -> PatrolRound | None:
-    """The patrol round a check is recorded in (?round=), only of the same organisation."""
-    pk = id_param(value)
-    if pk is None:
-        return None
-    return access_patrol_round(access, pk, permission=RECORD_INSPECTIONS)
 
 
 @org_view(VIEW_INSPECTIONS)

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from baozhang.orgs.access import OrgAccess, tenant_record
 from baozhang.orgs.models import Membership, Role
 from baozhang.orgs.permissions import SUBMIT_RECTIFICATION
-from baozhang.rectification.models import Referral, SpotFix, Task, TaskEvent
+from baozhang.rectification.models import PatrolRound, Referral, SpotFix, Task, TaskEvent
 
 
 def units_headed(access: OrgAccess) -> set[int]:
@@ -54,3 +54,7 @@ def access_spot_fix(access: OrgAccess, spot_fix_id: int, *, permission: str) -> 
 
 def access_task_event(access: OrgAccess, event_id: int, *, permission: str) -> TaskEvent:
     return tenant_record(access, TaskEvent, event_id, permission=permission)
+
+
+def access_patrol_round(access: OrgAccess, round_id: int, *, permission: str) -> PatrolRound:
+    return tenant_record(access, PatrolRound, round_id, permission=permission)

@@ -6,3 +6,9 @@ class RectificationConfig(AppConfig):
     name = "baozhang.rectification"
     label = "rectification"
     verbose_name = _("Rectification")
+
+    def ready(self) -> None:
+        from baozhang.inspections.occasions import occasion_register
+        from baozhang.rectification.round_views import round_check_occasion
+
+        occasion_register(parameter="round", find=round_check_occasion)

@@ -1,5 +1,6 @@
 """Rectification (整改闭环): what becomes of a finding — fixed on the spot, a task with a deadline
-tracked to verified closure, or referred to the office meeting — and the special patrol rounds."""
+tracked to verified closure, or referred to the office meeting — and the special patrol rounds with
+the checks recorded during them."""
 
 from datetime import timedelta
 
@@ -241,3 +242,62 @@ class TaskEvent(TenantModel):
         ordering = ["at", "id"]
         verbose_name = _("task event")
         verbose_name_plural = _("task events")
+
+
+class PatrolRound(TenantModel):
+    """A special patrol round (专项巡查): a leader and members cover some areas on one day; the
+    checks recorded during the round belong to it."""
+
+    title = models.CharField(_("title"), max_length=200)
+    date = models.DateField(_("date"))
+    leader = models.ForeignKey(
+        "orgs.Person",
+        on_delete=models.PROTECT,
+        related_name="rounds_led",
+        verbose_name=_("leading leader"),
+    )
+    members = models.ManyToManyField(
+        "orgs.Person", blank=True, related_name="rounds_joined", verbose_name=_("members")
+    )
+    area_types = models.ManyToManyField(
+        "orgs.AreaType", blank=True, related_name="+", verbose_name=_("area types covered")
+    )
+    locations = models.ManyToManyField(
+        "orgs.Location", blank=True, related_name="+", verbose_name=_("locations covered")
+    )
+    checks = models.ManyToManyField(
+        "inspections.Inspection",
+        through="PatrolRoundCheck",
+        blank=True,
+        related_name="patrol_rounds",
+        verbose_name=_("checks"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    history = HistoricalRecords(m2m_fields=[members, area_types, locations])
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("patrol round")
+        verbose_name_plural = _("patrol rounds")
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.title}"
+
+
+class PatrolRoundCheck(TenantModel):
+    """A check recorded during a patrol round; the round owns the link, so inspections knows
+    nothing of rounds. A check belongs to one round at most."""
+
+    patrol_round = models.ForeignKey(
+        PatrolRound, on_delete=models.PROTECT, related_name="+", verbose_name=_("patrol round")
+    )
+    inspection = models.OneToOneField(
+        "inspections.Inspection",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("inspection"),
+    )
+
+    class Meta:
+        verbose_name = _("check of a patrol round")
+        verbose_name_plural = _("checks of patrol rounds")

@@ -1,26 +1,33 @@
-"""Pages of the special patrol rounds (专项巡查): the list, a new round, and the round's sheet."""
+"""Pages of the special patrol rounds (专项巡查): the list, a new round, the round's sheet, and the
+check page recording a check during a round (`?round=`)."""
 
 from __future__ import annotations
 
 import io
+from functools import partial
 from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
 from baozhang.core.xlsx import wants_workbook, workbook_response, write_workbook
-from baozhang.inspections.models import Finding, FindingKind, PatrolRound
+from baozhang.inspections.models import Finding
+from baozhang.inspections.occasions import Occasion
+from baozhang.orgs.access import OrgAccess
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.forms import TenantForm
 from baozhang.orgs.models import AreaType, Location, Person
 from baozhang.orgs.permissions import RECORD_INSPECTIONS, VIEW_INSPECTIONS
-from baozhang.rectification import selectors
+from baozhang.rectification import selectors, services
+from baozhang.rectification.access import access_patrol_round
+from baozhang.rectification.models import PatrolRound
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -69,10 +76,17 @@ def round_list(request, access):
             initial={"date": timezone.localdate(), "leader": access.person},
         )
         if request.method == "POST" and form.is_valid():
-            patrol = form.save(commit=False)
-            patrol.organisation = access.organisation
-            patrol.save()
-            form.save_m2m()
+            data = form.cleaned_data
+            patrol = services.patrol_round_create(
+                organisation=access.organisation,
+                title=data["title"],
+                date=data["date"],
+                leader=data["leader"],
+                note=data["note"],
+                members=data["members"],
+                area_types=data["area_types"],
+                locations=data["locations"],
+            )
             messages.success(request, _("The patrol round is created."))
             return redirect("rectification:round", org=access.organisation.slug, round_id=patrol.pk)
     elif request.method == "POST":
@@ -91,27 +105,6 @@ SHEET_ROWS = [
     ("overdue", gettext_lazy("Open and overdue")),
     ("rejected", gettext_lazy("Rejected at verification")),
 ]
-
-
-def round_sheet(patrol: PatrolRound, now) -> dict:
-    """The figures and lists of a round's sheet."""
-    problems = selectors.problems(organisation=patrol.organisation, patrol_round_id=patrol.pk)
-    figures = selectors.figures(problems, now)[0]
-    rows = list(
-        problems.select_related(
-            "location", "unit", "item", "task", "spot_fix", "referral"
-        ).order_by("observed_at", "id")
-    )
-    highlights = list(
-        Finding.objects.filter(
-            organisation=patrol.organisation,
-            inspection__patrol_round=patrol,
-            kind=FindingKind.HIGHLIGHT,
-        )
-        .select_related("location", "unit")
-        .order_by("observed_at", "id")
-    )
-    return {"figures": figures, "problems": rows, "highlights": highlights}
 
 
 def disposition_text(finding: Finding, now) -> str:
@@ -149,15 +142,10 @@ def problem_row(finding: Finding, now) -> tuple:
 
 @org_view(VIEW_INSPECTIONS)
 def round_detail(request, access, round_id: int):
-    patrol = get_object_or_404(
-        PatrolRound.objects.select_related("leader").prefetch_related(
-            "members", "area_types", "locations"
-        ),
-        organisation=access.organisation,
-        pk=round_id,
-    )
+    patrol = access_patrol_round(access, round_id, permission=VIEW_INSPECTIONS)
+    prefetch_related_objects([patrol], "leader", "members", "area_types", "locations")
     now = timezone.now()
-    sheet = round_sheet(patrol, now)
+    sheet = selectors.patrol_round_sheet(patrol_round=patrol, now=now)
     return render(
         request,
         "rectification/round_detail.html",
@@ -174,9 +162,9 @@ def round_detail(request, access, round_id: int):
 @org_view(VIEW_INSPECTIONS)
 def round_export(request, access, round_id: int):
     """The round's sheet as a workbook: the figures, the problems and the highlights."""
-    patrol = get_object_or_404(PatrolRound, organisation=access.organisation, pk=round_id)
+    patrol = access_patrol_round(access, round_id, permission=VIEW_INSPECTIONS)
     now = timezone.now()
-    sheet = round_sheet(patrol, now)
+    sheet = selectors.patrol_round_sheet(patrol_round=patrol, now=now)
     figures = [(str(label), sheet["figures"].count(key)) for key, label in SHEET_ROWS]
     figures.append((_("Highlights"), len(sheet["highlights"])))
     problems = [problem_row(finding, now) for finding in sheet["problems"]]
@@ -202,3 +190,15 @@ def round_export(request, access, round_id: int):
     filename = f"{patrol.date:%Y-%m-%d}-{patrol.title}-专项巡查.xlsx"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+def round_check_occasion(access: OrgAccess, round_id: int) -> Occasion:
+    """The round a check is recorded in from the check page (`?round=`); registered in apps.py."""
+    patrol = access_patrol_round(access, round_id, permission=RECORD_INSPECTIONS)
+    return Occasion(
+        parameter="round",
+        record_id=patrol.pk,
+        label=gettext_lazy("Patrol round"),
+        title=str(patrol),
+        submit=partial(services.round_inspection_submit, patrol_round=patrol),
+    )

@@ -15,8 +15,8 @@ from datetime import datetime
 from django.db.models import Count, F, Q, QuerySet
 
 from baozhang.core.periods import Period
-from baozhang.inspections.models import Finding, FindingKind
-from baozhang.rectification.models import TaskStatus
+from baozhang.inspections.models import Finding, FindingKind, Inspection
+from baozhang.rectification.models import PatrolRound, PatrolRoundCheck, TaskStatus
 
 PROBLEM_KINDS = [FindingKind.DEDUCTION, FindingKind.SCORED, FindingKind.RED_LINE]
 PENDING = [TaskStatus.OPEN, TaskStatus.SUBMITTED]
@@ -78,7 +78,7 @@ def problems(
     if area_type_id is not None:
         findings = findings.filter(area_type_id=area_type_id)
     if patrol_round_id is not None:
-        findings = findings.filter(inspection__patrol_round_id=patrol_round_id)
+        findings = findings.filter(inspection__patrol_rounds=patrol_round_id)
     return findings
 
 
@@ -144,3 +144,38 @@ def total_of(rows: list[Figures]) -> Figures:
             total.counts[state] = total.count(state) + row.count(state)
         total.days += row.days
     return total
+
+
+def patrol_round_sheet(*, patrol_round: PatrolRound, now: datetime) -> dict:
+    """The figures, the problems (with what became of them) and the highlights of a round's sheet."""
+    problems_found = problems(
+        organisation=patrol_round.organisation, patrol_round_id=patrol_round.pk
+    )
+    rows = list(
+        problems_found.select_related(
+            "location", "unit", "item", "task", "spot_fix", "referral"
+        ).order_by("observed_at", "id")
+    )
+    highlights = list(
+        Finding.objects.filter(
+            organisation=patrol_round.organisation,
+            inspection__patrol_rounds=patrol_round,
+            kind=FindingKind.HIGHLIGHT,
+        )
+        .select_related("location", "unit")
+        .order_by("observed_at", "id")
+    )
+    return {
+        "figures": figures(problems_found, now)[0],
+        "problems": rows,
+        "highlights": highlights,
+    }
+
+
+def inspection_patrol_round_id(*, inspection: Inspection) -> int | None:
+    """The id of the patrol round the check was recorded in, None for a check of no round."""
+    return (
+        PatrolRoundCheck.objects.filter(inspection=inspection)
+        .values_list("patrol_round_id", flat=True)
+        .first()
+    )

@@ -8,9 +8,12 @@ decision then opens the task). A task is open → submitted by its unit → clos
 rejected back to open with a reason. Nothing closes without verification; a unit head never
 verifies a task of their own unit, nor anybody the fix they submitted. Each step is a TaskEvent
 (who, when, note, photo) besides the audit trail of the records themselves.
+
+A check recorded during a special patrol round is stored by inspections and linked to the round here.
 """
 
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -19,16 +22,18 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baozhang.inspections.models import Finding, FindingKind
-from baozhang.inspections.services import photo_check
+from baozhang.inspections.models import Finding, FindingKind, Inspection, SupervisionLevel
+from baozhang.inspections.services import inspection_submit, photo_check
 from baozhang.orgs.access import OrgAccess
-from baozhang.orgs.models import Person, Unit
+from baozhang.orgs.models import Location, Person, Unit
 from baozhang.rectification import notices
 from baozhang.rectification.access import units_headed
 from baozhang.rectification.models import (
     HOUR,
     Escalation,
     EventKind,
+    PatrolRound,
+    PatrolRoundCheck,
     RectificationPolicy,
     Referral,
     Severity,
@@ -356,3 +361,54 @@ def deadlines_process(*, organisation, now: datetime) -> dict[str, list[Task]]:
             notices.task_escalated(task)
             changed["escalated"].append(task)
     return changed
+
+
+def round_inspection_submit(
+    *,
+    patrol_round: PatrolRound,
+    location: Location,
+    level: str | None = None,
+    **submission: Any,
+) -> tuple[Inspection, bool]:
+    """Store a check made during the round (inspection_submit's arguments) linked to it, at once."""
+    if patrol_round.organisation_id != location.organisation_id:
+        raise ValidationError(_("The patrol round belongs to another organisation."))
+    with transaction.atomic():
+        # A leader leads the round: its checks are leaders' inspections unless told otherwise. A
+        # resend of a stored check is already linked.
+        inspection, created = inspection_submit(
+            location=location, level=level or SupervisionLevel.LEADER, **submission
+        )
+        if created:
+            PatrolRoundCheck.objects.create(
+                organisation_id=location.organisation_id,
+                patrol_round=patrol_round,
+                inspection=inspection,
+            )
+    return inspection, created
+
+
+def patrol_round_create(
+    *,
+    organisation,
+    title: str,
+    date,
+    leader: Person | None,
+    note: str = "",
+    members=(),
+    area_types=(),
+    locations=(),
+) -> PatrolRound:
+    """A special patrol round (专项巡查): its leader, members and the areas it covers on a day."""
+    with transaction.atomic():
+        patrol = PatrolRound.objects.create(
+            organisation=organisation,
+            title=title.strip(),
+            date=date,
+            leader=leader,
+            note=note.strip(),
+        )
+        patrol.members.set(members)
+        patrol.area_types.set(area_types)
+        patrol.locations.set(locations)
+    return patrol
