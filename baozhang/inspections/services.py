@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baozhang.core.history import history_created
 from baozhang.core.periods import month_key, week_key
 from baozhang.core.rows import rows_insert
 from baozhang.inspections import planning, scoring
@@ -224,9 +223,7 @@ def inspection_submit(
                 week_key=week_key(day),
                 month_key=month_key(day),
             )
-            # Its audit row is written with its findings' (one INSERT … SELECT each).
-            rows_insert([inspection])
-            history_created(Inspection, [inspection.pk], user=submitted_by)
+            rows_insert([inspection], history_user=submitted_by)
             rows = [
                 Finding(
                     organisation_id=organisation_id,
@@ -248,8 +245,7 @@ def inspection_submit(
                 )
                 for given, item, kind, points, unit, reason in prepared
             ]
-            rows_insert(rows)
-            history_created(Finding, [row.pk for row in rows], user=submitted_by)
+            rows_insert(rows, history_user=submitted_by)
             photos = []
             for finding, (given, *_rest) in zip(rows, prepared, strict=True):
                 photos += [
