@@ -6,6 +6,7 @@ Prints, per database, ratios against raw baselines on the same connection and se
       rows, gunicorn with 2 workers on loopback, 16 connections of wrk (goal ≥ 0.5, p99 < 100 ms);
       and the p99 when the 16 connections pause between checks, for half those requests a second
   (c) page 1 of the findings list by organisation and month / the raw indexed LIMIT query (goal ≤ 2)
+  (h) each read compiled once (core/compiled.py) / the same queryset run by the ORM (--only compiled)
 The data set (10 organisations, 2,000 locations, N findings over one year) is built once per
 database and reused. SQLite lives in bench/out/; PostgreSQL in the database baozhang_bench at
 127.0.0.1:5432 (or BENCH_POSTGRES_URL).
@@ -61,6 +62,11 @@ def child(database: str, findings: int, only: str = "") -> dict:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     results = {"database": database, "findings": findings}
+    if only == "compiled":
+        from bench.compiled import compiled_ratios
+
+        results["compiled"] = compiled_ratios(organisation)
+        return results
     if only != "reports":
         inspections_measure(results, database, organisation, api_only=only == "api")
     if only in ("api", "inspections"):
@@ -117,6 +123,11 @@ def report(results: dict) -> None:
         inspections_report(results)
     if "figures" in results:
         reports_report(results)
+    for name, (mine, orm, ratio) in results.get("compiled", {}).items():
+        print(
+            f"(h) {name:20s} compiled {mine * 1000:6.2f} ms   ORM {orm * 1000:6.2f} ms"
+            f"   ratio {ratio:.2f}"
+        )
 
 
 def inspections_report(results: dict) -> None:
@@ -170,8 +181,9 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
         "--only",
-        choices=["reports", "inspections", "api"],
-        help="measure only the reports (d–g), the inspections (a–c) or the check submissions (b)",
+        choices=["reports", "inspections", "api", "compiled"],
+        help="measure only the reports (d–g), the inspections (a–c), the check submissions (b) or"
+        " the compiled reads (h)",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     arguments = parser.parse_args()

@@ -1,5 +1,5 @@
 """ORM queries compiled once and run many times, for the few reads where building the query costs
-more than answering it.
+more than answering it (docs/performance.md).
 
 Building a queryset and compiling it to SQL costs a millisecond or more of Python, several times
 what the database spends answering a lookup by key. A ``CompiledQuery`` builds its queryset once per
@@ -27,6 +27,9 @@ The contract, which ``CompiledQuery`` checks where it can:
 - The queryset is built with scopes disabled, so it must filter by its organisation itself;
   tenant scoping still fails closed: each run asks the model's manager for a queryset, which
   django-scopes refuses outside a scope.
+
+It relies on private parts of Django's query compiler, listed in docs/performance.md and pinned by
+tests/test_django_internals.py, which fails when an upgrade changes them.
 """
 
 from __future__ import annotations

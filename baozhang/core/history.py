@@ -12,7 +12,9 @@ rows, so no row passes through Python. Each row is what simple-history would wri
 - the change reason: the record's ``_change_reason``, else none; the type "+".
 
 A model without history, history switched off (``SIMPLE_HISTORY_ENABLED``) or a record with
-``skip_history_when_saving`` gets none, as with simple-history.
+``skip_history_when_saving`` gets none, as with simple-history. It relies on simple-history's
+historical model (its own columns and ``get_default_history_user``), pinned by
+tests/test_django_internals.py.
 """
 
 import datetime as dt

@@ -1,4 +1,5 @@
-"""Rows without the ORM's per-value work: plain rows for long exports, and a lean bulk insert.
+"""Rows without the ORM's per-value work: plain rows for long exports, and a lean bulk insert
+(docs/performance.md).
 
 A 100,000-row export spends as much time turning each value into a Python object as writing it.
 ``plain_rows`` reads a ``values_list`` query in chunks (a server-side cursor on PostgreSQL) without
@@ -10,7 +11,9 @@ the local time of day.
 one more (core/history.py). Its contract: the records are new, of one model with an automatic id,
 no parent model, no fields the database fills in; no ``pre_save``/``post_save`` signal is sent and
 no ``save()`` is called, so the model must not rely on either (simple-history's audit rows, the
-only signal the product's models use, are written here).
+only signal the product's models use, are written here). It relies on Django's field preparation
+(``get_db_prep_save``) and on the backends' bulk-insert features, pinned by
+tests/test_django_internals.py.
 """
 
 from __future__ import annotations
