@@ -13,7 +13,7 @@ from django_scopes import scope, scopes_disabled
 from PIL import Image
 from pypdf import PdfReader
 
-from baozhang.inspections.models import Finding, FindingPhoto, Inspection
+from baozhang.inspections.models import BoardPolicy, Finding, FindingPhoto, Inspection
 from baozhang.inspections.selectors import board_policy
 from baozhang.inspections.services import FindingInput, inspection_submit
 from baozhang.standards.services import ItemInput
@@ -135,6 +135,23 @@ def test_ranking_bulletin_and_findings_show_the_check(alice_client, setup):
         reverse("inspections:findings", args=["college"]), {"unit": setup["tidy"].pk}
     ).content.decode()
     assert "门后有垃圾" not in other
+
+
+def test_the_settings_are_read_without_storing_them_until_they_are_saved(alice_client, setup):
+    settings_url = reverse("inspections:board-settings", args=["college"])
+    for url in (settings_url, reverse("inspections:ranking", args=["college"])):
+        assert alice_client.get(url).status_code == 200
+    with scopes_disabled():
+        assert not BoardPolicy.objects.exists()
+    saved = alice_client.post(
+        settings_url,
+        {"base_score": "90", "floor_score": "0", "red_flags_per_week": "2",
+         "red_flag_scope": "overall"},
+    )  # fmt: skip
+    assert saved.status_code == 302
+    with scopes_disabled():
+        policy = BoardPolicy.objects.get()
+        assert (policy.base_score, policy.red_flags_per_week) == (Decimal(90), 2)
 
 
 def test_notice_board_is_public_by_its_link_and_names_no_person(client, alice_client, setup):

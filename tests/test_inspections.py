@@ -14,13 +14,9 @@ from PIL import Image
 
 from baozhang.core.periods import period_parse
 from baozhang.inspections.models import ExpectedCheck, Finding, Inspection, RedFlag, Schedule
+from baozhang.inspections.schedules import expected_checks_ensure
 from baozhang.inspections.selectors import board_policy, checks_missed, unit_ranking
-from baozhang.inspections.services import (
-    FindingInput,
-    expected_checks_ensure,
-    inspection_submit,
-    red_flags_award,
-)
+from baozhang.inspections.services import FindingInput, inspection_submit, red_flags_award
 from tests.factories import (
     AssignmentFactory,
     LocationFactory,

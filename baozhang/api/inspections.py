@@ -26,7 +26,7 @@ from baozhang.inspections.models import (
     RedFlag,
     Schedule,
 )
-from baozhang.inspections.services import FindingInput, inspection_submit, photo_check
+from baozhang.inspections.services import FindingInput, inspection_submit, photo_upload_create
 from baozhang.orgs.access import access_location, org_scope
 from baozhang.orgs.permissions import (
     RECORD_INSPECTIONS,
@@ -180,16 +180,15 @@ def photo_upload(request, org: str, file: File[UploadedFile]):
     access = gate(request, org, VIEW_SETUP)
     if not (access.can(RECORD_INSPECTIONS) or access.can(SUBMIT_RECTIFICATION)):
         raise PermissionDenied
-    try:
-        photo_check(file)
-    except ValidationError as error:
-        raise ApiValidationError(
-            [{"field": "file", "message": message} for message in error.messages]
-        ) from error
     with org_scope(access):
-        upload = PhotoUpload.objects.create(
-            organisation=access.organisation, image=file, uploaded_by=access.user
-        )
+        try:
+            upload = photo_upload_create(
+                organisation=access.organisation, photo=file, uploaded_by=access.user
+            )
+        except ValidationError as error:
+            raise ApiValidationError(
+                [{"field": "file", "message": message} for message in error.messages]
+            ) from error
     return Status(201, {"id": upload.pk})
 
 

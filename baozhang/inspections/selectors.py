@@ -36,9 +36,10 @@ class UnitRow:
 
 
 def board_policy(*, organisation: Organisation) -> BoardPolicy:
-    """The organisation's scoring and board settings (defaults until the admin changes them)."""
-    policy, _created = BoardPolicy.objects.get_or_create(organisation=organisation)
-    return policy
+    """The organisation's scoring and board settings: the stored ones, else the defaults (a policy
+    not stored yet; board.board_policy_ensure stores it)."""
+    stored = BoardPolicy.objects.filter(organisation=organisation).first()
+    return stored or BoardPolicy(organisation=organisation)
 
 
 def findings_in_period(*, organisation: Organisation, period: Period, area_type_id=None):

@@ -1,4 +1,5 @@
-"""Writes of inspections: submit a check with its findings, once, attributed to the right units."""
+"""Writes of inspections: submit a check with its findings, once, attributed to the right units;
+photos sent ahead; red flags."""
 
 import uuid
 from dataclasses import dataclass, field
@@ -11,9 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baozhang.core.periods import month_key, week_key
+from baozhang.core.periods import month_key, period_of_week, week_key
 from baozhang.core.rows import rows_insert
-from baozhang.inspections import planning, scoring
+from baozhang.inspections import scoring
 from baozhang.inspections.models import (
     ExpectedCheck,
     Finding,
@@ -27,7 +28,8 @@ from baozhang.inspections.models import (
     Schedule,
     SupervisionLevel,
 )
-from baozhang.orgs.models import AreaType, Location, Person, Unit, User
+from baozhang.inspections.selectors import board_policy, unit_ranking
+from baozhang.orgs.models import AreaType, Location, Organisation, Person, Unit, User
 from baozhang.orgs.selectors import unit_responsible_for
 from baozhang.standards.models import ItemKind, StandardItem, StandardVersion
 from baozhang.standards.selectors import standard_version_items
@@ -106,6 +108,17 @@ def photo_check(photo: UploadedFile) -> None:
     except (UnidentifiedImageError, OSError) as error:
         raise ValidationError(_("“%(name)s” is not a photo.") % {"name": photo.name}) from error
     photo.seek(0)
+
+
+def photo_upload_create(
+    *, organisation: Organisation, photo: UploadedFile, uploaded_by: User
+) -> PhotoUpload:
+    """Keep a photo sent ahead of its check or fix; a file too large or not an image is refused."""
+    photo_check(photo)
+    with transaction.atomic():
+        return PhotoUpload.objects.create(
+            organisation=organisation, image=photo, uploaded_by=uploaded_by
+        )
 
 
 def _level(schedule: Schedule | None, patrol_round: PatrolRound | None) -> str:
@@ -276,65 +289,11 @@ def inspection_submit(
     return inspection, True
 
 
-def schedule_locations(*, schedule: Schedule) -> list[Location]:
-    """The active locations a schedule covers: those named, and those of its area types."""
-    chosen = set(schedule.locations.filter(is_active=True).values_list("pk", flat=True))
-    area_types = list(schedule.area_types.values_list("pk", flat=True))
-    if area_types:
-        chosen |= set(
-            Location.objects.filter(
-                organisation_id=schedule.organisation_id,
-                area_type__in=area_types,
-                is_active=True,
-            ).values_list("pk", flat=True)
-        )
-    return list(Location.objects.filter(pk__in=chosen).order_by("path"))
-
-
-def expected_checks_ensure(*, schedule: Schedule, start, end) -> int:
-    """Create the schedule's expected checks between two dates (inclusive); returns how many new."""
-    plan = planning.Plan(
-        kind=schedule.kind,
-        times=planning.parse_times(schedule.times),
-        weekdays=tuple(schedule.weekdays),
-        month_day=schedule.month_day,
-        checks_per_week=schedule.checks_per_week,
-        seed=schedule.pk,
-    )
-    start = max(start, schedule.starts_on)
-    end = min(end, schedule.ends_on) if schedule.ends_on else end
-    if not schedule.is_active or start > end:
-        return 0
-    locations = schedule_locations(schedule=schedule)
-    window = timedelta(minutes=schedule.window_minutes)
-    rows = []
-    for slot in planning.plan_slots(plan, start, end):
-        due_at = timezone.make_aware(slot)
-        for location in locations:
-            rows.append(
-                ExpectedCheck(
-                    organisation_id=schedule.organisation_id,
-                    schedule=schedule,
-                    location=location,
-                    due_at=due_at,
-                    window_ends_at=due_at + window,
-                    week_key=week_key(slot.date()),
-                    month_key=month_key(slot.date()),
-                )
-            )
-    before = ExpectedCheck.objects.filter(schedule=schedule).count()
-    ExpectedCheck.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    return ExpectedCheck.objects.filter(schedule=schedule).count() - before
-
-
 def red_flags_award(*, organisation, week: str, today=None) -> list[RedFlag]:
     """Award the week's red flags to the best units, overall or per area type; once per week.
 
     Units tied at the last winning rank all win. A week is awarded only after it has ended.
     """
-    from baozhang.core.periods import period_of_week
-    from baozhang.inspections.selectors import board_policy, unit_ranking
-
     period = period_of_week(week)
     if period.end >= (today or timezone.localdate()):
         raise ValidationError(_("The week %(week)s has not ended yet.") % {"week": week})
@@ -375,12 +334,10 @@ def red_flags_award(*, organisation, week: str, today=None) -> list[RedFlag]:
 
 def red_flags_award_closed_weeks(*, organisation, weeks_back: int = 8, today=None) -> int:
     """Award every ended week of the last weeks_back that had checks and no flags yet."""
-    from baozhang.core.periods import week_key as key_of
-
     today = today or timezone.localdate()
     awarded = 0
     for back in range(1, weeks_back + 1):
-        week = key_of(today - timedelta(days=7 * back))
+        week = week_key(today - timedelta(days=7 * back))
         if RedFlag.objects.filter(organisation=organisation, week_key=week).exists():
             continue
         if not Inspection.objects.filter(organisation=organisation, week_key=week).exists():
