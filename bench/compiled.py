@@ -8,11 +8,12 @@ import timeit
 from django_scopes import scope, scopes_disabled
 
 from baozhang.accounts import services as accounts
-from baozhang.accounts.services import api_token_create, token_digest
+from baozhang.accounts.services import token_digest
 from baozhang.inspections import selectors as inspections
 from baozhang.orgs import access, selectors
-from baozhang.orgs.models import Location, Membership, Person, Role, User
+from baozhang.orgs.models import Location
 from baozhang.standards import selectors as standards
+from bench.dataset import inspector_with_token
 
 ROUNDS, RUNS = 7, 300
 
@@ -25,15 +26,8 @@ def _best(run) -> float:
 
 def compiled_ratios(organisation) -> dict[str, tuple[float, float, float]]:
     """Per compiled query: (compiled seconds, ORM seconds, ratio) of one run."""
+    user, raw = inspector_with_token(organisation, "bench-compiled")
     with scopes_disabled():
-        user, _created = User.objects.get_or_create(username="bench-compiled")
-        person, _created = Person.objects.get_or_create(
-            organisation=organisation, user=user, defaults={"name": "检查员"}
-        )
-        Membership.objects.get_or_create(
-            organisation=organisation, person=person, role=Role.INSPECTOR
-        )
-        _token, raw = api_token_create(user=user, name="bench")
         location = Location.objects.filter(organisation=organisation).order_by("code").first()
     digest, day = token_digest(raw), dt.date(2026, 6, 15)
     start, end = dt.date(2026, 6, 1), dt.date(2026, 6, 30)

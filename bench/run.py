@@ -85,25 +85,17 @@ def child(database: str, findings: int, only: str = "") -> dict:
 def inspections_measure(results: dict, database: str, organisation, *, api_only=False) -> None:
     from django_scopes import scopes_disabled
 
-    from baozhang.accounts.services import api_token_create
-    from baozhang.orgs.models import Location, Membership, Person, Role, User
+    from baozhang.orgs.models import Location
     from baozhang.standards.models import StandardVersion
     from bench.api_load import api_ratio
+    from bench.dataset import inspector_with_token
     from bench.ranking import page_ratio, ranking_ratio
 
     if not api_only:
         results["ranking"] = ranking_ratio(organisation)
         results["page"] = page_ratio(organisation)
+    _user, raw = inspector_with_token(organisation, "bench-inspector")
     with scopes_disabled():
-        # An inspector of the organisation, as on a phone.
-        user, _created = User.objects.get_or_create(username="bench-inspector")
-        person, _created = Person.objects.get_or_create(
-            organisation=organisation, user=user, defaults={"name": "检查员"}
-        )
-        Membership.objects.get_or_create(
-            organisation=organisation, person=person, role=Role.INSPECTOR
-        )
-        _token, raw = api_token_create(user=user, name="bench")
         location = Location.objects.filter(organisation=organisation).order_by("code").first()
         version = StandardVersion.objects.get(organisation=organisation)
         items = list(version.items.filter(kind="deduction").values_list("pk", flat=True))

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from baozhang.inspections.models import Finding
+from baozhang.inspections.models import Finding, Inspection
 from baozhang.inspections.services import inspection_submit
 from baozhang.standards.models import Standard
 from baozhang.standards.services import ItemInput, standard_save_items
@@ -116,6 +116,15 @@ def rooms(organisation, code="5413"):
         organisation, dorm, ItemInput("地面", "地面有垃圾", "deduction", Decimal(2))
     )
     return room, first, second, version
+
+
+def inspection_of(organisation, location, version) -> Inspection:
+    """A new check of the location on 2026-11-20 at 07:30, not stored."""
+    return Inspection(
+        organisation=organisation, location=location, standard_version=version,
+        level="department", done_at=at("2026-11-20", "07:30"), score=100,
+        date=dt.date(2026, 11, 20), week_key="2026-W47", month_key="2026-11",
+    )  # fmt: skip
 
 
 def findings_of(inspection, location, count, unit=None):

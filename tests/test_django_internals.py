@@ -23,9 +23,9 @@ from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import get_change_reason_from_object, get_history_model_for_model
 
 from baozhang.core.rows import _unnestable
-from baozhang.inspections.models import Finding, FindingPhoto, Inspection
+from baozhang.inspections.models import Finding, FindingPhoto
 from baozhang.orgs.models import Assignment, Location, Unit
-from tests.inspection_data import at, findings_of, rooms
+from tests.inspection_data import at, findings_of, inspection_of, rooms
 
 pytestmark = pytest.mark.django_db
 
@@ -150,11 +150,8 @@ def test_what_rows_insert_asks_of_fields_and_backends(college):
     points = Finding._meta.get_field("points")
     assert points.get_db_prep_save(Decimal("2.5"), connection) in (Decimal("2.5"), "2.5")
     with scope(organisation=college):
-        inspection = Inspection.objects.create(
-            organisation=college, location=room, standard_version=version, level="department",
-            done_at=at("2026-11-20"), score=Decimal(100), date=dt.date(2026, 11, 20),
-            week_key="2026-W47", month_key="2026-11",
-        )  # fmt: skip
+        inspection = inspection_of(college, room, version)
+        inspection.save()
         assert inspection._state.adding is False and inspection._state.db == "default"
         rows = findings_of(inspection, room, 3, first)
         fields = [field for field in Finding._meta.concrete_fields if field is not Finding._meta.pk]

@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 from baozhang.core.rows import rows_insert
 from baozhang.inspections.models import Finding, Inspection
 from tests.factories import member
-from tests.inspection_data import at, findings_of, rooms
+from tests.inspection_data import findings_of, inspection_of, rooms
 
 pytestmark = pytest.mark.django_db
 
@@ -26,14 +26,6 @@ def audit_rows(model, records) -> list[dict]:
         {key: value for key, value in row.items() if key not in {"history_id", "id"}}
         for row in rows.values()
     ]
-
-
-def inspection_of(college, room, version) -> Inspection:
-    return Inspection(
-        organisation=college, location=room, standard_version=version, level="department",
-        done_at=at("2026-11-20", "07:30"), score=100, date=dt.date(2026, 11, 20),
-        week_key="2026-W47", month_key="2026-11",
-    )  # fmt: skip
 
 
 @pytest.mark.parametrize("given", ["argument", "record", "request", "nobody"])
