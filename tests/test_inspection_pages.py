@@ -238,3 +238,23 @@ def test_another_unit_can_be_named_with_a_reason_on_the_check_page(alice_client,
     with scopes_disabled():
         finding = Finding.objects.get()
         assert (finding.unit.code, finding.unit_reason) == ("1151", "借用宿舍")
+
+
+def test_a_unit_of_another_organisation_is_refused_on_the_check_page(alice_client, setup, hospital):
+    with scopes_disabled():
+        elsewhere = UnitFactory(organisation=hospital, code="0852", name="0852班")
+    url = reverse("inspections:check", kwargs={"org": "college", "location_id": setup["room"].pk})
+    rubbish = setup["items"]["地面有垃圾"].pk
+    refused = alice_client.post(
+        url,
+        {
+            "client_id": str(uuid.uuid4()),
+            f"item-{rubbish}": "1",
+            f"unit-{rubbish}": elsewhere.pk,
+            f"reason-{rubbish}": "借用宿舍",
+        },
+    )
+    body = refused.content.decode()
+    assert refused.status_code == 200 and "第 1 条" in body and "该单位属于其他组织" in body
+    with scopes_disabled():
+        assert not Inspection.objects.exists() and not Finding.objects.exists()

@@ -16,15 +16,21 @@ from baozhang.api import schemas
 from baozhang.api.setup import ApiValidationError, gate
 from baozhang.core.periods import Period, period_parse, week_key
 from baozhang.inspections import selectors
-from baozhang.inspections.access import access_finding, access_inspection
+from baozhang.inspections.access import (
+    access_finding,
+    access_finding_unit,
+    access_inspection,
+    access_inspection_sent,
+    access_patrol_round,
+    access_photo_upload,
+    access_schedule,
+)
 from baozhang.inspections.models import (
     ExpectedCheck,
     Finding,
     Inspection,
-    PatrolRound,
     PhotoUpload,
     RedFlag,
-    Schedule,
 )
 from baozhang.inspections.services import FindingInput, inspection_submit, photo_upload_create
 from baozhang.orgs.access import access_location, org_scope
@@ -34,11 +40,10 @@ from baozhang.orgs.permissions import (
     VIEW_INSPECTIONS,
     VIEW_SETUP,
 )
-from baozhang.standards.access import access_standard
+from baozhang.standards.access import access_location_with_version, access_standard
 from baozhang.standards.models import Standard
 from baozhang.standards.selectors import (
     items_for_location,
-    location_with_version,
     standard_current_version,
     standard_version_for_location,
 )
@@ -193,14 +198,12 @@ def photo_upload(request, org: str, file: File[UploadedFile]):
 
 
 def _uploads(access, ids: list[int], index: int) -> list[PhotoUpload]:
-    if not ids:
-        return []
-    uploads = list(
-        PhotoUpload.objects.filter(
-            organisation=access.organisation, uploaded_by=access.user, pk__in=ids
-        )
-    )
-    if len(uploads) != len(set(ids)):
+    try:
+        uploads = [
+            access_photo_upload(access, upload_id, permission=RECORD_INSPECTIONS)
+            for upload_id in set(ids)
+        ]
+    except Http404:
         raise ApiValidationError(
             [
                 {
@@ -208,8 +211,8 @@ def _uploads(access, ids: list[int], index: int) -> list[PhotoUpload]:
                     "message": _("A photo id is unknown or already used."),
                 }
             ]
-        )
-    return uploads
+        ) from None
+    return sorted(uploads, key=lambda upload: upload.pk)
 
 
 @router.post(
@@ -227,41 +230,43 @@ def inspection_create(request, org: str, payload: out.InspectionIn):
     with org_scope(access):
         try:
             inspection, created = _inspection_store(access, payload)
-        except (ApiValidationError, Http404):
-            # A resend of a stored check may no longer pass (its photos are used, the location
-            # was given up): the stored check is the answer. A new check is looked up only here;
-            # storing it a second time fails on its client_id and returns the first.
-            existing = Inspection.objects.filter(
-                organisation=access.organisation, client_id=payload.client_id
-            ).first()
-            if existing is None:
-                raise
-            inspection, created = existing, False
+        except (ApiValidationError, Http404) as refused:
+            # A resend of a stored check may no longer name what it named (its photos are used,
+            # the location was given up): the stored check is the answer.
+            try:
+                inspection = access_inspection_sent(
+                    access, payload.client_id, permission=RECORD_INSPECTIONS
+                )
+            except Http404:
+                raise refused from None
+            created = False
         return Status(201 if created else 200, _inspection(inspection))
 
 
-def _named(access, model, record_id: int | None, field: str, message: str):
+def _named(access, gatekeeper, record_id: int | None, field: str, message: str):
     """The organisation's record the payload names in the field, None when it names none."""
     if record_id is None:
         return None
-    record = model.objects.filter(organisation=access.organisation, pk=record_id).first()
-    if record is None:
-        raise ApiValidationError([{"field": field, "message": message}])
-    return record
+    try:
+        return gatekeeper(access, record_id, permission=RECORD_INSPECTIONS)
+    except Http404:
+        raise ApiValidationError([{"field": field, "message": message}]) from None
 
 
 def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bool]:
-    location, version = location_with_version(
-        organisation_id=access.organisation.pk, location_id=payload.location_id
+    location, version = access_location_with_version(
+        access, payload.location_id, permission=RECORD_INSPECTIONS
     )
-    if location is None:
-        raise Http404
     schedule = _named(
-        access, Schedule, payload.schedule_id, "schedule_id", _("There is no such schedule.")
+        access,
+        access_schedule,
+        payload.schedule_id,
+        "schedule_id",
+        _("There is no such schedule."),
     )
     patrol_round = _named(
         access,
-        PatrolRound,
+        access_patrol_round,
         payload.patrol_round_id,
         "patrol_round_id",
         _("There is no such patrol round."),
@@ -279,19 +284,21 @@ def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bo
         Inspection._meta.get_field("level").choices
     ):
         raise ApiValidationError([{"field": "level", "message": _("Unknown supervision level.")}])
-    findings = [
-        FindingInput(
-            item_id=finding.item_id,
-            kind=finding.kind,
-            points=finding.points,
-            note=finding.note,
-            unit_id=finding.unit_id,
-            unit_reason=finding.unit_reason,
-            uploads=_uploads(access, finding.photo_ids, index),
-        )
-        for index, finding in enumerate(payload.findings)
-    ]
     try:
+        findings = [
+            FindingInput(
+                item_id=finding.item_id,
+                kind=finding.kind,
+                points=finding.points,
+                note=finding.note,
+                unit=access_finding_unit(
+                    access, finding.unit_id, number=index + 1, permission=RECORD_INSPECTIONS
+                ),
+                unit_reason=finding.unit_reason,
+                uploads=_uploads(access, finding.photo_ids, index),
+            )
+            for index, finding in enumerate(payload.findings)
+        ]
         return inspection_submit(
             location=location,
             version=version,
@@ -303,7 +310,6 @@ def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bo
             schedule=schedule,
             level=payload.level,
             note=payload.note,
-            client_id_checked=True,
             patrol_round=patrol_round,
         )
     except ValidationError as error:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from uuid import UUID
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -18,7 +19,13 @@ from baozhang.core.compiled import CompiledQuery
 from baozhang.core.params import id_param
 from baozhang.core.periods import Period, period_days, period_parse
 from baozhang.inspections import scoring
-from baozhang.inspections.models import BoardPolicy, ExpectedCheck, Finding, FindingKind
+from baozhang.inspections.models import (
+    BoardPolicy,
+    ExpectedCheck,
+    Finding,
+    FindingKind,
+    Inspection,
+)
 from baozhang.orgs.models import AreaType, Assignment, Organisation, Unit
 from baozhang.standards.models import StandardItem, StandardVersion
 
@@ -40,6 +47,11 @@ def board_policy(*, organisation: Organisation) -> BoardPolicy:
     not stored yet; board.board_policy_ensure stores it)."""
     stored = BoardPolicy.objects.filter(organisation=organisation).first()
     return stored or BoardPolicy(organisation=organisation)
+
+
+def inspection_for_client_id(*, organisation_id: int, client_id: UUID) -> Inspection | None:
+    """The organisation's check stored under the id its client gave it, if any."""
+    return Inspection.objects.filter(organisation_id=organisation_id, client_id=client_id).first()
 
 
 def findings_in_period(*, organisation: Organisation, period: Period, area_type_id=None):
