@@ -56,7 +56,11 @@ def standard_save(
                 **scoring,
             )
         return StandardVersion.objects.create(
-            organisation=saved.organisation, standard=saved, number=1, created_by=by, **scoring
+            organisation_id=saved.organisation_id,
+            standard=saved,
+            number=1,
+            created_by=by,
+            **scoring,
         )
 
 
