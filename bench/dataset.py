@@ -14,9 +14,21 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from baozhang.accounts.services import api_token_create
 from baozhang.core.periods import month_key, week_key
 from baozhang.inspections.models import Finding
-from baozhang.orgs.models import AreaType, Assignment, Location, Organisation, Site, Unit
+from baozhang.orgs.models import (
+    AreaType,
+    Assignment,
+    Location,
+    Membership,
+    Organisation,
+    Person,
+    Role,
+    Site,
+    Unit,
+    User,
+)
 from baozhang.orgs.services import organisation_create
 from baozhang.standards.models import Standard, StandardItem, StandardVersion
 
@@ -48,6 +60,20 @@ def dataset_build(*, findings: int = 1_000_000, seed: int = 7) -> list[Organisat
             _findings_write(organisation, shape, per_org, generator)
         print(f"data set: {findings:,} findings in {time.perf_counter() - started:.0f} s")
         return organisations
+
+
+def inspector_with_token(organisation, username: str) -> tuple[User, str]:
+    """An inspector of the organisation, as on a phone, and a new API token of theirs."""
+    with scopes_disabled():
+        user, _created = User.objects.get_or_create(username=username)
+        person, _created = Person.objects.get_or_create(
+            organisation=organisation, user=user, defaults={"name": "检查员"}
+        )
+        Membership.objects.get_or_create(
+            organisation=organisation, person=person, role=Role.INSPECTOR
+        )
+    _token, raw = api_token_create(user=user, name="bench")
+    return user, raw
 
 
 def _organisation(number: int):

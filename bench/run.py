@@ -6,6 +6,7 @@ Prints, per database, ratios against raw baselines on the same connection and se
       rows, gunicorn with 2 workers on loopback, 16 connections of wrk (goal ≥ 0.5, p99 < 100 ms);
       and the p99 when the 16 connections pause between checks, for half those requests a second
   (c) page 1 of the findings list by organisation and month / the raw indexed LIMIT query (goal ≤ 2)
+  (h) each read compiled once (core/compiled.py) / the same queryset run by the ORM (--only compiled)
 The data set (10 organisations, 2,000 locations, N findings over one year) is built once per
 database and reused. SQLite lives in bench/out/; PostgreSQL in the database baozhang_bench at
 127.0.0.1:5432 (or BENCH_POSTGRES_URL).
@@ -61,6 +62,11 @@ def child(database: str, findings: int, only: str = "") -> dict:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     results = {"database": database, "findings": findings}
+    if only == "compiled":
+        from bench.compiled import compiled_ratios
+
+        results["compiled"] = compiled_ratios(organisation)
+        return results
     if only != "reports":
         inspections_measure(results, database, organisation, api_only=only == "api")
     if only in ("api", "inspections"):
@@ -79,25 +85,17 @@ def child(database: str, findings: int, only: str = "") -> dict:
 def inspections_measure(results: dict, database: str, organisation, *, api_only=False) -> None:
     from django_scopes import scopes_disabled
 
-    from baozhang.accounts.services import api_token_create
-    from baozhang.orgs.models import Location, Membership, Person, Role, User
+    from baozhang.orgs.models import Location
     from baozhang.standards.models import StandardVersion
     from bench.api_load import api_ratio
+    from bench.dataset import inspector_with_token
     from bench.ranking import page_ratio, ranking_ratio
 
     if not api_only:
         results["ranking"] = ranking_ratio(organisation)
         results["page"] = page_ratio(organisation)
+    _user, raw = inspector_with_token(organisation, "bench-inspector")
     with scopes_disabled():
-        # An inspector of the organisation, as on a phone.
-        user, _created = User.objects.get_or_create(username="bench-inspector")
-        person, _created = Person.objects.get_or_create(
-            organisation=organisation, user=user, defaults={"name": "检查员"}
-        )
-        Membership.objects.get_or_create(
-            organisation=organisation, person=person, role=Role.INSPECTOR
-        )
-        _token, raw = api_token_create(user=user, name="bench")
         location = Location.objects.filter(organisation=organisation).order_by("code").first()
         version = StandardVersion.objects.get(organisation=organisation)
         items = list(version.items.filter(kind="deduction").values_list("pk", flat=True))
@@ -117,6 +115,11 @@ def report(results: dict) -> None:
         inspections_report(results)
     if "figures" in results:
         reports_report(results)
+    for name, (mine, orm, ratio) in results.get("compiled", {}).items():
+        print(
+            f"(h) {name:20s} compiled {mine * 1000:6.2f} ms   ORM {orm * 1000:6.2f} ms"
+            f"   ratio {ratio:.2f}"
+        )
 
 
 def inspections_report(results: dict) -> None:
@@ -170,8 +173,9 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
         "--only",
-        choices=["reports", "inspections", "api"],
-        help="measure only the reports (d–g), the inspections (a–c) or the check submissions (b)",
+        choices=["reports", "inspections", "api", "compiled"],
+        help="measure only the reports (d–g), the inspections (a–c), the check submissions (b) or"
+        " the compiled reads (h)",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     arguments = parser.parse_args()

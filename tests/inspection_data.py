@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from baozhang.inspections.models import Finding, Inspection
 from baozhang.inspections.services import inspection_submit
 from baozhang.standards.models import Standard
 from baozhang.standards.services import ItemInput, standard_save_items
@@ -92,3 +93,59 @@ def submit(data, day, *findings, client_id=None, submit_with=inspection_submit, 
         done_at=at(day),
         **extra,
     )
+
+
+def rooms(organisation, code="5413"):
+    """A dorm room with a standard, held by class 0852 from September and 1151 from 2026-11-19."""
+    with scopes_disabled():
+        dorm = AreaTypeFactory(organisation=organisation, code="dorm", name="宿舍")
+        room = LocationFactory(
+            organisation=organisation, site=SiteFactory(organisation=organisation), code=code,
+            area_type=dorm,
+        )  # fmt: skip
+        first = UnitFactory(organisation=organisation, code="0852", name="0852班")
+        second = UnitFactory(organisation=organisation, code="1151", name="1151班")
+        AssignmentFactory(
+            organisation=organisation, location=room, unit=first,
+            starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2026, 11, 18),
+        )  # fmt: skip
+        AssignmentFactory(
+            organisation=organisation, location=room, unit=second, starts_on=dt.date(2026, 11, 19)
+        )
+    version = dorm_standard(
+        organisation, dorm, ItemInput("地面", "地面有垃圾", "deduction", Decimal(2))
+    )
+    return room, first, second, version
+
+
+def inspection_of(organisation, location, version) -> Inspection:
+    """A new check of the location on 2026-11-20 at 07:30, not stored."""
+    return Inspection(
+        organisation=organisation, location=location, standard_version=version,
+        level="department", done_at=at("2026-11-20", "07:30"), score=100,
+        date=dt.date(2026, 11, 20), week_key="2026-W47", month_key="2026-11",
+    )  # fmt: skip
+
+
+def findings_of(inspection, location, count, unit=None):
+    """Count new findings of the check, every other one of the unit, with awkward notes."""
+    return [
+        Finding(
+            organisation_id=inspection.organisation_id,
+            inspection=inspection,
+            location=location,
+            area_type_id=location.area_type_id,
+            unit=unit if index % 2 else None,
+            unit_reason="",
+            item=None,
+            kind="highlight" if index % 3 == 0 else "deduction",
+            points=Decimal(index % 7) / 2,
+            note=f"第 {index} 条 ' \" \\ %s",
+            observed_at=at("2026-11-20", "07:30"),
+            date=dt.date(2026, 11, 20),
+            week_key="2026-W47",
+            month_key="2026-11",
+            year=2026,
+        )
+        for index in range(count)
+    ]

@@ -1,6 +1,7 @@
 """Inspection operations of the API: a whole check in one request, stored once; photos sent
 ahead; ranking, bulletin, findings and standards as JSON."""
 
+import datetime as dt
 import io
 import uuid
 from decimal import Decimal
@@ -11,7 +12,17 @@ from django_scopes import scope, scopes_disabled
 from PIL import Image
 
 from baozhang.accounts.services import api_token_create
-from baozhang.inspections.models import Finding, FindingPhoto, Inspection, PhotoUpload
+from baozhang.inspections.models import (
+    Finding,
+    FindingPhoto,
+    Inspection,
+    PatrolRound,
+    PhotoUpload,
+    Schedule,
+)
+from baozhang.orgs.access import GATE_OBSERVERS
+from baozhang.orgs.models import Location, Person, Unit
+from baozhang.standards.models import Standard
 from baozhang.standards.services import ItemInput
 from tests.factories import (
     AreaTypeFactory,
@@ -19,6 +30,7 @@ from tests.factories import (
     LocationFactory,
     SiteFactory,
     UnitFactory,
+    member,
 )
 from tests.inspection_data import dorm_standard
 
@@ -165,3 +177,78 @@ def test_outsider_gets_404(charlie, room):
     client, auth = client_for(charlie)
     assert client.get(f"{BASE}/locations/{room.pk}/check", **auth).status_code == 404
     assert client.get(f"{BASE}/ranking", **auth).status_code == 404
+
+
+@pytest.fixture
+def handed_out():
+    """The records the gates hand out during the test, as (model, id)."""
+    seen: list[tuple[type, int]] = []
+    GATE_OBSERVERS.append(lambda model, pk: seen.append((model, pk)))
+    yield seen
+    GATE_OBSERVERS.pop()
+
+
+def test_a_check_reaches_every_record_it_names_through_the_gates(alice, room, handed_out):
+    client, auth = client_for(alice)
+    photo = client.post(f"{BASE}/photos", {"file": jpeg()}, **auth).json()["id"]
+    with scopes_disabled():
+        college = room.organisation
+        other = UnitFactory(organisation=college, code="1151", name="1151班")
+        schedule = Schedule.objects.create(
+            organisation=college, name="宿舍早检", standard=Standard.objects.get(), kind="daily",
+            times=["07:30"], starts_on=dt.date(2026, 11, 1),
+        )  # fmt: skip
+        patrol = PatrolRound.objects.create(
+            organisation=college, title="专项巡查", date=dt.date(2026, 11, 20),
+            leader=Person.objects.get(user=alice),
+        )  # fmt: skip
+    payload = {
+        "client_id": str(uuid.uuid4()),
+        "location_id": room.pk,
+        "schedule_id": schedule.pk,
+        "patrol_round_id": patrol.pk,
+        "findings": [
+            {
+                "item_id": room.items["地面有垃圾"],
+                "unit_id": other.pk,
+                "unit_reason": "借用宿舍",
+                "photo_ids": [photo],
+            }
+        ],
+    }
+    stored = client.post(f"{BASE}/inspections", payload, content_type="application/json", **auth)
+    assert stored.status_code == 201
+    assert stored.json()["findings"][0]["unit"] == "1151班"
+    assert set(handed_out) >= {
+        (Location, room.pk),
+        (Schedule, schedule.pk),
+        (PatrolRound, patrol.pk),
+        (Unit, other.pk),
+        (PhotoUpload, photo),
+    }
+
+
+def test_a_unit_or_photo_of_someone_else_is_refused_with_its_finding(alice, room, hospital):
+    client, auth = client_for(alice)
+    with scopes_disabled():
+        elsewhere = UnitFactory(organisation=hospital, code="0852", name="0852班")
+    colleague = member(room.organisation, "inspector", username="zhang")
+    theirs, their_auth = client_for(colleague)
+    their_photo = theirs.post(f"{BASE}/photos", {"file": jpeg()}, **their_auth).json()["id"]
+    for finding, field, message in (
+        ({"unit_id": elsewhere.pk, "unit_reason": "x"}, "findings", "第 1 条"),
+        ({"photo_ids": [their_photo]}, "findings.0.photo_ids", ""),
+    ):
+        payload = {
+            "client_id": str(uuid.uuid4()),
+            "location_id": room.pk,
+            "findings": [{"item_id": room.items["地面有垃圾"], **finding}],
+        }
+        response = client.post(
+            f"{BASE}/inspections", payload, content_type="application/json", **auth
+        )
+        assert response.status_code == 422
+        detail = response.json()["detail"][0]
+        assert detail["field"] == field and message in detail["message"]
+    with scopes_disabled():
+        assert not Inspection.objects.exists() and PhotoUpload.objects.count() == 1

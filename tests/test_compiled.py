@@ -2,6 +2,7 @@
 per-process items of a standard version: each gives what the ORM gives, in any organisation."""
 
 import datetime as dt
+import warnings
 from decimal import Decimal
 
 import pytest
@@ -10,9 +11,10 @@ from django_scopes import scope, scopes_disabled
 from django_scopes.exceptions import ScopeError
 
 from baozhang.accounts.services import _LIVE_TOKEN, api_token_create, token_digest
-from baozhang.core.compiled import CompiledQuery
+from baozhang.core.compiled import CompiledQuery, ValueKindError
 from baozhang.core.rows import rows_insert
 from baozhang.inspections.models import Finding, Inspection
+from baozhang.inspections.services import FindingInput, inspection_submit
 from baozhang.orgs.access import _MEMBERSHIPS
 from baozhang.orgs.models import Assignment, Location, Membership, Unit
 from baozhang.orgs.selectors import _HOLDER, unit_responsible_for
@@ -23,14 +25,10 @@ from baozhang.standards.selectors import (
 )
 from baozhang.standards.services import ItemInput, standard_save_items
 from tests.factories import (
-    AreaTypeFactory,
-    AssignmentFactory,
     LocationFactory,
-    SiteFactory,
-    UnitFactory,
     member,
 )
-from tests.inspection_data import at, dorm_standard
+from tests.inspection_data import at, findings_of, rooms
 
 pytestmark = pytest.mark.django_db
 
@@ -41,29 +39,6 @@ def values(record) -> dict:
 
 def same_records(compiled, orm) -> None:
     assert [values(record) for record in compiled] == [values(record) for record in orm]
-
-
-def rooms(organisation, code="5413"):
-    """A dorm room with a standard, held by class 0852 from September and 1151 from 2026-11-19."""
-    with scopes_disabled():
-        dorm = AreaTypeFactory(organisation=organisation, code="dorm", name="宿舍")
-        room = LocationFactory(
-            organisation=organisation, site=SiteFactory(organisation=organisation), code=code,
-            area_type=dorm,
-        )  # fmt: skip
-        first = UnitFactory(organisation=organisation, code="0852", name="0852班")
-        second = UnitFactory(organisation=organisation, code="1151", name="1151班")
-        AssignmentFactory(
-            organisation=organisation, location=room, unit=first,
-            starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2026, 11, 18),
-        )  # fmt: skip
-        AssignmentFactory(
-            organisation=organisation, location=room, unit=second, starts_on=dt.date(2026, 11, 19)
-        )
-    version = dorm_standard(
-        organisation, dorm, ItemInput("地面", "地面有垃圾", "deduction", Decimal(2))
-    )
-    return room, first, second, version
 
 
 def test_the_holder_of_a_location_on_each_day_is_the_orms(college, hospital):
@@ -122,6 +97,73 @@ def test_a_value_that_does_not_reach_the_sql_is_refused_when_compiled(college):
     ignored = CompiledQuery(lambda unit_id: Unit.objects.filter(code="0852"), int)
     with scope(organisation=college), pytest.raises(TypeError):
         ignored.all(1)
+
+
+def test_a_value_of_another_kind_is_refused_on_every_run(college):
+    room, *_rest = rooms(college)
+    with scope(organisation=college):
+        assert _HOLDER.first(college.pk, room.pk, dt.date(2026, 11, 20)) is not None
+        # A moment where a day is expected would silently match nothing: refused instead.
+        for wrong in (
+            (college.pk, room.pk, at("2026-11-20")),
+            (college.pk, str(room.pk), dt.date(2026, 11, 20)),
+            (True, room.pk, dt.date(2026, 11, 20)),
+            (college.pk, room.pk),
+        ):
+            with pytest.raises(ValueKindError):
+                _HOLDER.first(*wrong)
+        moments = CompiledQuery(
+            lambda moment: Finding.objects.filter(organisation=college, observed_at__gte=moment),
+            dt.datetime,
+        )
+        with pytest.raises(ValueKindError):  # a moment without its time zone
+            moments.all(dt.datetime(2026, 11, 20, 7, 30))
+
+
+def test_a_kind_that_is_not_the_fields_is_refused_when_compiled(college):
+    declared = [
+        (lambda day: Finding.objects.filter(organisation=college, observed_at__gte=day), dt.date),
+        (lambda moment: Finding.objects.filter(organisation=college, date=moment), dt.datetime),
+        (lambda number: Unit.objects.filter(organisation=college, code=number), int),
+    ]
+    with scope(organisation=college), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # Django's, about the naive midnight
+        for build, kind in declared:
+            with pytest.raises(ValueKindError):
+                CompiledQuery(build, kind).all(_value_of(kind))
+
+
+def _value_of(kind):
+    return {dt.date: dt.date(2026, 11, 20), dt.datetime: at("2026-11-20"), int: 852}[kind]
+
+
+def test_moments_and_days_compared_with_their_fields_are_the_orms(college):
+    room, first, _second, version = rooms(college)
+    with scope(organisation=college):
+        item = standard_version_items(version=version)[0]
+        for day in ("2026-11-19", "2026-11-20", "2026-11-21"):
+            inspection_submit(
+                location=room,
+                version=version,
+                findings=[FindingInput(item_id=item.pk)],
+                done_at=at(day, "07:30"),
+            )
+        observed = CompiledQuery(
+            lambda organisation_id, moment, day: Finding.objects.filter(
+                organisation_id=organisation_id, observed_at__gte=moment, date__lte=day
+            ).order_by("id"),
+            int,
+            dt.datetime,
+            dt.date,
+        )
+        for moment, day in (
+            (at("2026-11-20", "07:30"), dt.date(2026, 11, 21)),
+            (at("2026-11-20", "07:31"), dt.date(2026, 11, 21)),
+            (at("2026-11-19", "00:00"), dt.date(2026, 11, 20)),
+        ):
+            orm = Finding.objects.filter(observed_at__gte=moment, date__lte=day).order_by("id")
+            assert orm.exists()
+            same_records(observed.all(college.pk, moment, day), orm)
 
 
 def test_a_location_with_its_version_and_the_cached_items(college, hospital):
@@ -185,29 +227,6 @@ def test_memberships_and_tokens_are_the_orms(college, hospital):
     assert _LIVE_TOKEN.first(token_digest(raw + "x")) is None
 
 
-def _findings(inspection, location, count, unit=None):
-    return [
-        Finding(
-            organisation_id=inspection.organisation_id,
-            inspection=inspection,
-            location=location,
-            area_type_id=location.area_type_id,
-            unit=unit if index % 2 else None,
-            unit_reason="",
-            item=None,
-            kind="highlight" if index % 3 == 0 else "deduction",
-            points=Decimal(index % 7) / 2,
-            note=f"第 {index} 条 ' \" \\ %s",
-            observed_at=at("2026-11-20", "07:30"),
-            date=dt.date(2026, 11, 20),
-            week_key="2026-W47",
-            month_key="2026-11",
-            year=2026,
-        )
-        for index in range(count)
-    ]
-
-
 @pytest.mark.parametrize("count", [1, 2, 20, 1200])
 def test_rows_insert_stores_what_bulk_create_stores(college, count):
     room, first, _second, version = rooms(college)
@@ -227,9 +246,9 @@ def test_rows_insert_stores_what_bulk_create_stores(college, count):
         assert inspection.pk and not inspection._state.adding
         stored = Inspection.objects.get(pk=inspection.pk)
         assert values(stored) == values(inspection) | {"id": inspection.pk}
-        ours = _findings(inspection, room, count, first)
+        ours = findings_of(inspection, room, count, first)
         rows_insert(ours)  # on SQLite, more rows than one statement's parameters: several
-        theirs = Finding.objects.bulk_create(_findings(inspection, room, count, first))
+        theirs = Finding.objects.bulk_create(findings_of(inspection, room, count, first))
         assert [row.pk for row in ours] == sorted(row.pk for row in ours)
         by_id = {row.pk: row for row in Finding.objects.filter(inspection=inspection)}
         assert len(by_id) == 2 * count
@@ -251,7 +270,8 @@ def test_rows_insert_takes_new_records_of_one_model(college):
         rows_insert([first, room])
 
 
-def test_rows_insert_runs_one_statement(college, django_assert_num_queries):
+def test_rows_insert_runs_one_statement(college, django_assert_num_queries, settings):
+    settings.SIMPLE_HISTORY_ENABLED = False  # the records alone: their audit rows take one more
     room, first, _second, version = rooms(college)
     with scope(organisation=college):
         inspection = Inspection.objects.create(
@@ -259,7 +279,7 @@ def test_rows_insert_runs_one_statement(college, django_assert_num_queries):
             done_at=at("2026-11-20"), score=Decimal(100), date=dt.date(2026, 11, 20),
             week_key="2026-W47", month_key="2026-11",
         )  # fmt: skip
-        rows = _findings(inspection, room, 20, first)
+        rows = findings_of(inspection, room, 20, first)
         with django_assert_num_queries(1):
             rows_insert(rows)
         assert Finding.objects.filter(inspection=inspection).count() == 20
@@ -268,7 +288,6 @@ def test_rows_insert_runs_one_statement(college, django_assert_num_queries):
 def test_rankings_of_two_organisations_each_count_their_own(college, hospital):
     from baozhang.core.periods import period_parse
     from baozhang.inspections.selectors import _GROUPED, unit_ranking, units_in_ranking
-    from baozhang.inspections.services import FindingInput, inspection_submit
 
     week = period_parse("2026-W47")
     for organisation, count in ((college, 1), (hospital, 3)):

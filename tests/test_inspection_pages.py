@@ -13,7 +13,7 @@ from django_scopes import scope, scopes_disabled
 from PIL import Image
 from pypdf import PdfReader
 
-from baozhang.inspections.models import Finding, FindingPhoto, Inspection
+from baozhang.inspections.models import BoardPolicy, Finding, FindingPhoto, Inspection
 from baozhang.inspections.selectors import board_policy
 from baozhang.inspections.services import FindingInput, inspection_submit
 from baozhang.standards.services import ItemInput
@@ -137,6 +137,23 @@ def test_ranking_bulletin_and_findings_show_the_check(alice_client, setup):
     assert "门后有垃圾" not in other
 
 
+def test_the_settings_are_read_without_storing_them_until_they_are_saved(alice_client, setup):
+    settings_url = reverse("inspections:board-settings", args=["college"])
+    for url in (settings_url, reverse("inspections:ranking", args=["college"])):
+        assert alice_client.get(url).status_code == 200
+    with scopes_disabled():
+        assert not BoardPolicy.objects.exists()
+    saved = alice_client.post(
+        settings_url,
+        {"base_score": "90", "floor_score": "0", "red_flags_per_week": "2",
+         "red_flag_scope": "overall"},
+    )  # fmt: skip
+    assert saved.status_code == 302
+    with scopes_disabled():
+        policy = BoardPolicy.objects.get()
+        assert (policy.base_score, policy.red_flags_per_week) == (Decimal(90), 2)
+
+
 def test_notice_board_is_public_by_its_link_and_names_no_person(client, alice_client, setup):
     with scopes_disabled():
         inspector = PersonFactory(organisation=setup["room"].organisation, name="刘洋检查员")
@@ -221,3 +238,23 @@ def test_another_unit_can_be_named_with_a_reason_on_the_check_page(alice_client,
     with scopes_disabled():
         finding = Finding.objects.get()
         assert (finding.unit.code, finding.unit_reason) == ("1151", "借用宿舍")
+
+
+def test_a_unit_of_another_organisation_is_refused_on_the_check_page(alice_client, setup, hospital):
+    with scopes_disabled():
+        elsewhere = UnitFactory(organisation=hospital, code="0852", name="0852班")
+    url = reverse("inspections:check", kwargs={"org": "college", "location_id": setup["room"].pk})
+    rubbish = setup["items"]["地面有垃圾"].pk
+    refused = alice_client.post(
+        url,
+        {
+            "client_id": str(uuid.uuid4()),
+            f"item-{rubbish}": "1",
+            f"unit-{rubbish}": elsewhere.pk,
+            f"reason-{rubbish}": "借用宿舍",
+        },
+    )
+    body = refused.content.decode()
+    assert refused.status_code == 200 and "第 1 条" in body and "该单位属于其他组织" in body
+    with scopes_disabled():
+        assert not Inspection.objects.exists() and not Finding.objects.exists()

@@ -14,13 +14,9 @@ from PIL import Image
 
 from baozhang.core.periods import period_parse
 from baozhang.inspections.models import ExpectedCheck, Finding, Inspection, RedFlag, Schedule
+from baozhang.inspections.schedules import expected_checks_ensure
 from baozhang.inspections.selectors import board_policy, checks_missed, unit_ranking
-from baozhang.inspections.services import (
-    FindingInput,
-    expected_checks_ensure,
-    inspection_submit,
-    red_flags_award,
-)
+from baozhang.inspections.services import FindingInput, inspection_submit, red_flags_award
 from tests.factories import (
     AssignmentFactory,
     LocationFactory,
@@ -101,14 +97,14 @@ def test_another_unit_needs_a_reason_and_one_bad_finding_stores_nothing(dorms):
                 dorms,
                 "2026-11-17",
                 FindingInput(item_id=rubbish),
-                FindingInput(item_id=rubbish, unit_id=dorms["second"].pk),
+                FindingInput(item_id=rubbish, unit=dorms["second"]),
             )
         assert "Finding 2" in str(refused.value) or "第 2" in str(refused.value)
         assert not Inspection.objects.exists() and not Finding.objects.exists()
         submit(
             dorms,
             "2026-11-17",
-            FindingInput(item_id=rubbish, unit_id=dorms["second"].pk, unit_reason="借用宿舍"),
+            FindingInput(item_id=rubbish, unit=dorms["second"], unit_reason="借用宿舍"),
         )
         finding = Finding.objects.get()
         assert (finding.unit.code, finding.unit_reason) == ("1151", "借用宿舍")

@@ -17,16 +17,22 @@ from baozhang.api import schemas
 from baozhang.core.api import ApiValidationError
 from baozhang.core.periods import Period, period_parse, week_key
 from baozhang.inspections import selectors
-from baozhang.inspections.access import access_finding, access_inspection
+from baozhang.inspections.access import (
+    access_finding,
+    access_finding_unit,
+    access_inspection,
+    access_inspection_sent,
+    access_photo_upload,
+    access_schedule,
+)
 from baozhang.inspections.models import (
     ExpectedCheck,
     Finding,
     Inspection,
     PhotoUpload,
     RedFlag,
-    Schedule,
 )
-from baozhang.inspections.services import FindingInput, inspection_submit, photo_check
+from baozhang.inspections.services import FindingInput, inspection_submit, photo_upload_create
 from baozhang.orgs.access import access_location, org_scope
 from baozhang.orgs.access import request_access as gate
 from baozhang.orgs.permissions import (
@@ -35,14 +41,13 @@ from baozhang.orgs.permissions import (
     VIEW_INSPECTIONS,
     VIEW_SETUP,
 )
-from baozhang.rectification.models import PatrolRound
+from baozhang.rectification.access import access_patrol_round
 from baozhang.rectification.selectors import inspection_patrol_round_id
 from baozhang.rectification.services import round_inspection_submit
-from baozhang.standards.access import access_standard
+from baozhang.standards.access import access_location_with_version, access_standard
 from baozhang.standards.models import Standard
 from baozhang.standards.selectors import (
     items_for_location,
-    location_with_version,
     standard_current_version,
     standard_version_for_location,
 )
@@ -184,28 +189,25 @@ def photo_upload(request, org: str, file: File[UploadedFile]):
     access = gate(request, org, VIEW_SETUP)
     if not (access.can(RECORD_INSPECTIONS) or access.can(SUBMIT_RECTIFICATION)):
         raise PermissionDenied
-    try:
-        photo_check(file)
-    except ValidationError as error:
-        raise ApiValidationError(
-            [{"field": "file", "message": message} for message in error.messages]
-        ) from error
     with org_scope(access):
-        upload = PhotoUpload.objects.create(
-            organisation=access.organisation, image=file, uploaded_by=access.user
-        )
+        try:
+            upload = photo_upload_create(
+                organisation=access.organisation, photo=file, uploaded_by=access.user
+            )
+        except ValidationError as error:
+            raise ApiValidationError(
+                [{"field": "file", "message": message} for message in error.messages]
+            ) from error
     return Status(201, {"id": upload.pk})
 
 
 def _uploads(access, ids: list[int], index: int) -> list[PhotoUpload]:
-    if not ids:
-        return []
-    uploads = list(
-        PhotoUpload.objects.filter(
-            organisation=access.organisation, uploaded_by=access.user, pk__in=ids
-        )
-    )
-    if len(uploads) != len(set(ids)):
+    try:
+        uploads = [
+            access_photo_upload(access, upload_id, permission=RECORD_INSPECTIONS)
+            for upload_id in set(ids)
+        ]
+    except Http404:
         raise ApiValidationError(
             [
                 {
@@ -213,8 +215,8 @@ def _uploads(access, ids: list[int], index: int) -> list[PhotoUpload]:
                     "message": _("A photo id is unknown or already used."),
                 }
             ]
-        )
-    return uploads
+        ) from None
+    return sorted(uploads, key=lambda upload: upload.pk)
 
 
 @router.post(
@@ -232,16 +234,16 @@ def inspection_create(request, org: str, payload: out.InspectionIn):
     with org_scope(access):
         try:
             inspection, created = _inspection_store(access, payload)
-        except (ApiValidationError, Http404):
-            # A resend of a stored check may no longer pass (its photos are used, the location
-            # was given up): the stored check is the answer. A new check is looked up only here;
-            # storing it a second time fails on its client_id and returns the first.
-            existing = Inspection.objects.filter(
-                organisation=access.organisation, client_id=payload.client_id
-            ).first()
-            if existing is None:
-                raise
-            inspection, created = existing, False
+        except (ApiValidationError, Http404) as refused:
+            # A resend of a stored check may no longer name what it named (its photos are used,
+            # the location was given up): the stored check is the answer.
+            try:
+                inspection = access_inspection_sent(
+                    access, payload.client_id, permission=RECORD_INSPECTIONS
+                )
+            except Http404:
+                raise refused from None
+            created = False
         # A new check is linked to the round the payload names; a resend answers the stored one's.
         if created:
             patrol_round_id = payload.patrol_round_id
@@ -250,28 +252,30 @@ def inspection_create(request, org: str, payload: out.InspectionIn):
         return Status(201 if created else 200, _inspection(inspection, patrol_round_id))
 
 
-def _named(access, model, record_id: int | None, field: str, message: str):
+def _named(access, gatekeeper, record_id: int | None, field: str, message: str):
     """The organisation's record the payload names in the field, None when it names none."""
     if record_id is None:
         return None
-    record = model.objects.filter(organisation=access.organisation, pk=record_id).first()
-    if record is None:
-        raise ApiValidationError([{"field": field, "message": message}])
-    return record
+    try:
+        return gatekeeper(access, record_id, permission=RECORD_INSPECTIONS)
+    except Http404:
+        raise ApiValidationError([{"field": field, "message": message}]) from None
 
 
 def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bool]:
-    location, version = location_with_version(
-        organisation_id=access.organisation.pk, location_id=payload.location_id
+    location, version = access_location_with_version(
+        access, payload.location_id, permission=RECORD_INSPECTIONS
     )
-    if location is None:
-        raise Http404
     schedule = _named(
-        access, Schedule, payload.schedule_id, "schedule_id", _("There is no such schedule.")
+        access,
+        access_schedule,
+        payload.schedule_id,
+        "schedule_id",
+        _("There is no such schedule."),
     )
     patrol_round = _named(
         access,
-        PatrolRound,
+        access_patrol_round,
         payload.patrol_round_id,
         "patrol_round_id",
         _("There is no such patrol round."),
@@ -289,22 +293,24 @@ def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bo
         Inspection._meta.get_field("level").choices
     ):
         raise ApiValidationError([{"field": "level", "message": _("Unknown supervision level.")}])
-    findings = [
-        FindingInput(
-            item_id=finding.item_id,
-            kind=finding.kind,
-            points=finding.points,
-            note=finding.note,
-            unit_id=finding.unit_id,
-            unit_reason=finding.unit_reason,
-            uploads=_uploads(access, finding.photo_ids, index),
-        )
-        for index, finding in enumerate(payload.findings)
-    ]
-    submit = inspection_submit
-    if patrol_round is not None:
-        submit = partial(round_inspection_submit, patrol_round=patrol_round)
     try:
+        findings = [
+            FindingInput(
+                item_id=finding.item_id,
+                kind=finding.kind,
+                points=finding.points,
+                note=finding.note,
+                unit=access_finding_unit(
+                    access, finding.unit_id, number=index + 1, permission=RECORD_INSPECTIONS
+                ),
+                unit_reason=finding.unit_reason,
+                uploads=_uploads(access, finding.photo_ids, index),
+            )
+            for index, finding in enumerate(payload.findings)
+        ]
+        submit = inspection_submit
+        if patrol_round is not None:
+            submit = partial(round_inspection_submit, patrol_round=patrol_round)
         return submit(
             location=location,
             version=version,
@@ -316,7 +322,6 @@ def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bo
             schedule=schedule,
             level=payload.level,
             note=payload.note,
-            client_id_checked=True,
         )
     except ValidationError as error:
         raise ApiValidationError(

@@ -1,10 +1,19 @@
-"""Rows without the ORM's per-value work: plain rows for long exports, and a lean bulk insert.
+"""Rows without the ORM's per-value work: plain rows for long exports, and a lean bulk insert
+(docs/performance.md).
 
 A 100,000-row export spends as much time turning each value into a Python object as writing it.
 ``plain_rows`` reads a ``values_list`` query in chunks (a server-side cursor on PostgreSQL) without
 Django's per-value converters: values come as the driver makes them (dates; moments naive in UTC on
 SQLite, aware on PostgreSQL; numbers or decimals). ``LocalTimes`` turns either kind of moment into
-the local time of day. ``rows_insert`` stores many new records of one model with one statement.
+the local time of day.
+
+``rows_insert`` stores many new records of one model with one statement, and their audit rows with
+one more (core/history.py). Its contract: the records are new, of one model with an automatic id,
+no parent model, no fields the database fills in; no ``pre_save``/``post_save`` signal is sent and
+no ``save()`` is called, so the model must not rely on either (simple-history's audit rows, the
+only signal the product's models use, are written here). It relies on Django's field preparation
+(``get_db_prep_save``) and on the backends' bulk-insert features, pinned by
+tests/test_django_internals.py.
 """
 
 from __future__ import annotations
@@ -14,6 +23,8 @@ from collections.abc import Iterator, Sequence
 
 from django.db import connections, models, router
 from django.utils import timezone
+
+from baozhang.core.history import history_created
 
 
 def plain_rows(queryset, size: int = 2000) -> Iterator[tuple]:
@@ -25,8 +36,9 @@ def plain_rows(queryset, size: int = 2000) -> Iterator[tuple]:
             yield from chunk
 
 
-def rows_insert(records: Sequence[models.Model]) -> None:
-    """Insert new records of one model with one INSERT … RETURNING per batch, and set their ids.
+def rows_insert(records: Sequence[models.Model], *, history_user=None) -> None:
+    """Insert new records of one model with one INSERT … RETURNING per batch, set their ids, and
+    write their "+" audit rows as simple-history would for each save (by ``history_user`` if given).
 
     What ``bulk_create`` does for a model with an automatic id, no parents and no signals, with
     less work per value: each field converts its value as the ORM does (``get_db_prep_save``), but a
@@ -101,6 +113,7 @@ def rows_insert(records: Sequence[models.Model]) -> None:
         setattr(record, pk.attname, record_id)
         record._state.adding = False
         record._state.db = connection.alias
+    history_created(records, moment=now, connection=connection, history_user=history_user)
 
 
 def _unnestable(fields, connection) -> bool:

@@ -22,8 +22,9 @@ from baozhang.inspections.models import (
     Inspection,
     Schedule,
 )
+from baozhang.inspections.schedules import expected_checks_ensure
 from baozhang.inspections.selectors import board_policy
-from baozhang.inspections.services import expected_checks_ensure, red_flags_award_closed_weeks
+from baozhang.inspections.services import red_flags_award_closed_weeks
 from baozhang.orgs.models import AreaType, Assignment, Organisation, Person, Role
 from baozhang.orgs.services import record_save
 from baozhang.standards.models import StandardVersion

@@ -9,6 +9,7 @@ import qrcode.image.svg
 from django.db import transaction
 
 from baozhang.inspections.models import BoardPolicy
+from baozhang.orgs.models import Organisation
 
 
 def qr_svg(text: str) -> str:
@@ -31,4 +32,12 @@ def board_enable(*, policy: BoardPolicy, enabled: bool, new_link: bool = False) 
         if enabled and (new_link or not policy.board_token):
             policy.board_token = secrets.token_urlsafe(24)
         policy.save()
+    return policy
+
+
+def board_policy_ensure(*, organisation: Organisation) -> BoardPolicy:
+    """The organisation's stored scoring and board settings, stored with the defaults if it has
+    none yet (before they are changed)."""
+    with transaction.atomic():
+        policy, _created = BoardPolicy.objects.get_or_create(organisation=organisation)
     return policy

@@ -18,7 +18,7 @@ from baozhang.core.forms import StyledFormMixin
 from baozhang.core.periods import period_parse, period_previous, week_key
 from baozhang.core.xlsx import wants_workbook, workbook_response
 from baozhang.inspections import selectors
-from baozhang.inspections.board import board_enable, qr_data_uri, qr_svg
+from baozhang.inspections.board import board_enable, board_policy_ensure, qr_data_uri, qr_svg
 from baozhang.inspections.models import BoardPolicy, RedFlag
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.entities import LOCATIONS
@@ -43,7 +43,10 @@ class BoardPolicyForm(StyledFormMixin, forms.ModelForm):
 
 @org_view(MANAGE_BOARD)
 def board_settings(request, access):
-    policy = selectors.board_policy(organisation=access.organisation)
+    if request.method == "POST":
+        policy = board_policy_ensure(organisation=access.organisation)
+    else:
+        policy = selectors.board_policy(organisation=access.organisation)
     form = BoardPolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
         policy = form.save(commit=False)

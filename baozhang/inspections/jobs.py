@@ -7,10 +7,9 @@ from django.utils import timezone
 
 from baozhang.core.clock import periodic
 from baozhang.inspections.models import Schedule
-from baozhang.inspections.services import expected_checks_ensure, red_flags_award_closed_weeks
+from baozhang.inspections.schedules import PLAN_AHEAD_DAYS, expected_checks_ensure
+from baozhang.inspections.services import red_flags_award_closed_weeks
 from baozhang.orgs.selectors import each_organisation
-
-PLAN_AHEAD_DAYS = 14
 
 
 @periodic("inspections.plan-ahead", every=timedelta(hours=1))

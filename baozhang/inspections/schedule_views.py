@@ -3,7 +3,6 @@
 import datetime as dt
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,14 +11,12 @@ from baozhang.core.pagination import paginate
 from baozhang.core.periods import Period
 from baozhang.core.xlsx import wants_workbook, workbook_response
 from baozhang.inspections.access import access_schedule
-from baozhang.inspections.jobs import PLAN_AHEAD_DAYS
 from baozhang.inspections.models import ExpectedCheck, Schedule
 from baozhang.inspections.schedule_forms import WEEKDAYS, ScheduleForm
+from baozhang.inspections.schedules import schedule_save
 from baozhang.inspections.selectors import checks_missed
-from baozhang.inspections.services import expected_checks_ensure
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.permissions import MANAGE_STANDARDS, VIEW_INSPECTIONS
-from baozhang.orgs.services import record_save
 
 DAY_NAMES = dict(WEEKDAYS)
 
@@ -102,14 +99,14 @@ def schedule_form(request, access, schedule_id: int | None = None):
     )
     form = ScheduleForm(request.POST or None, instance=schedule, organisation=access.organisation)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = record_save(record=form.instance, by=request.user)
-            for name in ("assignees", "locations", "area_types"):
-                getattr(saved, name).set(form.cleaned_data[name])
-            today = timezone.localdate()
-            created = expected_checks_ensure(
-                schedule=saved, start=today, end=today + dt.timedelta(days=PLAN_AHEAD_DAYS)
-            )
+        saved, created = schedule_save(
+            schedule=form.instance,
+            assignees=form.cleaned_data["assignees"],
+            locations=form.cleaned_data["locations"],
+            area_types=form.cleaned_data["area_types"],
+            by=request.user,
+            today=timezone.localdate(),
+        )
         messages.success(
             request,
             _("Saved; %(count)s checks are expected in the next two weeks.") % {"count": created},

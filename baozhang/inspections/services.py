@@ -1,8 +1,9 @@
-"""Writes of inspections: submit a check with its findings, once, attributed to the right units."""
+"""Writes of inspections: submit a check with its findings, once, attributed to the right units;
+photos sent ahead; red flags."""
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -11,10 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baozhang.core.history import history_created
-from baozhang.core.periods import month_key, week_key
+from baozhang.core.periods import month_key, period_of_week, week_key
 from baozhang.core.rows import rows_insert
-from baozhang.inspections import planning, scoring
+from baozhang.inspections import scoring
 from baozhang.inspections.models import (
     ExpectedCheck,
     Finding,
@@ -27,7 +27,8 @@ from baozhang.inspections.models import (
     Schedule,
     SupervisionLevel,
 )
-from baozhang.orgs.models import AreaType, Location, Person, Unit, User
+from baozhang.inspections.selectors import board_policy, inspection_for_client_id, unit_ranking
+from baozhang.orgs.models import AreaType, Location, Organisation, Person, Unit, User
 from baozhang.orgs.selectors import unit_responsible_for
 from baozhang.standards.models import ItemKind, StandardItem, StandardVersion
 from baozhang.standards.selectors import standard_version_items
@@ -39,14 +40,169 @@ MAX_PHOTO_BYTES = 15 * 1024 * 1024
 class FindingInput:
     """One finding as a form, the API or a workbook gives it."""
 
-    item_id: int | None = None
+    item_id: int | None = None  # an item of the check's standard version
     kind: str | None = None  # from the item when omitted; "highlight" for a highlight
     points: Decimal | None = None  # points lost (or gained); the item's points when omitted
     note: str = ""
-    unit_id: int | None = None  # another unit than the location's, with a reason
+    unit: Unit | None = None  # another unit than the location's, with a reason
     unit_reason: str = ""
     photos: list[UploadedFile] = field(default_factory=list)
     uploads: list[PhotoUpload] = field(default_factory=list)  # sent ahead (API)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A finding that passed: its item, kind and points, and the unit responsible for it."""
+
+    given: FindingInput
+    item: StandardItem | None
+    kind: str
+    points: Decimal
+    unit: Unit | None
+    unit_reason: str
+
+
+def finding_error(number: int, error: ValidationError) -> ValidationError:
+    """The error of a check's finding, named by its number in the check."""
+    return ValidationError(
+        _("Finding %(number)s: %(message)s")
+        % {"number": number, "message": " ".join(error.messages)}
+    )
+
+
+def photo_check(photo: UploadedFile) -> None:
+    """Refuse a file that is too large or not an image."""
+    from PIL import Image, UnidentifiedImageError
+
+    if photo.size > MAX_PHOTO_BYTES:
+        raise ValidationError(_("A photo is larger than 15 MB."))
+    try:
+        with Image.open(photo) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError) as error:
+        raise ValidationError(_("“%(name)s” is not a photo.") % {"name": photo.name}) from error
+    photo.seek(0)
+
+
+def photo_upload_create(
+    *, organisation: Organisation, photo: UploadedFile, uploaded_by: User
+) -> PhotoUpload:
+    """Keep a photo sent ahead of its check or fix; a file too large or not an image is refused."""
+    photo_check(photo)
+    with transaction.atomic():
+        return PhotoUpload.objects.create(
+            organisation=organisation, image=photo, uploaded_by=uploaded_by
+        )
+
+
+def inspection_submit(
+    *,
+    location: Location,
+    version: StandardVersion,
+    findings: list[FindingInput],
+    client_id: uuid.UUID | None = None,
+    done_at: datetime | None = None,
+    inspector: Person | None = None,
+    submitted_by: User | None = None,
+    schedule: Schedule | None = None,
+    level: str | None = None,
+    note: str = "",
+) -> tuple[Inspection, bool]:
+    """Store a check with its findings and photos; the same client_id again returns the first one.
+
+    Returns (inspection, created). Every finding is checked first; one bad finding stores nothing.
+    A check already stored under the client_id is the answer to a resend, even one that would no
+    longer pass (its photos were used): it is looked up only when storing fails, so a new check
+    costs no lookup. The steps: validate and attribute each finding, score the check, store it.
+    Nobody is notified of a check: a unit hears of a problem when a task is opened for it
+    (rectification/notices.py).
+    """
+    client_id = client_id or uuid.uuid4()
+    done_at = done_at or timezone.now()
+    day = timezone.localdate(done_at)
+    try:
+        _same_organisation(location, version, schedule)
+        checked = _findings_checked(findings, location=location, version=version, day=day)
+        score = _check_scored(checked, version=version)
+        inspection = Inspection(
+            organisation_id=location.organisation_id,
+            client_id=client_id,
+            location=location,
+            standard_version=version,
+            schedule=schedule,
+            level=level or _level(schedule),
+            inspector=inspector,
+            submitted_by=submitted_by,
+            done_at=done_at,
+            note=note,
+            score=score.score,
+            is_failed=score.red_lines > 0,
+            date=day,
+            week_key=week_key(day),
+            month_key=month_key(day),
+        )
+        _check_stored(inspection, checked)
+    except (ValidationError, IntegrityError):
+        # A resend: storing it a second time fails on its client_id, or it no longer passes.
+        existing = inspection_for_client_id(
+            organisation_id=location.organisation_id, client_id=client_id
+        )
+        if existing is None:
+            raise
+        return existing, False
+    return inspection, True
+
+
+def _same_organisation(
+    location: Location,
+    version: StandardVersion,
+    schedule: Schedule | None,
+) -> None:
+    organisation_id = location.organisation_id
+    if version.organisation_id != organisation_id or (
+        schedule is not None and schedule.organisation_id != organisation_id
+    ):
+        raise ValidationError(_("The standard belongs to another organisation."))
+
+
+def _level(schedule: Schedule | None) -> str:
+    """The schedule's level; a check of no schedule is a department's spot check."""
+    return schedule.level if schedule else SupervisionLevel.DEPARTMENT
+
+
+# Validate and attribute -------------------------------------------------------------------------
+
+
+def _findings_checked(
+    findings: list[FindingInput], *, location: Location, version: StandardVersion, day: date
+) -> list[_Checked]:
+    """Each finding validated and attributed, in order; the first bad one refuses the check."""
+    items = {item.pk: item for item in standard_version_items(version=version)}
+    holder = unit_responsible_for(location=location, on=day) if findings else None
+    checked = []
+    for number, given in enumerate(findings, start=1):
+        try:
+            item, kind, points = _finding_valued(given, items)
+            unit, reason = _finding_responsible(given, holder=holder, location=location)
+            for photo in given.photos:
+                photo_check(photo)
+        except ValidationError as error:
+            raise finding_error(number, error) from error
+        checked.append(_Checked(given, item, kind, points, unit, reason))
+    return checked
+
+
+def _finding_valued(
+    given: FindingInput, items: dict[int, StandardItem]
+) -> tuple[StandardItem | None, str, Decimal]:
+    """The finding's item of the standard, its kind and its points, or why they cannot be."""
+    item = None
+    if given.item_id is not None:
+        item = items.get(given.item_id)
+        if item is None:
+            raise ValidationError(_("The item is not part of this standard."))
+    kind = _finding_kind(item, given.kind)
+    return item, kind, _finding_points(item, kind, given.points)
 
 
 def _finding_kind(item: StandardItem | None, given: str | None) -> str:
@@ -80,11 +236,14 @@ def _finding_points(item: StandardItem | None, kind: str, given: Decimal | None)
     return given
 
 
-def _unit(holder: Unit | None, location: Location, given: FindingInput) -> tuple[Unit | None, str]:
-    if given.unit_id is None or (holder is not None and given.unit_id == holder.pk):
+def _finding_responsible(
+    given: FindingInput, *, holder: Unit | None, location: Location
+) -> tuple[Unit | None, str]:
+    """The unit that held the location, or another unit named with the reason why."""
+    unit = given.unit
+    if unit is None or (holder is not None and unit.pk == holder.pk):
         return holder, ""
-    unit = Unit.objects.filter(organisation_id=location.organisation_id, pk=given.unit_id).first()
-    if unit is None:
+    if unit.organisation_id != location.organisation_id:
         raise ValidationError(_("The unit belongs to another organisation."))
     if not given.unit_reason.strip():
         raise ValidationError(
@@ -94,23 +253,47 @@ def _unit(holder: Unit | None, location: Location, given: FindingInput) -> tuple
     return unit, given.unit_reason.strip()
 
 
-def photo_check(photo: UploadedFile) -> None:
-    """Refuse a file that is too large or not an image."""
-    from PIL import Image, UnidentifiedImageError
-
-    if photo.size > MAX_PHOTO_BYTES:
-        raise ValidationError(_("A photo is larger than 15 MB."))
-    try:
-        with Image.open(photo) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError) as error:
-        raise ValidationError(_("“%(name)s” is not a photo.") % {"name": photo.name}) from error
-    photo.seek(0)
+# Score ------------------------------------------------------------------------------------------
 
 
-def _level(schedule: Schedule | None) -> str:
-    """The schedule's level; a check of no schedule is a department's spot check."""
-    return schedule.level if schedule else SupervisionLevel.DEPARTMENT
+def _check_scored(checked: list[_Checked], *, version: StandardVersion) -> scoring.Score:
+    """The check's score by its standard version's base, floor and caps (scoring.py)."""
+    return scoring.check_score(
+        [
+            scoring.ScoredFinding(
+                item=str(each.item.pk) if each.item else f"free-{index}",
+                kind=each.kind,
+                points=each.points,
+                cap=each.item.cap if each.item else None,
+            )
+            for index, each in enumerate(checked)
+        ],
+        base=version.base_score,
+        floor=version.floor_score,
+    )
+
+
+# Store ------------------------------------------------------------------------------------------
+
+
+def _check_stored(inspection: Inspection, checked: list[_Checked]) -> None:
+    """Store the check, its findings and their photos in one transaction; the photos sent ahead
+    are used up. The stored findings stay on the inspection, with their photos' ids, for an
+    answer without reading them back."""
+    with transaction.atomic():
+        inspection.expected = _expected_check(
+            inspection.schedule, inspection.location, inspection.done_at
+        )
+        rows_insert([inspection], history_user=inspection.submitted_by)
+        rows = [_finding_row(inspection, each) for each in checked]
+        rows_insert(rows, history_user=inspection.submitted_by)
+        photos = _photos_stored(rows, checked)
+        for finding in rows:
+            finding.photo_ids = [photo.pk for photo in photos if photo.finding is finding]
+        inspection.stored_findings = rows
+        PhotoUpload.objects.filter(
+            pk__in=[upload.pk for each in checked for upload in each.given.uploads]
+        ).delete()
 
 
 def _expected_check(schedule: Schedule | None, location: Location, done_at: datetime):
@@ -129,199 +312,51 @@ def _expected_check(schedule: Schedule | None, location: Location, done_at: date
     )
 
 
-def inspection_submit(
-    *,
-    location: Location,
-    version: StandardVersion,
-    findings: list[FindingInput],
-    client_id: uuid.UUID | None = None,
-    done_at: datetime | None = None,
-    inspector: Person | None = None,
-    submitted_by: User | None = None,
-    schedule: Schedule | None = None,
-    level: str | None = None,
-    note: str = "",
-    client_id_checked: bool = False,
-) -> tuple[Inspection, bool]:
-    """Store a check with its findings and photos; the same client_id again returns the first one.
-
-    Returns (inspection, created). Every finding is checked first; one bad finding stores nothing.
-    With client_id_checked the client_id is not looked up first (the caller has, or expects a new
-    check); a check already stored under it is still found, by the unique constraint.
-    """
-    organisation_id = location.organisation_id
-    client_id = client_id or uuid.uuid4()
-    if not client_id_checked:
-        existing = Inspection.objects.filter(
-            organisation_id=organisation_id, client_id=client_id
-        ).first()
-        if existing is not None:
-            return existing, False
-    if version.organisation_id != organisation_id or (
-        schedule is not None and schedule.organisation_id != organisation_id
-    ):
-        raise ValidationError(_("The standard belongs to another organisation."))
-    done_at = done_at or timezone.now()
-    day = timezone.localdate(done_at)
-    items = {item.pk: item for item in standard_version_items(version=version)}
-    holder = unit_responsible_for(location=location, on=day) if findings else None
-    prepared = []
-    for number, given in enumerate(findings, start=1):
-        try:
-            item = None
-            if given.item_id is not None:
-                item = items.get(given.item_id)
-                if item is None:
-                    raise ValidationError(_("The item is not part of this standard."))
-            kind = _finding_kind(item, given.kind)
-            points = _finding_points(item, kind, given.points)
-            unit, reason = _unit(holder, location, given)
-            for photo in given.photos:
-                photo_check(photo)
-        except ValidationError as error:
-            raise ValidationError(
-                _("Finding %(number)s: %(message)s")
-                % {"number": number, "message": " ".join(error.messages)}
-            ) from error
-        prepared.append((given, item, kind, points, unit, reason))
-    check = scoring.check_score(
-        [
-            scoring.ScoredFinding(
-                item=str(item.pk) if item else f"free-{index}",
-                kind=kind,
-                points=points,
-                cap=item.cap if item else None,
-            )
-            for index, (_given, item, kind, points, _unit, _reason) in enumerate(prepared)
-        ],
-        base=version.base_score,
-        floor=version.floor_score,
+def _finding_row(inspection: Inspection, each: _Checked) -> Finding:
+    location, day = inspection.location, inspection.date
+    return Finding(
+        organisation_id=inspection.organisation_id,
+        inspection=inspection,
+        location=location,
+        area_type_id=location.area_type_id,
+        unit=each.unit,
+        unit_reason=each.unit_reason,
+        item=each.item,
+        kind=each.kind,
+        points=each.points,
+        note=each.given.note,
+        inspector=inspection.inspector,
+        observed_at=inspection.done_at,
+        date=day,
+        week_key=inspection.week_key,
+        month_key=inspection.month_key,
+        year=day.year,
     )
-    try:
-        with transaction.atomic():
-            inspection = Inspection(
-                organisation_id=organisation_id,
-                client_id=client_id,
-                location=location,
-                standard_version=version,
-                schedule=schedule,
-                expected=_expected_check(schedule, location, done_at),
-                level=level or _level(schedule),
-                inspector=inspector,
-                submitted_by=submitted_by,
-                done_at=done_at,
-                note=note,
-                score=check.score,
-                is_failed=check.red_lines > 0,
-                date=day,
-                week_key=week_key(day),
-                month_key=month_key(day),
+
+
+def _photos_stored(rows: list[Finding], checked: list[_Checked]) -> list[FindingPhoto]:
+    """The findings' photos, taken with the check or sent ahead, saved one by one: each file is
+    written to storage."""
+    photos = []
+    for finding, each in zip(rows, checked, strict=True):
+        photos += [
+            FindingPhoto(organisation_id=finding.organisation_id, finding=finding, image=photo)
+            for photo in each.given.photos
+        ]
+        photos += [
+            FindingPhoto(
+                organisation_id=finding.organisation_id,
+                finding=finding,
+                image=upload.image.name,
             )
-            # Its audit row is written with its findings' (one INSERT … SELECT each).
-            rows_insert([inspection])
-            history_created(Inspection, [inspection.pk], user=submitted_by)
-            rows = [
-                Finding(
-                    organisation_id=organisation_id,
-                    inspection=inspection,
-                    location=location,
-                    area_type_id=location.area_type_id,
-                    unit=unit,
-                    unit_reason=reason,
-                    item=item,
-                    kind=kind,
-                    points=points,
-                    note=given.note,
-                    inspector=inspector,
-                    observed_at=done_at,
-                    date=day,
-                    week_key=inspection.week_key,
-                    month_key=inspection.month_key,
-                    year=day.year,
-                )
-                for given, item, kind, points, unit, reason in prepared
-            ]
-            rows_insert(rows)
-            history_created(Finding, [row.pk for row in rows], user=submitted_by)
-            photos = []
-            for finding, (given, *_rest) in zip(rows, prepared, strict=True):
-                photos += [
-                    FindingPhoto(organisation_id=organisation_id, finding=finding, image=photo)
-                    for photo in given.photos
-                ]
-                photos += [
-                    FindingPhoto(
-                        organisation_id=organisation_id, finding=finding, image=upload.image.name
-                    )
-                    for upload in given.uploads
-                ]
-            for photo in photos:
-                photo.save()  # one by one: each file is written to storage
-            for finding in rows:
-                finding.photo_ids = [p.pk for p in photos if p.finding is finding]
-            # The stored findings, with their photos' ids, for an answer without reading them back.
-            inspection.stored_findings = rows
-            PhotoUpload.objects.filter(
-                pk__in=[upload.pk for given, *_rest in prepared for upload in given.uploads]
-            ).delete()
-    except IntegrityError:
-        # The same check sent twice at once: the other request stored it first.
-        existing = Inspection.objects.filter(organisation_id=organisation_id, client_id=client_id)
-        if existing.exists():
-            return existing.get(), False
-        raise
-    return inspection, True
+            for upload in each.given.uploads
+        ]
+    for photo in photos:
+        photo.save()
+    return photos
 
 
-def schedule_locations(*, schedule: Schedule) -> list[Location]:
-    """The active locations a schedule covers: those named, and those of its area types."""
-    chosen = set(schedule.locations.filter(is_active=True).values_list("pk", flat=True))
-    area_types = list(schedule.area_types.values_list("pk", flat=True))
-    if area_types:
-        chosen |= set(
-            Location.objects.filter(
-                organisation_id=schedule.organisation_id,
-                area_type__in=area_types,
-                is_active=True,
-            ).values_list("pk", flat=True)
-        )
-    return list(Location.objects.filter(pk__in=chosen).order_by("path"))
-
-
-def expected_checks_ensure(*, schedule: Schedule, start, end) -> int:
-    """Create the schedule's expected checks between two dates (inclusive); returns how many new."""
-    plan = planning.Plan(
-        kind=schedule.kind,
-        times=planning.parse_times(schedule.times),
-        weekdays=tuple(schedule.weekdays),
-        month_day=schedule.month_day,
-        checks_per_week=schedule.checks_per_week,
-        seed=schedule.pk,
-    )
-    start = max(start, schedule.starts_on)
-    end = min(end, schedule.ends_on) if schedule.ends_on else end
-    if not schedule.is_active or start > end:
-        return 0
-    locations = schedule_locations(schedule=schedule)
-    window = timedelta(minutes=schedule.window_minutes)
-    rows = []
-    for slot in planning.plan_slots(plan, start, end):
-        due_at = timezone.make_aware(slot)
-        for location in locations:
-            rows.append(
-                ExpectedCheck(
-                    organisation_id=schedule.organisation_id,
-                    schedule=schedule,
-                    location=location,
-                    due_at=due_at,
-                    window_ends_at=due_at + window,
-                    week_key=week_key(slot.date()),
-                    month_key=month_key(slot.date()),
-                )
-            )
-    before = ExpectedCheck.objects.filter(schedule=schedule).count()
-    ExpectedCheck.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    return ExpectedCheck.objects.filter(schedule=schedule).count() - before
+# Red flags --------------------------------------------------------------------------------------
 
 
 def red_flags_award(*, organisation, week: str, today=None) -> list[RedFlag]:
@@ -329,9 +364,6 @@ def red_flags_award(*, organisation, week: str, today=None) -> list[RedFlag]:
 
     Units tied at the last winning rank all win. A week is awarded only after it has ended.
     """
-    from baozhang.core.periods import period_of_week
-    from baozhang.inspections.selectors import board_policy, unit_ranking
-
     period = period_of_week(week)
     if period.end >= (today or timezone.localdate()):
         raise ValidationError(_("The week %(week)s has not ended yet.") % {"week": week})
@@ -372,12 +404,10 @@ def red_flags_award(*, organisation, week: str, today=None) -> list[RedFlag]:
 
 def red_flags_award_closed_weeks(*, organisation, weeks_back: int = 8, today=None) -> int:
     """Award every ended week of the last weeks_back that had checks and no flags yet."""
-    from baozhang.core.periods import week_key as key_of
-
     today = today or timezone.localdate()
     awarded = 0
     for back in range(1, weeks_back + 1):
-        week = key_of(today - timedelta(days=7 * back))
+        week = week_key(today - timedelta(days=7 * back))
         if RedFlag.objects.filter(organisation=organisation, week_key=week).exists():
             continue
         if not Inspection.objects.filter(organisation=organisation, week_key=week).exists():

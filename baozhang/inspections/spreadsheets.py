@@ -133,13 +133,12 @@ def findings_import(*, organisation: Organisation, upload, by: User | None) -> I
 
 def _finding(values, version, units, problem) -> FindingInput | None:
     items = {item.text: item for item in version.items.all()}
-    unit_id = None
+    unit = None
     if values.get("unit"):
         unit = units.get(values["unit"])
         if unit is None:
             problem("unit", _("no unit has the code “%(code)s”") % {"code": values["unit"]})
             return None
-        unit_id = unit.pk
     note = values.get("note") or ""
     points: Decimal | None = values.get("points")
     if points is not None and points < 0:
@@ -172,15 +171,15 @@ def _finding(values, version, units, problem) -> FindingInput | None:
             item_id=item.pk,
             points=points,
             note=note,
-            unit_id=unit_id,
-            unit_reason=_("as entered in the workbook") if unit_id else "",
+            unit=unit,
+            unit_reason=_("as entered in the workbook") if unit else "",
         )
     if note.startswith(HIGHLIGHT_PREFIX):
         return FindingInput(
             kind=FindingKind.HIGHLIGHT,
             note=note,
-            unit_id=unit_id,
-            unit_reason=_("as entered in the workbook") if unit_id else "",
+            unit=unit,
+            unit_reason=_("as entered in the workbook") if unit else "",
         )
     if points is None:
         problem("item", _("give an item of the standard, or the points"))
@@ -189,8 +188,8 @@ def _finding(values, version, units, problem) -> FindingInput | None:
         kind=FindingKind.DEDUCTION,
         points=points,
         note=note,
-        unit_id=unit_id,
-        unit_reason=_("as entered in the workbook") if unit_id else "",
+        unit=unit,
+        unit_reason=_("as entered in the workbook") if unit else "",
     )
 
 

@@ -22,7 +22,11 @@ from baozhang.core.xlsx import (
     write_workbook,
 )
 from baozhang.inspections import scoring, selectors
-from baozhang.inspections.access import access_finding_photo, access_inspection
+from baozhang.inspections.access import (
+    access_finding_photo,
+    access_finding_unit,
+    access_inspection,
+)
 from baozhang.inspections.chips import filter_chips
 from baozhang.inspections.finding_lines import FindingLines
 from baozhang.inspections.models import FindingKind
@@ -46,7 +50,7 @@ from baozhang.standards.selectors import items_for_location, standard_version_fo
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _findings_from_post(request, items) -> list[FindingInput]:
+def _findings_from_post(request, access, items) -> list[FindingInput]:
     findings = []
     for item in items:
         if item.kind == ItemKind.SCORED:
@@ -63,14 +67,19 @@ def _findings_from_post(request, items) -> list[FindingInput]:
             continue
         else:
             points = None
-        unit = request.POST.get(f"unit-{item.pk}", "")
+        unit = access_finding_unit(
+            access,
+            id_param(request.POST.get(f"unit-{item.pk}", "")),
+            number=len(findings) + 1,
+            permission=RECORD_INSPECTIONS,
+        )
         findings.append(
             FindingInput(
                 item_id=item.pk,
                 points=points,
                 note=request.POST.get(f"note-{item.pk}", "").strip()[:500],
                 photos=request.FILES.getlist(f"photo-{item.pk}"),
-                unit_id=id_param(unit),
+                unit=unit,
                 unit_reason=request.POST.get(f"reason-{item.pk}", "").strip()[:300],
             )
         )
@@ -105,7 +114,7 @@ def check_location(request, access, location_id: int):
             inspection, created = submit(
                 location=location,
                 version=version,
-                findings=_findings_from_post(request, items),
+                findings=_findings_from_post(request, access, items),
                 client_id=client_id,
                 inspector=access.person,
                 submitted_by=request.user,

@@ -74,9 +74,12 @@ def organisations_for_user(user: User) -> list[Organisation]:
     return list(Organisation.objects.filter(id__in=ids, is_active=True))
 
 
-# Read on every request to an organisation's pages and API (not a tenant read: it finds the tenant).
-_MEMBERSHIPS = CompiledQuery(
-    lambda user_id, slug: (
+def _memberships(user_id, slug):
+    """The user's memberships of an organisation, with it and their person: read on every request
+    to an organisation's pages and API (not a tenant read: it finds the tenant). Compiled, a run
+    takes 0.6 ms instead of the ORM's 3.1 ms on SQLite, 0.8 instead of 3.3 on PostgreSQL (bench
+    (h), docs/performance.md)."""
+    return (
         Membership.objects.filter(
             person__user_id=user_id,
             person__is_active=True,
@@ -85,10 +88,10 @@ _MEMBERSHIPS = CompiledQuery(
         )
         .select_related("organisation", "person")
         .order_by("pk")
-    ),
-    int,
-    str,
-)
+    )
+
+
+_MEMBERSHIPS = CompiledQuery(_memberships, int, str)
 
 
 def access_organisation(*, user: User, slug: str, permission: str) -> OrgAccess:
@@ -161,6 +164,12 @@ def tenant_record(
         record = queryset.filter(organisation=access.organisation, pk=record_id).first()
     if record is None:
         raise Http404
+    return record_handed_out(record)
+
+
+def record_handed_out(record: M) -> M:
+    """Tell the observers that a gate hands out the record; a gate that finds its record its own
+    way (a compiled query) calls this as ``tenant_record`` does."""
     for observe in GATE_OBSERVERS:
         observe(type(record), record.pk)
     return record

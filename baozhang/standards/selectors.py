@@ -56,6 +56,9 @@ def location_with_version(*, organisation_id: int, location_id: int):
 
 
 def _location_with_version(organisation_id, location_id):
+    """The location with the id and saved moment of the version that applies to it: read for every
+    check submitted. Compiled, a run takes 0.6 ms instead of the ORM's 5.4 ms on SQLite, 1.1
+    instead of 9.1 on PostgreSQL (bench (h), docs/performance.md)."""
     versions = _current_versions(organisation_id, OuterRef("area_type_id"))
     return (
         Location.objects.filter(organisation_id=organisation_id, pk=location_id)

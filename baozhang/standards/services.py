@@ -1,5 +1,6 @@
 """Writes of standards. Editing a standard that inspections already used starts a new version."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -8,7 +9,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from baozhang.orgs.models import AreaType, Organisation, User
+from baozhang.orgs.services import record_save
 from baozhang.standards.models import ItemKind, Standard, StandardItem, StandardVersion
+from baozhang.standards.selectors import standard_current_version
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,58 @@ class ItemInput:
     points: Decimal
     cap: Decimal | None = None
     area_type_ids: tuple[int, ...] = ()
+
+
+def standard_save(
+    *,
+    standard: Standard,
+    area_types: Iterable[AreaType],
+    by: User | None,
+    base_score: Decimal,
+    floor_score: Decimal,
+    red_line_rule: str,
+    red_line_score: Decimal,
+) -> StandardVersion:
+    """Save a standard, its area types and its scoring rules; returns its current version.
+
+    The rules belong to a version: the current one keeps its items and takes the rules (a new
+    version when it was used); a new standard starts with an empty first version."""
+    scoring = {
+        "base_score": base_score,
+        "floor_score": floor_score,
+        "red_line_rule": red_line_rule,
+        "red_line_score": red_line_score,
+    }
+    with transaction.atomic():
+        saved = record_save(record=standard, by=by)
+        saved.area_types.set(area_types)
+        current = standard_current_version(standard=saved)
+        if current is not None:
+            return standard_save_items(
+                standard=saved,
+                items=[item_input(item) for item in current.items.all()],
+                by=by,
+                **scoring,
+            )
+        return StandardVersion.objects.create(
+            organisation_id=saved.organisation_id,
+            standard=saved,
+            number=1,
+            created_by=by,
+            **scoring,
+        )
+
+
+def item_input(item: StandardItem) -> ItemInput:
+    """The item as an input, to save it again unchanged."""
+    return ItemInput(
+        section=item.section,
+        text=item.text,
+        kind=item.kind,
+        points=item.points,
+        cap=item.cap,
+        area_type_ids=tuple(item.area_types.values_list("pk", flat=True)),
+    )
 
 
 def standard_version_in_use(*, version: StandardVersion) -> bool:

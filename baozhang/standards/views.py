@@ -5,7 +5,6 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,12 +15,11 @@ from baozhang.orgs.decorators import org_view
 from baozhang.orgs.forms import errors_to_fields
 from baozhang.orgs.history import history_entries
 from baozhang.orgs.permissions import MANAGE_STANDARDS, VIEW_HISTORY, VIEW_SETUP
-from baozhang.orgs.services import record_save
 from baozhang.standards.access import access_standard
 from baozhang.standards.forms import ItemFormSet, ItemsUploadForm, StandardForm
-from baozhang.standards.models import Standard, StandardVersion
+from baozhang.standards.models import Standard
 from baozhang.standards.selectors import standard_current_version
-from baozhang.standards.services import ItemInput, standard_save_items
+from baozhang.standards.services import ItemInput, standard_save, standard_save_items
 from baozhang.standards.spreadsheets import COLUMNS, standard_export, standard_import
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -104,52 +102,24 @@ def standard_form(request, access, standard_id: int | None = None):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                saved = record_save(record=form.instance, by=request.user)
-                saved.area_types.set(form.cleaned_data["area_types"])
-                scoring = {
+            version = standard_save(
+                standard=form.instance,
+                area_types=form.cleaned_data["area_types"],
+                by=request.user,
+                **{
                     name: form.cleaned_data[name]
                     for name in ("base_score", "floor_score", "red_line_rule", "red_line_score")
-                }
-                current = standard_current_version(standard=saved)
-                if current is not None:
-                    standard_save_items(
-                        standard=saved,
-                        items=[_item_input(item) for item in current.items.all()],
-                        by=request.user,
-                        **scoring,
-                    )
-                else:
-                    StandardVersion.objects.create(
-                        organisation=access.organisation,
-                        standard=saved,
-                        number=1,
-                        created_by=request.user,
-                        **scoring,
-                    )
+                },
+            )
         except ValidationError as error:
             form.add_error(None, errors_to_fields(error, form.fields))
         else:
             messages.success(request, _("Saved."))
-            if current is None or not current.items.exists():
-                return redirect(
-                    "standards:standard-items", org=access.organisation.slug, standard_id=saved.pk
-                )
-            return redirect(
-                "standards:standard-detail", org=access.organisation.slug, standard_id=saved.pk
-            )
+            target = "standards:standard-detail"
+            if not version.items.exists():
+                target = "standards:standard-items"
+            return redirect(target, org=access.organisation.slug, standard_id=version.standard_id)
     return render(request, "standards/standard_form.html", {"form": form, "standard": standard})
-
-
-def _item_input(item) -> ItemInput:
-    return ItemInput(
-        section=item.section,
-        text=item.text,
-        kind=item.kind,
-        points=item.points,
-        cap=item.cap,
-        area_type_ids=tuple(item.area_types.values_list("pk", flat=True)),
-    )
 
 
 @org_view(MANAGE_STANDARDS)
