@@ -16,12 +16,12 @@ from baozhang.inspections.models import (
     Finding,
     FindingPhoto,
     Inspection,
-    PatrolRound,
     PhotoUpload,
     Schedule,
 )
 from baozhang.orgs.access import GATE_OBSERVERS
 from baozhang.orgs.models import Location, Person, Unit
+from baozhang.rectification.models import PatrolRound
 from baozhang.standards.models import Standard
 from baozhang.standards.services import ItemInput
 from tests.factories import (
