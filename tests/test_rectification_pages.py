@@ -298,4 +298,9 @@ def test_rounds_are_created_and_checks_recorded_in_them(client, dorms, people, h
 
 def test_the_check_pages_round_parameter_belongs_to_the_rounds_alone():
     with pytest.raises(ImproperlyConfigured):
-        occasion_register(parameter="round", find=lambda access, record_id: None)
+        occasion_register(
+            parameter="round",
+            field="patrol_round_id",
+            find=lambda access, record_id: None,
+            of_check=lambda inspection: None,
+        )

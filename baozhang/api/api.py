@@ -1,4 +1,8 @@
-"""The JSON API under /api/v1/ (docs/api.md): its OpenAPI document, docs and error answers."""
+"""The JSON API under /api/v1/ (docs/api.md): its OpenAPI document, docs and error answers.
+
+Each app owns its operations (``<app>/api.py``); this module mounts them and answers every error the
+same way: a gate's refusal as 404 / 403, a ValidationError as the documented 422, a malformed
+request as 422 naming its fields, all in the caller's language."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -10,14 +14,15 @@ from ninja.errors import ValidationError as SchemaValidationError
 import baozhang
 from baozhang.accounts.api import router as account_router
 from baozhang.api.auth import API_AUTH
-from baozhang.api.inspections import router as inspections_router
-from baozhang.api.rectification import router as rectification_router
-from baozhang.api.reports import router as reports_router
 from baozhang.core.api import ApiValidationError, validation_errors
+from baozhang.inspections.api import router as inspections_router
 from baozhang.notifications.api import router as notifications_router
 from baozhang.orgs.access import access_organisation
 from baozhang.orgs.api import router as setup_router
 from baozhang.orgs.permissions import VIEW_SETUP
+from baozhang.rectification.api import router as rectification_router
+from baozhang.reports.api import router as reports_router
+from baozhang.standards.api import router as standards_router
 
 api = NinjaAPI(
     title="Baozhang API",
@@ -120,6 +125,7 @@ def invalid_schema(request, exc):
 api.add_router("", account_router)
 api.add_router("", setup_router)
 api.add_router("", inspections_router)
+api.add_router("", standards_router)
 api.add_router("", rectification_router)
 api.add_router("", notifications_router)
 api.add_router("", reports_router)

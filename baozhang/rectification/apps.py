@@ -9,6 +9,11 @@ class RectificationConfig(AppConfig):
 
     def ready(self) -> None:
         from baozhang.inspections.occasions import occasion_register
-        from baozhang.rectification.round_views import round_check_occasion
+        from baozhang.rectification.round_views import round_check_occasion, round_of_check
 
-        occasion_register(parameter="round", find=round_check_occasion)
+        occasion_register(
+            parameter="round",
+            field="patrol_round_id",
+            find=round_check_occasion,
+            of_check=round_of_check,
+        )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
 from baozhang.core.xlsx import wants_workbook, workbook_response, write_workbook
-from baozhang.inspections.models import Finding
+from baozhang.inspections.models import Finding, Inspection
 from baozhang.inspections.occasions import Occasion
 from baozhang.orgs.access import OrgAccess
 from baozhang.orgs.decorators import org_view
@@ -202,3 +202,8 @@ def round_check_occasion(access: OrgAccess, round_id: int) -> Occasion:
         title=str(patrol),
         submit=partial(services.round_inspection_submit, patrol_round=patrol),
     )
+
+
+def round_of_check(inspection: Inspection) -> int | None:
+    """The round a stored check was recorded in (the API answers it); registered in apps.py."""
+    return selectors.inspection_patrol_round_id(inspection=inspection)

@@ -11,12 +11,9 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from baozhang.api import schemas
-from baozhang.api.schemas import Input
-from baozhang.core.api import ApiValidationError, field_failed
+from baozhang.core.api import ApiValidationError, Input, answers, field_failed
 from baozhang.core.periods import period_parse
-from baozhang.orgs.access import org_scope
-from baozhang.orgs.access import request_access as gate
+from baozhang.orgs.access import org_scope, request_access
 from baozhang.orgs.permissions import VIEW_INSPECTIONS, WRITE_REPORTS
 from baozhang.reports import services
 from baozhang.reports.access import access_report, access_report_version
@@ -29,7 +26,7 @@ router = Router(tags=["reports"])
 
 @router.get(
     "/orgs/{org}/figures",
-    response=schemas.answers({200: dict}),
+    response=answers({200: dict}),
     operation_id="figures_read",
     summary="Every number of a report for a scope and a period",
     description=(
@@ -48,7 +45,7 @@ def figures_read(
     unit: str | None = None,
     area_type: str | None = None,
 ):
-    access = gate(request, org, VIEW_INSPECTIONS)
+    access = request_access(request, org, VIEW_INSPECTIONS)
     try:
         chosen_period = period_parse(period)
     except ValueError as error:
@@ -142,12 +139,12 @@ def _report_out(report: Report, figures: bool = False) -> dict:
 
 @router.get(
     "/orgs/{org}/reports",
-    response=schemas.answers({200: list[ReportOut]}),
+    response=answers({200: list[ReportOut]}),
     operation_id="report_list",
     summary="Reports, newest first, with their versions",
 )
 def report_list(request, org: str):
-    access = gate(request, org, VIEW_INSPECTIONS)
+    access = request_access(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
         reports = (
             Report.objects.filter(organisation=access.organisation)
@@ -159,12 +156,12 @@ def report_list(request, org: str):
 
 @router.post(
     "/orgs/{org}/reports",
-    response=schemas.answers({201: ReportDetailOut}),
+    response=answers({201: ReportDetailOut}),
     operation_id="report_generate",
     summary="Generate a report: its first version is a draft",
 )
 def report_generate(request, org: str, payload: GenerateIn):
-    access = gate(request, org, WRITE_REPORTS)
+    access = request_access(request, org, WRITE_REPORTS)
     errors = []
     if payload.kind not in ReportKind.values:
         errors.append({"field": "kind", "message": _("Unknown kind of report.")})
@@ -197,24 +194,24 @@ def report_generate(request, org: str, payload: GenerateIn):
 
 @router.get(
     "/orgs/{org}/reports/{id}",
-    response=schemas.answers({200: ReportDetailOut}),
+    response=answers({200: ReportDetailOut}),
     operation_id="report_read",
     summary="A report with its versions and the figures it keeps",
 )
 def report_read(request, org: str, id: int):  # noqa: A002
-    access = gate(request, org, VIEW_INSPECTIONS)
+    access = request_access(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
         return _report_out(access_report(access, id, permission=VIEW_INSPECTIONS), figures=True)
 
 
 @router.post(
     "/orgs/{org}/reports/{id}/versions/{number}/narrative",
-    response=schemas.answers({200: VersionOut}),
+    response=answers({200: VersionOut}),
     operation_id="report_edit",
     summary="Replace paragraphs of a draft (a final version refuses)",
 )
 def report_edit(request, org: str, id: int, number: int, payload: NarrativeIn):  # noqa: A002
-    access = gate(request, org, WRITE_REPORTS)
+    access = request_access(request, org, WRITE_REPORTS)
     with org_scope(access):
         version = access_report_version(access, id, number, permission=WRITE_REPORTS)
         try:
@@ -227,12 +224,12 @@ def report_edit(request, org: str, id: int, number: int, payload: NarrativeIn): 
 
 @router.post(
     "/orgs/{org}/reports/{id}/versions/{number}/finalise",
-    response=schemas.answers({200: VersionOut}),
+    response=answers({200: VersionOut}),
     operation_id="report_finalise",
     summary="Freeze a draft: it never changes again",
 )
 def report_finalise(request, org: str, id: int, number: int):  # noqa: A002
-    access = gate(request, org, WRITE_REPORTS)
+    access = request_access(request, org, WRITE_REPORTS)
     with org_scope(access):
         version = access_report_version(access, id, number, permission=WRITE_REPORTS)
         try:
@@ -243,12 +240,12 @@ def report_finalise(request, org: str, id: int, number: int):  # noqa: A002
 
 @router.post(
     "/orgs/{org}/reports/{id}/versions",
-    response=schemas.answers({201: VersionOut}),
+    response=answers({201: VersionOut}),
     operation_id="report_redraft",
     summary="A new draft from the newest final version",
 )
 def report_redraft(request, org: str, id: int):  # noqa: A002
-    access = gate(request, org, WRITE_REPORTS)
+    access = request_access(request, org, WRITE_REPORTS)
     with org_scope(access):
         try:
             version = services.report_redraft(
@@ -261,12 +258,12 @@ def report_redraft(request, org: str, id: int):  # noqa: A002
 
 @router.get(
     "/orgs/{org}/reports/{id}/versions/{number}/{extension}",
-    response=schemas.answers({200: None}),
+    response=answers({200: None}),
     operation_id="report_file",
     summary="A version as pdf, docx or xlsx",
 )
 def report_file(request, org: str, id: int, number: int, extension: str):  # noqa: A002
-    access = gate(request, org, VIEW_INSPECTIONS)
+    access = request_access(request, org, VIEW_INSPECTIONS)
     if extension not in FILES:
         raise Http404
     with org_scope(access):

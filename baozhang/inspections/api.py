@@ -2,7 +2,6 @@
 findings, ranking, bulletin, missed checks, red flags and standards."""
 
 import math
-from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -12,10 +11,9 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from baozhang.api import inspection_schemas as out
-from baozhang.api import schemas
-from baozhang.core.api import ApiValidationError
+from baozhang.core.api import ApiValidationError, answers
 from baozhang.core.periods import Period, period_parse, week_key
+from baozhang.inspections import schemas as out
 from baozhang.inspections import selectors
 from baozhang.inspections.access import (
     access_finding,
@@ -32,54 +30,24 @@ from baozhang.inspections.models import (
     PhotoUpload,
     RedFlag,
 )
+from baozhang.inspections.occasions import occasion_named, occasions_of_check
 from baozhang.inspections.services import FindingInput, inspection_submit, photo_upload_create
-from baozhang.orgs.access import access_location, org_scope
-from baozhang.orgs.access import request_access as gate
+from baozhang.orgs.access import access_location, org_scope, request_access
 from baozhang.orgs.permissions import (
     RECORD_INSPECTIONS,
     SUBMIT_RECTIFICATION,
     VIEW_INSPECTIONS,
     VIEW_SETUP,
 )
-from baozhang.rectification.access import access_patrol_round
-from baozhang.rectification.selectors import inspection_patrol_round_id
-from baozhang.rectification.services import round_inspection_submit
-from baozhang.standards.access import access_location_with_version, access_standard
-from baozhang.standards.models import Standard
+from baozhang.standards.access import access_location_with_version
+from baozhang.standards.schemas import item_answer, version_answer
 from baozhang.standards.selectors import (
     items_for_location,
-    standard_current_version,
     standard_version_for_location,
 )
 
 router = Router(tags=["inspections"])
 PAGE_SIZE = 50
-
-
-def _version(version) -> dict | None:
-    if version is None:
-        return None
-    return {
-        "id": version.pk,
-        "standard_id": version.standard_id,
-        "standard": version.standard.name,
-        "number": version.number,
-        "base_score": version.base_score,
-        "floor_score": version.floor_score,
-        "red_line_rule": version.red_line_rule,
-        "red_line_score": version.red_line_score,
-    }
-
-
-def _item(item) -> dict:
-    return {
-        "id": item.pk,
-        "section": item.section,
-        "text": item.text,
-        "kind": item.kind,
-        "points": item.points,
-        "cap": item.cap,
-    }
 
 
 def _finding(finding: Finding, photo_ids: list[int] | None = None) -> dict:
@@ -104,7 +72,7 @@ def _finding(finding: Finding, photo_ids: list[int] | None = None) -> dict:
     }
 
 
-def _inspection(inspection: Inspection, patrol_round_id: int | None) -> dict:
+def _inspection(inspection: Inspection, occasions: dict[str, int | None]) -> dict:
     stored = getattr(inspection, "stored_findings", None)
     if stored is not None:  # just submitted: the rows are at hand
         findings = [_finding(finding, finding.photo_ids) for finding in stored]
@@ -123,7 +91,7 @@ def _inspection(inspection: Inspection, patrol_round_id: int | None) -> dict:
         "location": str(inspection.location),
         "standard_version_id": inspection.standard_version_id,
         "schedule_id": inspection.schedule_id,
-        "patrol_round_id": patrol_round_id,
+        **occasions,
         "level": inspection.level,
         "done_at": inspection.done_at,
         "score": inspection.score,
@@ -155,13 +123,13 @@ def _period_out(period: Period) -> dict:
 
 @router.get(
     "/orgs/{org}/locations/{id}/check",
-    response=schemas.answers({200: out.CheckFormOut}),
+    response=answers({200: out.CheckFormOut}),
     operation_id="check_form",
     summary="What a phone needs to check a location",
     description="The standard version that applies to the location and its items, by section.",
 )
 def check_form(request, org: str, id: int):  # noqa: A002
-    access = gate(request, org, RECORD_INSPECTIONS)
+    access = request_access(request, org, RECORD_INSPECTIONS)
     with org_scope(access):
         location = access_location(access, id, permission=RECORD_INSPECTIONS)
         version = standard_version_for_location(location=location)
@@ -170,14 +138,14 @@ def check_form(request, org: str, id: int):  # noqa: A002
             "location_id": location.pk,
             "location": str(location),
             "area_type": location.area_type.name if location.area_type_id else None,
-            "version": _version(version),
-            "items": [_item(item) for item in items],
+            "version": version_answer(version),
+            "items": [item_answer(item) for item in items],
         }
 
 
 @router.post(
     "/orgs/{org}/photos",
-    response=schemas.answers({201: out.PhotoOut}),
+    response=answers({201: out.PhotoOut}),
     operation_id="photo_upload",
     summary="Send a photo ahead of its check",
     description=(
@@ -186,7 +154,7 @@ def check_form(request, org: str, id: int):  # noqa: A002
     ),
 )
 def photo_upload(request, org: str, file: File[UploadedFile]):
-    access = gate(request, org, VIEW_SETUP)
+    access = request_access(request, org, VIEW_SETUP)
     if not (access.can(RECORD_INSPECTIONS) or access.can(SUBMIT_RECTIFICATION)):
         raise PermissionDenied
     with org_scope(access):
@@ -221,7 +189,7 @@ def _uploads(access, ids: list[int], index: int) -> list[PhotoUpload]:
 
 @router.post(
     "/orgs/{org}/inspections",
-    response=schemas.answers({201: out.InspectionOut, 200: out.InspectionOut}),
+    response=answers({201: out.InspectionOut, 200: out.InspectionOut}),
     operation_id="inspection_submit",
     summary="Submit a whole check with its findings",
     description=(
@@ -230,7 +198,7 @@ def _uploads(access, ids: list[int], index: int) -> list[PhotoUpload]:
     ),
 )
 def inspection_create(request, org: str, payload: out.InspectionIn):
-    access = gate(request, org, RECORD_INSPECTIONS)
+    access = request_access(request, org, RECORD_INSPECTIONS)
     with org_scope(access):
         try:
             inspection, created = _inspection_store(access, payload)
@@ -244,12 +212,12 @@ def inspection_create(request, org: str, payload: out.InspectionIn):
             except Http404:
                 raise refused from None
             created = False
-        # A new check is linked to the round the payload names; a resend answers the stored one's.
+        # A new check is on the occasion the payload names; a resend answers the stored one's.
         if created:
-            patrol_round_id = payload.patrol_round_id
+            occasions = {"patrol_round_id": payload.patrol_round_id}
         else:
-            patrol_round_id = inspection_patrol_round_id(inspection=inspection)
-        return Status(201 if created else 200, _inspection(inspection, patrol_round_id))
+            occasions = occasions_of_check(inspection)
+        return Status(201 if created else 200, _inspection(inspection, occasions))
 
 
 def _named(access, gatekeeper, record_id: int | None, field: str, message: str):
@@ -273,13 +241,13 @@ def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bo
         "schedule_id",
         _("There is no such schedule."),
     )
-    patrol_round = _named(
-        access,
-        access_patrol_round,
-        payload.patrol_round_id,
-        "patrol_round_id",
-        _("There is no such patrol round."),
-    )
+    try:
+        # A check made during a patrol round: rectification registers the round (occasions.py).
+        occasion = occasion_named(access, "patrol_round_id", payload.patrol_round_id)
+    except Http404:
+        raise ApiValidationError(
+            [{"field": "patrol_round_id", "message": _("There is no such patrol round.")}]
+        ) from None
     if version is None:
         raise ApiValidationError(
             [
@@ -308,9 +276,7 @@ def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bo
             )
             for index, finding in enumerate(payload.findings)
         ]
-        submit = inspection_submit
-        if patrol_round is not None:
-            submit = partial(round_inspection_submit, patrol_round=patrol_round)
+        submit = occasion.submit if occasion is not None else inspection_submit
         return submit(
             location=location,
             version=version,
@@ -331,15 +297,15 @@ def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bo
 
 @router.get(
     "/orgs/{org}/inspections/{id}",
-    response=schemas.answers({200: out.InspectionOut}),
+    response=answers({200: out.InspectionOut}),
     operation_id="inspection_read",
     summary="A check with its findings",
 )
 def inspection_read(request, org: str, id: int):  # noqa: A002
-    access = gate(request, org, VIEW_INSPECTIONS)
+    access = request_access(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
         inspection = access_inspection(access, id, permission=VIEW_INSPECTIONS)
-        return _inspection(inspection, inspection_patrol_round_id(inspection=inspection))
+        return _inspection(inspection, occasions_of_check(inspection))
 
 
 class FindingQuery(Schema):
@@ -356,12 +322,12 @@ class FindingQuery(Schema):
 
 @router.get(
     "/orgs/{org}/findings",
-    response=schemas.answers({200: out.FindingList}),
+    response=answers({200: out.FindingList}),
     operation_id="finding_list",
     summary="Findings, filtered like the findings page",
 )
 def finding_list(request, org: str, filters: Query[FindingQuery]):
-    access = gate(request, org, VIEW_INSPECTIONS)
+    access = request_access(request, org, VIEW_INSPECTIONS)
     params = {key: str(value) for key, value in filters.dict().items() if value is not None}
     with org_scope(access):
         findings = selectors.findings_filtered(
@@ -379,12 +345,12 @@ def finding_list(request, org: str, filters: Query[FindingQuery]):
 
 @router.get(
     "/orgs/{org}/findings/{id}",
-    response=schemas.answers({200: out.FindingOut}),
+    response=answers({200: out.FindingOut}),
     operation_id="finding_read",
     summary="One finding",
 )
 def finding_read(request, org: str, id: int):  # noqa: A002
-    access = gate(request, org, VIEW_INSPECTIONS)
+    access = request_access(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
         return _finding(access_finding(access, id, permission=VIEW_INSPECTIONS))
 
@@ -408,13 +374,13 @@ def _rows(rows) -> list[dict]:
 
 @router.get(
     "/orgs/{org}/ranking",
-    response=schemas.answers({200: out.RankingOut}),
+    response=answers({200: out.RankingOut}),
     operation_id="ranking",
     summary="Unit scores and ranks for a period",
     description="period: 2026-W47 (default: this week), 2026-11, 2026-Q4, 2026, or a range.",
 )
 def ranking(request, org: str, period: str | None = None, area_type: int | None = None):
-    access = gate(request, org, VIEW_INSPECTIONS)
+    access = request_access(request, org, VIEW_INSPECTIONS)
     chosen = _period(period)
     with org_scope(access):
         rows = selectors.unit_ranking(
@@ -425,13 +391,13 @@ def ranking(request, org: str, period: str | None = None, area_type: int | None 
 
 @router.get(
     "/orgs/{org}/bulletin",
-    response=schemas.answers({200: out.BulletinOut}),
+    response=answers({200: out.BulletinOut}),
     operation_id="bulletin",
     summary="The weekly bulletin",
     description="Per area type: each day's problems by unit, bonuses, highlights, praise, ranking.",
 )
 def bulletin(request, org: str, period: str | None = None):
-    access = gate(request, org, VIEW_INSPECTIONS)
+    access = request_access(request, org, VIEW_INSPECTIONS)
     chosen = _period(period)
     week = period_parse(week_key(chosen.start))
     with org_scope(access):
@@ -466,12 +432,12 @@ def bulletin(request, org: str, period: str | None = None):
 
 @router.get(
     "/orgs/{org}/missed-checks",
-    response=schemas.answers({200: list[out.MissedCheckOut]}),
+    response=answers({200: list[out.MissedCheckOut]}),
     operation_id="missed_checks",
     summary="Expected checks whose time passed without a check",
 )
 def missed_checks(request, org: str, period: str | None = None):
-    access = gate(request, org, VIEW_INSPECTIONS)
+    access = request_access(request, org, VIEW_INSPECTIONS)
     chosen = _period(period)
     with org_scope(access):
         missed: list[ExpectedCheck] = list(
@@ -493,12 +459,12 @@ def missed_checks(request, org: str, period: str | None = None):
 
 @router.get(
     "/orgs/{org}/red-flags",
-    response=schemas.answers({200: list[out.RedFlagOut]}),
+    response=answers({200: list[out.RedFlagOut]}),
     operation_id="red_flags",
     summary="Red flags awarded in a period",
 )
 def red_flags(request, org: str, period: str | None = None):
-    access = gate(request, org, VIEW_INSPECTIONS)
+    access = request_access(request, org, VIEW_INSPECTIONS)
     chosen = _period(period or str(timezone.localdate().year))
     with org_scope(access):
         flags = RedFlag.objects.filter(
@@ -517,43 +483,3 @@ def red_flags(request, org: str, period: str | None = None):
             }
             for flag in flags
         ]
-
-
-def _standard(standard: Standard) -> dict:
-    version = standard_current_version(standard=standard)
-    return {
-        "id": standard.pk,
-        "code": standard.code,
-        "name": standard.name,
-        "is_active": standard.is_active,
-        "area_type_ids": list(standard.area_types.values_list("pk", flat=True)),
-        "version": _version(version),
-        "items": [_item(item) for item in version.items.all()] if version else [],
-    }
-
-
-@router.get(
-    "/orgs/{org}/standards",
-    response=schemas.answers({200: list[out.StandardOut]}),
-    operation_id="standard_list",
-    summary="Standards with their current version's items",
-)
-def standard_list(request, org: str):
-    access = gate(request, org, VIEW_SETUP)
-    with org_scope(access):
-        return [
-            _standard(standard)
-            for standard in Standard.objects.filter(organisation=access.organisation)
-        ]
-
-
-@router.get(
-    "/orgs/{org}/standards/{id}",
-    response=schemas.answers({200: out.StandardOut}),
-    operation_id="standard_read",
-    summary="A standard with its current version's items",
-)
-def standard_read(request, org: str, id: int):  # noqa: A002
-    access = gate(request, org, VIEW_SETUP)
-    with org_scope(access):
-        return _standard(access_standard(access, id, permission=VIEW_SETUP))

@@ -13,9 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from baozhang.api import schemas
-from baozhang.api.schemas import Input
-from baozhang.core.api import ApiValidationError, named_record
+from baozhang.core.api import ApiValidationError, Input, Page, answers, field_failed, named_record
 from baozhang.core.periods import month_key, period_parse
 from baozhang.inspections.access import access_finding, access_photo_upload
 from baozhang.inspections.models import PhotoUpload
@@ -25,8 +23,8 @@ from baozhang.orgs.access import (
     access_person,
     access_unit,
     org_scope,
+    request_access,
 )
-from baozhang.orgs.access import request_access as gate
 from baozhang.orgs.permissions import (
     DECIDE_REFERRALS,
     RECORD_INSPECTIONS,
@@ -79,7 +77,7 @@ class TaskOut(Schema):
     events: list[EventOut] = Field(default_factory=list)
 
 
-class TaskList(schemas.Page):
+class TaskList(Page):
     results: list[TaskOut]
 
 
@@ -212,10 +210,6 @@ def _round(patrol: PatrolRound) -> dict:
     }
 
 
-def _failed(error: ValidationError, field: str = "") -> ApiValidationError:
-    return ApiValidationError([{"field": field, "message": message} for message in error.messages])
-
-
 def _upload(access, pk: int | None, permission: str) -> PhotoUpload | None:
     upload = named_record(access_photo_upload, access, pk, field="photo_id", permission=permission)
     if upload is not None and upload.uploaded_by_id != access.user.pk:
@@ -248,12 +242,12 @@ class ReferralIn(Input):
 
 @router.post(
     "/orgs/{org}/findings/{id}/spot-fix",
-    response=schemas.answers({201: SpotFixOut}),
+    response=answers({201: SpotFixOut}),
     operation_id="spot_fix_record",
     summary="Record that a finding was fixed on the spot",
 )
 def spot_fix(request, org: str, id: int, payload: SpotFixIn):  # noqa: A002
-    access = gate(request, org, RECORD_INSPECTIONS)
+    access = request_access(request, org, RECORD_INSPECTIONS)
     with org_scope(access), transaction.atomic():
         finding = access_finding(access, id, permission=RECORD_INSPECTIONS)
         upload = _upload(access, payload.photo_id, RECORD_INSPECTIONS)
@@ -266,7 +260,7 @@ def spot_fix(request, org: str, id: int, payload: SpotFixIn):  # noqa: A002
                 photo=upload.image.name if upload else None,
             )
         except ValidationError as error:
-            raise _failed(error) from error
+            raise field_failed(error) from error
         if upload:
             upload.delete()
     return Status(
@@ -284,12 +278,12 @@ def spot_fix(request, org: str, id: int, payload: SpotFixIn):  # noqa: A002
 
 @router.post(
     "/orgs/{org}/findings/{id}/task",
-    response=schemas.answers({201: TaskOut}),
+    response=answers({201: TaskOut}),
     operation_id="task_open",
     summary="Open a rectification task for a finding",
 )
 def task_open(request, org: str, id: int, payload: TaskIn):  # noqa: A002
-    access = gate(request, org, RECORD_INSPECTIONS)
+    access = request_access(request, org, RECORD_INSPECTIONS)
     with org_scope(access):
         finding = access_finding(access, id, permission=RECORD_INSPECTIONS)
         try:
@@ -311,18 +305,18 @@ def task_open(request, org: str, id: int, payload: TaskIn):  # noqa: A002
                 description=payload.description,
             )
         except ValidationError as error:
-            raise _failed(error) from error
+            raise field_failed(error) from error
         return Status(201, _task(task, timezone.now(), events=True))
 
 
 @router.post(
     "/orgs/{org}/findings/{id}/referral",
-    response=schemas.answers({201: ReferralOut}),
+    response=answers({201: ReferralOut}),
     operation_id="referral_create",
     summary="Refer a finding to the office meeting",
 )
 def referral_create(request, org: str, id: int, payload: ReferralIn):  # noqa: A002
-    access = gate(request, org, RECORD_INSPECTIONS)
+    access = request_access(request, org, RECORD_INSPECTIONS)
     with org_scope(access):
         try:
             referral = services.referral_create(
@@ -331,7 +325,7 @@ def referral_create(request, org: str, id: int, payload: ReferralIn):  # noqa: A
                 reason=payload.reason,
             )
         except ValidationError as error:
-            raise _failed(error) from error
+            raise field_failed(error) from error
         return Status(201, _referral(referral))
 
 
@@ -379,12 +373,12 @@ def _period_or_none(label: str | None):
 
 @router.get(
     "/orgs/{org}/tasks",
-    response=schemas.answers({200: TaskList}),
+    response=answers({200: TaskList}),
     operation_id="task_list",
     summary="Rectification tasks in a state, newest finding first",
 )
 def task_list(request, org: str, filters: Query[TaskQuery]):
-    access = gate(request, org, VIEW_INSPECTIONS)
+    access = request_access(request, org, VIEW_INSPECTIONS)
     if filters.state not in TASK_STATES:
         raise ApiValidationError([{"field": "state", "message": _("Unknown state.")}])
     now = timezone.now()
@@ -418,12 +412,12 @@ def _task_of(access, task_id: int, permission: str) -> Task:
 
 @router.get(
     "/orgs/{org}/tasks/{id}",
-    response=schemas.answers({200: TaskOut}),
+    response=answers({200: TaskOut}),
     operation_id="task_read",
     summary="A task with every step of its life",
 )
 def task_read(request, org: str, id: int):  # noqa: A002
-    access = gate(request, org, VIEW_INSPECTIONS)
+    access = request_access(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
         return _task(_task_of(access, id, VIEW_INSPECTIONS), timezone.now(), events=True)
 
@@ -443,12 +437,12 @@ class RejectIn(Input):
 
 @router.post(
     "/orgs/{org}/tasks/{id}/submit",
-    response=schemas.answers({200: TaskOut}),
+    response=answers({200: TaskOut}),
     operation_id="task_submit",
     summary="The unit submits its fix for verification",
 )
 def task_submit(request, org: str, id: int, payload: SubmitIn):  # noqa: A002
-    access = gate(request, org, SUBMIT_RECTIFICATION)
+    access = request_access(request, org, SUBMIT_RECTIFICATION)
     with org_scope(access), transaction.atomic():
         upload = _upload(access, payload.photo_id, SUBMIT_RECTIFICATION)
         try:
@@ -459,7 +453,7 @@ def task_submit(request, org: str, id: int, payload: SubmitIn):  # noqa: A002
                 photo=upload.image.name if upload else None,
             )
         except ValidationError as error:
-            raise _failed(error) from error
+            raise field_failed(error) from error
         if upload:
             upload.delete()
         return _task(task, timezone.now(), events=True)
@@ -467,30 +461,30 @@ def task_submit(request, org: str, id: int, payload: SubmitIn):  # noqa: A002
 
 @router.post(
     "/orgs/{org}/tasks/{id}/verify",
-    response=schemas.answers({200: TaskOut}),
+    response=answers({200: TaskOut}),
     operation_id="task_verify",
     summary="Verify the fix and close the task",
 )
 def task_verify(request, org: str, id: int, payload: VerifyIn):  # noqa: A002
-    access = gate(request, org, RECORD_INSPECTIONS)
+    access = request_access(request, org, RECORD_INSPECTIONS)
     with org_scope(access):
         try:
             task = services.task_verify(
                 access=access, task=_task_of(access, id, RECORD_INSPECTIONS), note=payload.note
             )
         except ValidationError as error:
-            raise _failed(error) from error
+            raise field_failed(error) from error
         return _task(task, timezone.now(), events=True)
 
 
 @router.post(
     "/orgs/{org}/tasks/{id}/reject",
-    response=schemas.answers({200: TaskOut}),
+    response=answers({200: TaskOut}),
     operation_id="task_reject",
     summary="Reject the fix with a reason: the task goes back to the unit",
 )
 def task_reject(request, org: str, id: int, payload: RejectIn):  # noqa: A002
-    access = gate(request, org, RECORD_INSPECTIONS)
+    access = request_access(request, org, RECORD_INSPECTIONS)
     with org_scope(access):
         try:
             task = services.task_reject(
@@ -499,7 +493,7 @@ def task_reject(request, org: str, id: int, payload: RejectIn):  # noqa: A002
                 reason=payload.reason,
             )
         except ValidationError as error:
-            raise _failed(error, "reason") from error
+            raise field_failed(error, "reason") from error
         return _task(task, timezone.now(), events=True)
 
 
@@ -508,12 +502,12 @@ def task_reject(request, org: str, id: int, payload: RejectIn):  # noqa: A002
 
 @router.get(
     "/orgs/{org}/referrals",
-    response=schemas.answers({200: list[ReferralOut]}),
+    response=answers({200: list[ReferralOut]}),
     operation_id="referral_list",
     summary="Findings referred to the office meeting",
 )
 def referral_list(request, org: str, decided: bool | None = None):
-    access = gate(request, org, VIEW_INSPECTIONS)
+    access = request_access(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
         referrals = Referral.objects.filter(organisation=access.organisation).select_related("task")
         if decided is not None:
@@ -532,12 +526,12 @@ class DecisionIn(Input):
 
 @router.post(
     "/orgs/{org}/referrals/{id}/decision",
-    response=schemas.answers({201: TaskOut}),
+    response=answers({201: TaskOut}),
     operation_id="referral_decide",
     summary="Record the meeting's decision; it becomes a task",
 )
 def referral_decide(request, org: str, id: int, payload: DecisionIn):  # noqa: A002
-    access = gate(request, org, DECIDE_REFERRALS)
+    access = request_access(request, org, DECIDE_REFERRALS)
     with org_scope(access):
         referral = access_referral(access, id, permission=DECIDE_REFERRALS)
         try:
@@ -560,7 +554,7 @@ def referral_decide(request, org: str, id: int, payload: DecisionIn):  # noqa: A
                 ),
             )
         except ValidationError as error:
-            raise _failed(error) from error
+            raise field_failed(error) from error
         return Status(201, _task(task, timezone.now(), events=True))
 
 
@@ -569,7 +563,7 @@ def referral_decide(request, org: str, id: int, payload: DecisionIn):  # noqa: A
 
 @router.get(
     "/orgs/{org}/rectification/statistics",
-    response=schemas.answers({200: StatisticsOut}),
+    response=answers({200: StatisticsOut}),
     operation_id="rectification_statistics",
     summary="Found, fixed on the spot, tracked, closed in time or late, overdue, rejected",
 )
@@ -580,7 +574,7 @@ def statistics(
     by: str = "unit",
     round: int | None = None,  # noqa: A002
 ):
-    access = gate(request, org, VIEW_INSPECTIONS)
+    access = request_access(request, org, VIEW_INSPECTIONS)
     if by not in ("unit", "area_type"):
         raise ApiValidationError([{"field": "by", "message": _("Use unit or area_type.")}])
     chosen = _period_or_none(period) or period_parse(month_key(timezone.localdate()))
@@ -609,12 +603,12 @@ class RoundIn(Input):
 
 @router.get(
     "/orgs/{org}/rounds",
-    response=schemas.answers({200: list[RoundOut]}),
+    response=answers({200: list[RoundOut]}),
     operation_id="round_list",
     summary="Special patrol rounds, newest first",
 )
 def round_list(request, org: str):
-    access = gate(request, org, VIEW_INSPECTIONS)
+    access = request_access(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
         rounds = PatrolRound.objects.filter(organisation=access.organisation).prefetch_related(
             "members", "area_types", "locations"
@@ -631,12 +625,12 @@ def _many(gate, access, ids: list[int], field: str) -> list:
 
 @router.post(
     "/orgs/{org}/rounds",
-    response=schemas.answers({201: RoundOut}),
+    response=answers({201: RoundOut}),
     operation_id="round_create",
     summary="Create a special patrol round",
 )
 def round_create(request, org: str, payload: RoundIn):
-    access = gate(request, org, RECORD_INSPECTIONS)
+    access = request_access(request, org, RECORD_INSPECTIONS)
     with org_scope(access), transaction.atomic():
         leader = named_record(
             access_person, access, payload.leader_id, field="leader_id", permission=VIEW_SETUP
@@ -661,12 +655,12 @@ def round_create(request, org: str, payload: RoundIn):
 
 @router.get(
     "/orgs/{org}/rounds/{id}",
-    response=schemas.answers({200: RoundSheetOut}),
+    response=answers({200: RoundSheetOut}),
     operation_id="round_read",
     summary="A patrol round with its sheet's figures",
 )
 def round_read(request, org: str, id: int):  # noqa: A002
-    access = gate(request, org, VIEW_INSPECTIONS)
+    access = request_access(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
         patrol = access_patrol_round(access, id, permission=VIEW_INSPECTIONS)
         sheet = selectors.patrol_round_sheet(patrol_round=patrol, now=timezone.now())

@@ -6,27 +6,8 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
-from baozhang.api.schemas import Input, Page
-
-
-class ItemOut(Schema):
-    id: int
-    section: str
-    text: str
-    kind: str = Field(description="deduction, scored, bonus or red_line")
-    points: Decimal
-    cap: Decimal | None
-
-
-class VersionOut(Schema):
-    id: int
-    standard_id: int
-    standard: str
-    number: int
-    base_score: Decimal
-    floor_score: Decimal
-    red_line_rule: str
-    red_line_score: Decimal
+from baozhang.core.api import Input, Page
+from baozhang.standards.schemas import ItemOut, VersionOut
 
 
 class CheckFormOut(Schema):
@@ -34,16 +15,6 @@ class CheckFormOut(Schema):
     location: str
     area_type: str | None
     version: VersionOut | None = Field(description="null when no active standard applies")
-    items: list[ItemOut]
-
-
-class StandardOut(Schema):
-    id: int
-    code: str
-    name: str
-    is_active: bool
-    area_type_ids: list[int]
-    version: VersionOut | None
     items: list[ItemOut]
 
 
