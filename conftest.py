@@ -12,6 +12,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytest_plugins = ["tests.inspection_data"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    # Django's hasher spends a third of a second of CPU on each password a factory, the demo or a
+    # sign-in sets or checks; the tests are about who may sign in, not about the hash's cost.
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
