@@ -9,7 +9,7 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-pytest_plugins = ["tests.inspection_data"]
+pytest_plugins = ["tests.console", "tests.inspection_data"]
 
 
 @pytest.fixture(autouse=True, scope="session")
