@@ -194,7 +194,7 @@ def test_serve_answers_and_stops_with_its_worker(migrated_data_dir):
                 ) as response:
                     body = response.read().decode()
             except OSError:
-                time.sleep(0.5)
+                time.sleep(0.1)
         assert body is not None, "the server did not answer"
         assert "登录" in body
         processes = _children(server.pid)
@@ -207,8 +207,11 @@ def test_serve_answers_and_stops_with_its_worker(migrated_data_dir):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
-    time.sleep(0.5)
-    left = [pid for pid in processes if Path(f"/proc/{pid}").exists()]
+    deadline = time.monotonic() + 0.5  # the stop ends every process at once
+    while (left := [pid for pid in processes if Path(f"/proc/{pid}").exists()]) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.05)
     assert not left, f"processes left behind: {left}"
 
 
