@@ -31,11 +31,6 @@ SUBCOMMANDS = {
 }
 
 
-@pytest.fixture
-def data_dir(tmp_path):
-    return tmp_path / "data"
-
-
 def run(data_dir: Path, *arguments: str, language: str | None = None, check_code: int | None = 0):
     extra = {"BAOZHANG_LANGUAGE": language} if language else {}
     return baozhang(console_env(data_dir, **extra), *arguments, check_code=check_code)
@@ -53,9 +48,14 @@ def sheet_rows(path: Path) -> list[tuple]:
     return list(load_workbook(path).active.iter_rows(values_only=True))
 
 
-def test_each_command_starts_parses_its_arguments_and_exits_with_its_code(data_dir, tmp_path):
+def test_each_command_starts_parses_its_arguments_and_exits_with_its_code(
+    migrated_template, migrated_data_dir, tmp_path
+):
+    # `baozhang migrate` made the template's database in an empty data folder; run again, it
+    # finds nothing to do.
+    assert (migrated_template / "baozhang.sqlite3").is_file()
+    data_dir = migrated_data_dir
     run(data_dir, "migrate")
-    assert (data_dir / "baozhang.sqlite3").is_file()
     created = run(data_dir, "org", "create", "--slug", "college", "--name", "示例职业技术学院")
     assert "示例职业技术学院" in created.stdout and "已创建" in created.stdout
     bad = workbook(tmp_path / "bad.xlsx", [["编码", "名称", "院区/校区"], ["5414", "", "main"]])
