@@ -67,3 +67,10 @@ def charlie(hospital):
 def alice_client(client, alice):
     client.force_login(alice)
     return client
+
+
+@pytest.fixture(scope="session")
+def run_tmp_path(tmp_path_factory):
+    """A folder of this test run shared by its xdist workers, for what one makes for them all."""
+    root = tmp_path_factory.getbasetemp()
+    return root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root

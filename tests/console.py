@@ -66,17 +66,14 @@ def console(*arguments: str, language: str | None = None, check_code: int | None
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory) -> Path:
+def migrated_template(run_tmp_path) -> Path:
     """A data folder whose database `baozhang migrate` has brought up to date, made once per test
     run: migrating a new database takes a console run many seconds, the same every time."""
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent  # the run's folder, shared by its xdist workers
-    template = root / "migrated-data"
-    with (root / "migrated-data.lock").open("w") as lock:
+    template = run_tmp_path / "migrated-data"
+    with (run_tmp_path / "migrated-data.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not template.is_dir():
-            building = root / f"migrated-data.{os.getpid()}"
+            building = run_tmp_path / f"migrated-data.{os.getpid()}"
             baozhang(console_env(building), "migrate")
             building.rename(template)
     return template

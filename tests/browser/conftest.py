@@ -73,12 +73,9 @@ def sign_in(page, username: str, password: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_copies(tmp_path_factory) -> Path:
+def demo_copies(run_tmp_path) -> Path:
     """The folder of this test run's copies of the demo, shared by its xdist workers."""
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent
-    folder = root / "demo-copies"
+    folder = run_tmp_path / "demo-copies"
     folder.mkdir(exist_ok=True)
     return folder
 
