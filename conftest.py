@@ -9,7 +9,17 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-pytest_plugins = ["tests.inspection_data"]
+pytest_plugins = ["tests.console", "tests.inspection_data"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    # Django's hasher spends a third of a second of CPU on each password a factory, the demo or a
+    # sign-in sets or checks; the tests are about who may sign in, not about the hash's cost.
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -57,3 +67,10 @@ def charlie(hospital):
 def alice_client(client, alice):
     client.force_login(alice)
     return client
+
+
+@pytest.fixture(scope="session")
+def run_tmp_path(tmp_path_factory):
+    """A folder of this test run shared by its xdist workers, for what one makes for them all."""
+    root = tmp_path_factory.getbasetemp()
+    return root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root

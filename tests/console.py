@@ -1,9 +1,19 @@
-"""Run the `baozhang` command as a user does: a separate process with its own environment."""
+"""Run the `baozhang` command: as a user does, a separate process with its own environment; or in
+the test process against the test database, where a test is about what a command does."""
 
+import contextlib
+import fcntl
+import io
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
+
+import pytest
+
+from baozhang.cli import main
 
 
 def console_env(data_dir: Path, **extra: str) -> dict:
@@ -18,6 +28,12 @@ def console_env(data_dir: Path, **extra: str) -> dict:
     return env
 
 
+def _checked(result: subprocess.CompletedProcess, check_code: int | None):
+    if check_code is not None:
+        assert result.returncode == check_code, result.stdout + result.stderr
+    return result
+
+
 def baozhang(env: dict, *arguments: str, check_code: int | None = 0):
     """Run `baozhang ARGUMENTS`; assert the exit code unless check_code is None."""
     result = subprocess.run(  # noqa: S603
@@ -28,6 +44,44 @@ def baozhang(env: dict, *arguments: str, check_code: int | None = 0):
         timeout=300,
         check=False,
     )
-    if check_code is not None:
-        assert result.returncode == check_code, result.stdout + result.stderr
-    return result
+    return _checked(result, check_code)
+
+
+def console(*arguments: str, language: str | None = None, check_code: int | None = 0):
+    """Run `baozhang ARGUMENTS` in this process on the test database, in the language a console
+    run of console_env would have; assert the exit code unless check_code is None."""
+    # A console run is not given the test run's BAOZHANG_LANGUAGE (see console_env).
+    environment = {"BAOZHANG_LANGUAGE": language or ""}
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with (
+        mock.patch.dict(os.environ, environment),
+        contextlib.redirect_stdout(stdout),
+        contextlib.redirect_stderr(stderr),
+    ):
+        code = main(list(arguments))
+    result = subprocess.CompletedProcess(
+        ["baozhang", *arguments], code, stdout.getvalue(), stderr.getvalue()
+    )
+    return _checked(result, check_code)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(run_tmp_path) -> Path:
+    """A data folder whose database `baozhang migrate` has brought up to date, made once per test
+    run: migrating a new database takes a console run many seconds, the same every time."""
+    template = run_tmp_path / "migrated-data"
+    with (run_tmp_path / "migrated-data.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.is_dir():
+            building = run_tmp_path / f"migrated-data.{os.getpid()}"
+            baozhang(console_env(building), "migrate")
+            building.rename(template)
+    return template
+
+
+@pytest.fixture
+def migrated_data_dir(tmp_path, migrated_template) -> Path:
+    """A data folder of its own for console runs, its database already migrated."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(migrated_template, data_dir)
+    return data_dir

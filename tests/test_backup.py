@@ -1,5 +1,8 @@
 """`baozhang backup` and `baozhang restore`: a copy of the database and the uploaded files, taken
-while the server may be running, brought back exactly; a file that is not a backup changes nothing."""
+while the server may be running, brought back exactly; a file that is not a backup changes nothing.
+
+A backup and restore of a whole database runs in separate processes on a database of its own: a
+restore replaces the database, which the test run's own cannot be."""
 
 import json
 import os
@@ -12,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
-from tests.console import baozhang, console_env
+from tests.console import baozhang, console, console_env
 
 LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 
@@ -25,12 +28,8 @@ def slugs(env: dict) -> list[str]:
     return [row["slug"] for row in json.loads(run(env, "org", "list", "--json").stdout)]
 
 
-def sqlite_env(tmp_path: Path) -> dict:
-    return console_env(tmp_path / "data")
-
-
 def round_trip(env: dict, media: Path, archive: Path) -> None:
-    run(env, "migrate")
+    """Back up a migrated database and its media, change both, restore: the backup's are back."""
     run(env, "org", "create", "--slug", "kept", "--name", "备份前的组织")
     photo = media / "photos" / "2026" / "5413.jpg"
     photo.parent.mkdir(parents=True)
@@ -55,17 +54,16 @@ def round_trip(env: dict, media: Path, archive: Path) -> None:
     assert not (media / "stray.txt").exists()
 
 
-def test_sqlite_backup_and_restore_round_trip(tmp_path):
-    env = sqlite_env(tmp_path)
-    round_trip(env, tmp_path / "data" / "media", tmp_path / "baozhang.tar.gz")
+def test_sqlite_backup_and_restore_round_trip(tmp_path, migrated_data_dir):
+    env = console_env(migrated_data_dir)
+    round_trip(env, migrated_data_dir / "media", tmp_path / "baozhang.tar.gz")
 
 
-def test_backup_is_consistent_while_another_process_writes(tmp_path):
-    env = sqlite_env(tmp_path)
-    run(env, "migrate")
+def test_backup_is_consistent_while_another_process_writes(tmp_path, migrated_data_dir):
+    env = console_env(migrated_data_dir)
     run(env, "org", "create", "--slug", "kept", "--name", "已提交")
     # A writer holds an open transaction with a row the backup must not contain.
-    writer = sqlite3.connect(tmp_path / "data" / "baozhang.sqlite3", timeout=20)
+    writer = sqlite3.connect(migrated_data_dir / "baozhang.sqlite3", timeout=20)
     writer.execute("BEGIN IMMEDIATE")
     writer.execute(
         "INSERT INTO orgs_organisation (slug, name, kind, is_active, created_at) "
@@ -81,21 +79,21 @@ def test_backup_is_consistent_while_another_process_writes(tmp_path):
     assert slugs(env) == ["kept"]
 
 
+@pytest.mark.django_db
 def test_a_file_that_is_not_a_backup_changes_nothing(tmp_path):
-    env = sqlite_env(tmp_path)
-    run(env, "migrate")
-    run(env, "org", "create", "--slug", "kept", "--name", "原有数据")
+    console("org", "create", "--slug", "kept", "--name", "原有数据")
     text = tmp_path / "notes.tar.gz"
     text.write_text("not an archive")
-    refused = run(env, "restore", str(text), "--yes", check_code=1)
+    refused = console("restore", str(text), "--yes", check_code=1)
     assert "不是保障的备份文件" in refused.stderr
     other = tmp_path / "other.tar.gz"
     with tarfile.open(other, "w:gz") as archive:
         archive.add(__file__, arcname="readme.py")
-    assert "不是保障的备份文件" in run(env, "restore", str(other), "--yes", check_code=1).stderr
-    missing = run(env, "restore", str(tmp_path / "nothing.tar.gz"), "--yes", check_code=2)
+    assert "不是保障的备份文件" in console("restore", str(other), "--yes", check_code=1).stderr
+    missing = console("restore", str(tmp_path / "nothing.tar.gz"), "--yes", check_code=2)
     assert "不存在" in missing.stderr
-    assert slugs(env) == ["kept"]
+    listed = json.loads(console("org", "list", "--json").stdout)
+    assert [row["slug"] for row in listed] == ["kept"]
     assert not list(tmp_path.glob(".*.tmp"))
 
 
@@ -129,13 +127,12 @@ def postgres_database():
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def test_postgresql_backup_and_restore_round_trip(tmp_path, postgres_database):
-    env = sqlite_env(tmp_path)
-    env["DATABASE_URL"] = postgres_database
-    round_trip(env, tmp_path / "data" / "media", tmp_path / "baozhang.tar.gz")
+def test_postgresql_backup_and_restore_round_trip(tmp_path, postgres_database, migrated_data_dir):
+    env = console_env(tmp_path / "postgres", DATABASE_URL=postgres_database)
+    run(env, "migrate")
+    round_trip(env, tmp_path / "postgres" / "media", tmp_path / "baozhang.tar.gz")
     # A PostgreSQL backup cannot be restored into SQLite, and says so without changing anything.
-    sqlite = sqlite_env(tmp_path / "other")
-    run(sqlite, "migrate")
+    sqlite = console_env(migrated_data_dir)
     refused = run(sqlite, "restore", str(tmp_path / "baozhang.tar.gz"), "--yes", check_code=1)
     assert "PostgreSQL" in refused.stderr and "SQLite" in refused.stderr
     assert slugs(sqlite) == []

@@ -1,4 +1,6 @@
-"""The `baozhang` console command, run as a user runs it: a separate process on its own database."""
+"""The `baozhang` console command. Each command is started once as a user starts it, a separate
+process on its own database, for its entry point: it starts, parses its arguments and exits with
+its code. What the commands do is run in the test process, on the test database."""
 
 import gc
 import json
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from tests.console import baozhang, console_env
+from tests.console import baozhang, console, console_env
 
 SUBCOMMANDS = {
     "serve": ["--host", "--port", "--no-worker"],
@@ -27,11 +29,6 @@ SUBCOMMANDS = {
     "restore": ["FILE", "--yes"],
     "worker": [],
 }
-
-
-@pytest.fixture
-def data_dir(tmp_path):
-    return tmp_path / "data"
 
 
 def run(data_dir: Path, *arguments: str, language: str | None = None, check_code: int | None = 0):
@@ -51,25 +48,52 @@ def sheet_rows(path: Path) -> list[tuple]:
     return list(load_workbook(path).active.iter_rows(values_only=True))
 
 
-def test_every_subcommand_explains_itself(data_dir):
-    overview = run(data_dir, "--help").stdout
-    for name, options in SUBCOMMANDS.items():
-        assert name in overview
-        text = run(data_dir, name, "--help").stdout
-        for option in options:
-            assert option in text, f"`baozhang {name} --help` does not mention {option}"
-    assert "--json" in run(data_dir, "org", "list", "--help").stdout
-    assert "--slug" in run(data_dir, "org", "create", "--help").stdout
-
-
-def test_organisations_workbooks_and_logins_from_the_console(data_dir, tmp_path):
+def test_each_command_starts_parses_its_arguments_and_exits_with_its_code(
+    migrated_template, migrated_data_dir, tmp_path
+):
+    # `baozhang migrate` made the template's database in an empty data folder; run again, it
+    # finds nothing to do.
+    assert (migrated_template / "baozhang.sqlite3").is_file()
+    data_dir = migrated_data_dir
     run(data_dir, "migrate")
-    assert (data_dir / "baozhang.sqlite3").is_file()
     created = run(data_dir, "org", "create", "--slug", "college", "--name", "示例职业技术学院")
     assert "示例职业技术学院" in created.stdout and "已创建" in created.stdout
-    duplicate = run(data_dir, "org", "create", "--slug", "college", "--name", "X", check_code=1)
+    bad = workbook(tmp_path / "bad.xlsx", [["编码", "名称", "院区/校区"], ["5414", "", "main"]])
+    refused = run(data_dir, "import", "locations", str(bad), "--org", "college", check_code=1)
+    assert "第 2 行，“名称”列" in refused.stderr
+    english = run(
+        data_dir, "export", "units", str(tmp_path / "units.xlsx"), "--org", "nowhere",
+        language="en", check_code=2,
+    )  # fmt: skip
+    assert "There is no organisation with the short name “nowhere”" in english.stderr
+    run(data_dir, "createadmin", "--username", "root", "--password", "a-long-password-77")
+    # The demo builds a year of records (test_demo_is_built_once_and_reused); here it only starts.
+    port = run(data_dir, "demo", "--no-serve", "--port", "0", check_code=2)
+    assert "--port" in port.stderr
+    period = run(data_dir, "figures", "--org", "college", "--period", "W47", check_code=2)
+    assert "W47" in period.stderr
+    moment = run(data_dir, "tick", "--at", "next monday", check_code=2)
+    assert "next monday" in moment.stderr
+
+
+def test_every_subcommand_explains_itself():
+    overview = console("--help").stdout
+    for name, options in SUBCOMMANDS.items():
+        assert name in overview
+        text = console(name, "--help").stdout
+        for option in options:
+            assert option in text, f"`baozhang {name} --help` does not mention {option}"
+    assert "--json" in console("org", "list", "--help").stdout
+    assert "--slug" in console("org", "create", "--help").stdout
+
+
+@pytest.mark.django_db
+def test_organisations_workbooks_and_logins_from_the_console(tmp_path):
+    created = console("org", "create", "--slug", "college", "--name", "示例职业技术学院")
+    assert "示例职业技术学院" in created.stdout and "已创建" in created.stdout
+    duplicate = console("org", "create", "--slug", "college", "--name", "X", check_code=1)
     assert "college" in duplicate.stderr or "简称" in duplicate.stderr
-    listed = json.loads(run(data_dir, "org", "list", "--json").stdout)
+    listed = json.loads(console("org", "list", "--json").stdout)
     assert listed == [{"slug": "college", "name": "示例职业技术学院", "kind": "other"}]
 
     bad = workbook(
@@ -80,7 +104,7 @@ def test_organisations_workbooks_and_logins_from_the_console(data_dir, tmp_path)
             ["5414", "", "main"],
         ],
     )
-    refused = run(data_dir, "import", "locations", str(bad), "--org", "college", check_code=1)
+    refused = console("import", "locations", str(bad), "--org", "college", check_code=1)
     assert "没有导入任何数据" in refused.stderr
     assert "第 3 行，“名称”列" in refused.stderr
     assert "第 2 行，“院区/校区”列" in refused.stderr  # no such site yet: every row is reported
@@ -89,44 +113,45 @@ def test_organisations_workbooks_and_logins_from_the_console(data_dir, tmp_path)
         tmp_path / "units.xlsx",
         [["编码", "名称", "类型"], ["0852", "0852班", "班级"], ["1151", "1151班", "班级"]],
     )
-    imported = run(data_dir, "import", "units", str(units), "--org", "college")
+    imported = console("import", "units", str(units), "--org", "college")
     assert "新增 2 条" in imported.stdout
     exported = tmp_path / "out" / "units.xlsx"
     exported.parent.mkdir()
-    run(data_dir, "export", "units", str(exported), "--org", "college")
+    console("export", "units", str(exported), "--org", "college")
     rows = sheet_rows(exported)
     assert rows[0][:2] == ("编码", "名称")
     assert sorted(row[0] for row in rows[1:]) == ["0852", "1151"]
     locations = tmp_path / "locations.xlsx"
-    run(data_dir, "export", "locations", str(locations), "--org", "college")
+    console("export", "locations", str(locations), "--org", "college")
     assert sheet_rows(locations)[1:] == []  # the refused import stored nothing
 
-    unknown = run(data_dir, "export", "units", str(exported), "--org", "nowhere", check_code=2)
+    unknown = console("export", "units", str(exported), "--org", "nowhere", check_code=2)
     assert "nowhere" in unknown.stderr
-    english = run(
-        data_dir, "export", "units", str(exported), "--org", "nowhere", language="en", check_code=2
+    english = console(
+        "export", "units", str(exported), "--org", "nowhere", language="en", check_code=2
     )
     assert "There is no organisation with the short name “nowhere”" in english.stderr
-    assert run(data_dir, "import", "planets", str(units), "--org", "college", check_code=2)
+    assert console("import", "planets", str(units), "--org", "college", check_code=2)
 
-    run(data_dir, "createadmin", "--username", "root", "--password", "a-long-password-77")
-    again = run(
-        data_dir, "createadmin", "--username", "root", "--password", "x-long-pass-88", check_code=1
+    console("createadmin", "--username", "root", "--password", "a-long-password-77")
+    again = console(
+        "createadmin", "--username", "root", "--password", "x-long-pass-88", check_code=1
     )
     assert "root" in again.stderr
-    weak = run(data_dir, "createadmin", "--username", "weak", "--password", "123", check_code=1)
+    weak = console("createadmin", "--username", "weak", "--password", "123", check_code=1)
     assert weak.stderr.strip()
 
 
-def test_demo_is_built_once_and_reused(data_dir):
-    first = run(data_dir, "demo", "--no-serve")
+@pytest.mark.django_db
+def test_demo_is_built_once_and_reused():
+    first = console("demo", "--no-serve")
     assert "演示数据已创建" in first.stdout
     assert "http://127.0.0.1:8000/" in first.stdout
     assert "college-admin" in first.stdout and "baozhang-demo" in first.stdout
-    before = json.loads(run(data_dir, "org", "list", "--json").stdout)
-    second = run(data_dir, "demo", "--no-serve")
+    before = json.loads(console("org", "list", "--json").stdout)
+    second = console("demo", "--no-serve")
     assert "演示数据已存在" in second.stdout
-    assert json.loads(run(data_dir, "org", "list", "--json").stdout) == before
+    assert json.loads(console("org", "list", "--json").stdout) == before
     assert {row["slug"] for row in before} == {"hospital", "college"}
 
 
@@ -149,9 +174,10 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def test_serve_answers_and_stops_with_its_worker(data_dir):
+def test_serve_answers_and_stops_with_its_worker(migrated_data_dir):
+    """A subprocess: the web server and its worker are processes of their own."""
     port = _free_port()
-    env = console_env(data_dir)
+    env = console_env(migrated_data_dir)
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "baozhang.cli", "serve", "--port", str(port)],
         env=env,
@@ -168,7 +194,7 @@ def test_serve_answers_and_stops_with_its_worker(data_dir):
                 ) as response:
                     body = response.read().decode()
             except OSError:
-                time.sleep(0.5)
+                time.sleep(0.1)
         assert body is not None, "the server did not answer"
         assert "登录" in body
         processes = _children(server.pid)
@@ -181,8 +207,11 @@ def test_serve_answers_and_stops_with_its_worker(data_dir):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
-    time.sleep(0.5)
-    left = [pid for pid in processes if Path(f"/proc/{pid}").exists()]
+    deadline = time.monotonic() + 0.5  # the stop ends every process at once
+    while (left := [pid for pid in processes if Path(f"/proc/{pid}").exists()]) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.05)
     assert not left, f"processes left behind: {left}"
 
 

@@ -9,12 +9,12 @@ from django_scopes import scope, scopes_disabled
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from baozhang.cli import main
 from baozhang.core import clock
 from baozhang.core.models import PeriodicJob
 from baozhang.core.tasks import clock_tick
 from baozhang.inspections.models import ExpectedCheck, RedFlag, Schedule
 from baozhang.inspections.services import FindingInput
+from tests.console import console
 from tests.inspection_data import at, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -93,15 +93,14 @@ def test_a_failing_job_is_recorded_leaves_nothing_half_done_and_others_still_run
     assert not PeriodicJob.objects.filter(name="written-before-the-failure").exists()
 
 
-def test_tick_on_the_console(dorms, capsys):
+def test_tick_on_the_console(dorms):
     rubbish = dorms["items"]["地面有垃圾"].pk
     with scope(organisation=dorms["org"]):
         submit(dorms, "2026-11-10", FindingInput(item_id=rubbish))
 
     def run(*arguments):
-        code = main(["tick", *arguments])
-        out, err = capsys.readouterr()
-        return code, out.splitlines(), err
+        result = console("tick", *arguments, check_code=None)
+        return result.returncode, result.stdout.splitlines(), result.stderr
 
     code, out, err = run("--at", "2026-11-16T08:00")
     assert code == 0, err

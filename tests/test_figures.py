@@ -7,13 +7,13 @@ import json
 import pytest
 from django_scopes import scope
 
-from baozhang.cli import main
 from baozhang.core.periods import period_parse
 from baozhang.inspections.models import RedFlag
 from baozhang.inspections.services import FindingInput
 from baozhang.rectification import services
 from baozhang.reports.figures import figures_compute, scope_resolve
 from baozhang.reports.narrative import narrative_write
+from tests.console import console
 from tests.factories import member
 from tests.inspection_data import at, submit
 from tests.test_rectification import access
@@ -219,14 +219,16 @@ def test_an_empty_period_has_zeros_and_says_so(records):
     assert text["problems"] == "本期记录中没有发现问题。"
 
 
-def test_figures_on_the_console_and_in_the_api(records, client, capsys):
-    assert main(["figures", "--org", "college", "--period", "2026-W47", "--json"]) == 0
-    printed = json.loads(capsys.readouterr().out)
+def test_figures_on_the_console_and_in_the_api(records, client):
+    shown = console("figures", "--org", "college", "--period", "2026-W47", "--json")
+    printed = json.loads(shown.stdout)
     assert printed["inspections"]["findings"] == 3
     assert printed["units"][0]["unit"] == "1151班"
-    assert main(["figures", "--org", "college", "--period", "2026-W47", "--unit", "9999"]) == 2
-    assert "9999" in capsys.readouterr().err
-    assert main(["figures", "--org", "college", "--period", "W47"]) == 2
+    unknown = console(
+        "figures", "--org", "college", "--period", "2026-W47", "--unit", "9999", check_code=2
+    )
+    assert "9999" in unknown.stderr
+    console("figures", "--org", "college", "--period", "W47", check_code=2)
     admin = member(records["org"], "admin", username="admin")
     client.force_login(admin)
     answer = client.get("/api/v1/orgs/college/figures", {"period": "2026-W47"})

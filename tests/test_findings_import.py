@@ -11,10 +11,11 @@ from django_scopes import scope, scopes_disabled
 from openpyxl import Workbook, load_workbook
 
 from baozhang.core.xlsx import ImportRejected
+from baozhang.demo import demo_build
 from baozhang.inspections.models import Finding, Inspection
 from baozhang.inspections.spreadsheets import findings_import
 from baozhang.standards.services import ItemInput
-from tests.console import baozhang, console_env
+from tests.console import console
 from tests.factories import (
     AreaTypeFactory,
     LocationFactory,
@@ -136,19 +137,18 @@ def test_page_import_and_export_round_trip(alice_client, dorms):
 
 
 def test_console_import_of_findings(tmp_path):
-    env = console_env(tmp_path / "data")
-    baozhang(env, "demo", "--no-serve")
+    demo_build(history_days=0)
     path = tmp_path / "findings.xlsx"
     path.write_bytes(
         sheet(
             [["2026-11-17", "07:30", "5413", None, "地面有垃圾、纸屑", None, "门后", None]]
         ).read()
     )
-    done = baozhang(env, "import", "findings", str(path), "--org", "college")
+    done = console("import", "findings", str(path), "--org", "college")
     assert "新增 1 条" in done.stdout
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(sheet([["2026-11-17", "07:30", "0000", None, None, 2, "", None]]).read())
-    refused = baozhang(env, "import", "findings", str(bad), "--org", "college", check_code=1)
+    refused = console("import", "findings", str(bad), "--org", "college", check_code=1)
     assert "第 2 行，“位置”列" in refused.stderr
 
 

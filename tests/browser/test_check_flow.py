@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from PIL import Image
 
-from baozhang.demo import DEMO_PASSWORD, demo_build
+from baozhang.demo import DEMO_PASSWORD
 from baozhang.inspections.models import Finding, FindingPhoto, Inspection
 from baozhang.orgs.models import Location
 from baozhang.orgs.selectors import unit_responsible_for
@@ -18,8 +18,8 @@ from tests.browser.conftest import sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_phone_check_is_stored_once_and_reaches_ranking_and_bulletin(phone, tmp_path):
-    demo_build(history_days=0)
+def test_phone_check_is_stored_once_and_reaches_ranking_and_bulletin(phone, demo, tmp_path):
+    demo(history_days=0)
     with scopes_disabled():
         room = Location.objects.get(organisation__slug="college", code="5413")
         unit = unit_responsible_for(location=room, on=timezone.localdate())

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from PIL import Image
 
-from baozhang.demo import DEMO_PASSWORD, demo_build
+from baozhang.demo import DEMO_PASSWORD
 from baozhang.orgs.models import Location
 from baozhang.orgs.selectors import unit_responsible_for
 from baozhang.rectification.models import Task
@@ -21,8 +21,8 @@ from tests.browser.conftest import sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_finding_goes_round_the_closed_loop(page, phone, tmp_path):
-    demo_build(history_days=0)
+def test_a_finding_goes_round_the_closed_loop(page, phone, demo, tmp_path):
+    demo(history_days=0)
     today = timezone.localdate()
     with scopes_disabled():
         room = next(

@@ -9,14 +9,14 @@ from django.urls import reverse
 from docx import Document as WordDocument
 from pypdf import PdfReader
 
-from baozhang.demo import DEMO_PASSWORD, demo_build
+from baozhang.demo import DEMO_PASSWORD
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_generate_edit_finalise_download_and_trace(page, tmp_path):
-    demo_build(history_days=40)
+def test_generate_edit_finalise_download_and_trace(page, demo, tmp_path):
+    demo(history_days=40)
     sign_in(page, "college-admin", DEMO_PASSWORD)
     page.goto(reverse("reports:list", args=["college"]))
     form = page.get_by_test_id("generate-form")

@@ -4,7 +4,7 @@ import pytest
 from django_scopes import scopes_disabled
 from openpyxl import Workbook
 
-from baozhang.demo import DEMO_PASSWORD, demo_build
+from baozhang.demo import DEMO_PASSWORD
 from baozhang.orgs.models import Location
 from tests.browser.conftest import sign_in
 
@@ -34,8 +34,8 @@ def workbook(path, rows):
     return str(path)
 
 
-def test_admin_builds_locations_imports_and_switches_language(page, tmp_path):
-    demo_build(history_days=21)
+def test_admin_builds_locations_imports_and_switches_language(page, demo, tmp_path):
+    demo(history_days=21)
     sign_in(page, "college-admin", DEMO_PASSWORD)
     open_setup_menu(page)  # the set-up pages are under one menu
     page.get_by_role("link", name="位置", exact=True).first.click()
@@ -104,8 +104,8 @@ def test_admin_builds_locations_imports_and_switches_language(page, tmp_path):
     assert page.locator("h1").inner_text() == "位置"
 
 
-def test_phone_layout_has_collapsed_menu(phone):
-    demo_build(history_days=21)
+def test_phone_layout_has_collapsed_menu(phone, demo):
+    demo(history_days=21)
     sign_in(phone, "college-inspector", DEMO_PASSWORD)
     toggler = phone.locator(".navbar-toggler")
     assert toggler.is_visible()
