@@ -143,9 +143,15 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Login throttling (django-axes)
 AXES_FAILURE_LIMIT = int(os.environ.get("BAOZHANG_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("BAOZHANG_LOGIN_COOLOFF_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A login is locked for one address at a time, so that failures elsewhere, or made-up names from
+# a shared address, never lock out its owner.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "baozhang.accounts.lockout.lockout_response"
+# The client's address is read from X-Forwarded-For only when the connection comes from one of
+# these proxies (addresses or networks); see docs/deployment.md.
+BAOZHANG_TRUSTED_PROXIES = env_list("BAOZHANG_TRUSTED_PROXIES", "")
+AXES_CLIENT_IP_CALLABLE = "baozhang.core.addresses.client_address"
 AXES_ENABLED = env_bool("BAOZHANG_LOGIN_THROTTLING", True)
 
 LANGUAGE_CODE = "zh-hans"
