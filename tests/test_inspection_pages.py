@@ -95,6 +95,7 @@ def test_check_page_submits_once_even_when_sent_twice(alice_client, setup, colle
         photo_id = FindingPhoto.objects.get().pk
     image = alice_client.get(reverse("inspections:finding-photo", args=["college", photo_id]))
     assert image.status_code == 200
+    assert image["Cache-Control"] == "private"
 
 
 def test_a_bad_points_value_stores_nothing_and_says_why(alice_client, setup):
@@ -227,6 +228,7 @@ def test_label_sheet_is_a_pdf_with_chinese_text(alice_client, setup):
     response = alice_client.get(reverse("inspections:labels", args=["college"]), {"q": "5413"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
+    assert response["Cache-Control"] == "private"
     document = PdfReader(io.BytesIO(response.content))
     text = "".join(page.extract_text() for page in document.pages).replace("\n", "")
     assert "5413" in text and "宿舍5413" in text and "示例职业技术学院" in text
