@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "baozhang.core.middleware.NulCharacterMiddleware",
+    "baozhang.core.middleware.ResponseHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -143,9 +144,15 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Login throttling (django-axes)
 AXES_FAILURE_LIMIT = int(os.environ.get("BAOZHANG_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("BAOZHANG_LOGIN_COOLOFF_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A login is locked for one address at a time, so that failures elsewhere, or made-up names from
+# a shared address, never lock out its owner.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "baozhang.accounts.lockout.lockout_response"
+# The client's address is read from X-Forwarded-For only when the connection comes from one of
+# these proxies (addresses or networks); see docs/deployment.md.
+BAOZHANG_TRUSTED_PROXIES = env_list("BAOZHANG_TRUSTED_PROXIES", "")
+AXES_CLIENT_IP_CALLABLE = "baozhang.core.addresses.client_address"
 AXES_ENABLED = env_bool("BAOZHANG_LOGIN_THROTTLING", True)
 
 LANGUAGE_CODE = "zh-hans"
@@ -201,6 +208,12 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Scripts only from the server's own files (no inline script anywhere); see core/middleware.py.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 if HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -86,3 +86,63 @@ def test_cannot_revoke_someone_elses_token(client, alice, bob):
     client.post(reverse("accounts:token-revoke", kwargs={"token_id": token.pk}))
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def _sign_in(client, username, password, **meta):
+    return client.post(
+        reverse("accounts:login"), {"username": username, "password": password}, **meta
+    )
+
+
+@override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=5, BAOZHANG_TRUSTED_PROXIES=["127.0.0.1"])
+def test_failures_for_made_up_names_behind_the_proxy_do_not_lock_out_a_real_login(alice):
+    from django.test import Client
+
+    attacker = Client()
+    for attempt in range(6):
+        _sign_in(
+            attacker,
+            f"nobody-{attempt}",
+            "wrong",
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+        )
+    owner = Client()
+    response = _sign_in(
+        owner, "alice", PASSWORD, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.2"
+    )
+    assert response.status_code == 302
+    assert "_auth_user_id" in owner.session
+
+
+@override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=3, BAOZHANG_TRUSTED_PROXIES=["127.0.0.1"])
+def test_a_login_is_locked_only_at_the_address_the_failures_came_from(client, alice):
+    for _attempt in range(3):
+        _sign_in(
+            client, "alice", "wrong", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7"
+        )
+    locked = _sign_in(
+        client, "alice", PASSWORD, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7"
+    )
+    assert locked.status_code == 429
+    assert "请在 15 分钟后再试" in locked.content.decode()
+    elsewhere = _sign_in(
+        client, "alice", PASSWORD, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.2"
+    )
+    assert elsewhere.status_code == 302
+
+
+@override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=3, BAOZHANG_TRUSTED_PROXIES=["127.0.0.1"])
+def test_a_forwarded_address_from_an_untrusted_connection_is_ignored(client, alice):
+    for attempt in range(3):
+        _sign_in(
+            client,
+            "alice",
+            "wrong",
+            REMOTE_ADDR="203.0.113.7",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt}",
+        )
+    locked = _sign_in(
+        client, "alice", PASSWORD, REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR="198.51.100.9"
+    )
+    assert locked.status_code == 429

@@ -78,6 +78,23 @@ def test_anonymous_and_bad_token_get_401_in_chinese(client):
     assert "API 令牌" in response.json()["detail"]
 
 
+def test_a_write_without_credentials_gets_401_not_a_csrf_refusal(college):
+    browser = Client(enforce_csrf_checks=True)
+    payload = {"code": "0852", "name": "0852 班", "kind": "class"}
+    response = browser.post(f"{BASE}/orgs/college/units", payload, content_type="application/json")
+    assert response.status_code == 401
+    assert "API 令牌" in response.json()["detail"]
+    with scopes_disabled():
+        assert not Unit.objects.filter(code="0852").exists()
+
+
+def test_api_answers_are_private_and_carry_the_content_security_policy(api):
+    response = api.get("/orgs/college/units")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private"
+    assert "script-src 'self';" in response["Content-Security-Policy"]
+
+
 def test_me_lists_organisations_with_roles(api):
     body = api.get("/me").json()
     assert body["username"] == "alice"

@@ -95,6 +95,7 @@ def test_check_page_submits_once_even_when_sent_twice(alice_client, setup, colle
         photo_id = FindingPhoto.objects.get().pk
     image = alice_client.get(reverse("inspections:finding-photo", args=["college", photo_id]))
     assert image.status_code == 200
+    assert image["Cache-Control"] == "private"
 
 
 def test_a_bad_points_value_stores_nothing_and_says_why(alice_client, setup):
@@ -190,10 +191,44 @@ def test_notice_board_is_public_by_its_link_and_names_no_person(client, alice_cl
     assert client.get(reverse("board", args=[policy.board_token])).status_code == 404
 
 
+BOARD_SETTINGS = {
+    "base_score": "100",
+    "floor_score": "0",
+    "red_flags_per_week": "1",
+    "red_flag_scope": "overall",
+}
+
+
+def test_turning_the_board_off_revokes_its_link_for_good(client, alice_client, college):
+    settings_url = reverse("inspections:board-settings", args=["college"])
+    alice_client.post(settings_url, {**BOARD_SETTINGS, "board_enabled": "on"})
+    old_token = board_policy(organisation=college).board_token
+    assert client.get(reverse("board", args=[old_token])).status_code == 200
+
+    alice_client.post(settings_url, BOARD_SETTINGS)
+    assert board_policy(organisation=college).board_token is None
+
+    alice_client.post(settings_url, {**BOARD_SETTINGS, "board_enabled": "on"})
+    policy = board_policy(organisation=college)
+    assert policy.board_enabled and policy.board_token and policy.board_token != old_token
+    assert client.get(reverse("board", args=[old_token])).status_code == 404
+    assert client.get(reverse("board", args=[policy.board_token])).status_code == 200
+
+
+def test_a_board_stored_off_with_a_link_gets_a_new_link_when_turned_on(alice_client, college):
+    BoardPolicy.objects.create(organisation=college, board_enabled=False, board_token="old-link")
+    alice_client.post(
+        reverse("inspections:board-settings", args=["college"]),
+        {**BOARD_SETTINGS, "board_enabled": "on"},
+    )
+    assert board_policy(organisation=college).board_token not in {None, "old-link"}
+
+
 def test_label_sheet_is_a_pdf_with_chinese_text(alice_client, setup):
     response = alice_client.get(reverse("inspections:labels", args=["college"]), {"q": "5413"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
+    assert response["Cache-Control"] == "private"
     document = PdfReader(io.BytesIO(response.content))
     text = "".join(page.extract_text() for page in document.pages).replace("\n", "")
     assert "5413" in text and "宿舍5413" in text and "示例职业技术学院" in text

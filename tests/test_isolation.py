@@ -44,6 +44,7 @@ from tests.factories import (
     PersonFactory,
     SiteFactory,
     UnitFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +66,10 @@ def victim(college, alice):
         organisation=college, user=None, name=f"{MARK} person", phone="13999999999"
     )
     MembershipFactory(organisation=college, person=person, role="inspector")
+    # An invitation to somebody else's login: only that login's owner may answer it.
+    invitation = models.LoginInvitation.objects.create(
+        organisation=college, person=person, user=UserFactory(username=f"{MARK}-invited")
+    )
     token, _raw = api_token_create(user=alice, name=f"{MARK} token")
     inspection, finding, photo = _victim_inspection(college, location, unit)
     rectification = _victim_rectification(college, inspection, finding, person)
@@ -79,6 +84,7 @@ def victim(college, alice):
         "assignment_id": assignment.pk,
         "person_id": person.pk,
         "token_id": token.pk,
+        "invitation_id": invitation.pk,
         "kind": "locations",
         "inspection_id": inspection.pk,
         "finding_id": finding.pk,
@@ -250,6 +256,7 @@ def snapshot(outsider=None) -> dict[str, list]:
                 models.Assignment,
                 models.Person,
                 models.Membership,
+                models.LoginInvitation,
                 models.Organisation,
                 Standard,
                 StandardItem,

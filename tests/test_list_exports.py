@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 def rows_of(response) -> list[tuple]:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response["Cache-Control"] == "private"
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
     return list(workbook.active.iter_rows(values_only=True))
 

@@ -13,4 +13,5 @@ urlpatterns = [
     path("language/", views.set_language, name="set-language"),
     path("tokens/", views.token_create, name="token-create"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
+    path("invitations/<int:invitation_id>/", views.invitation_answer, name="invitation-answer"),
 ]

@@ -1,11 +1,13 @@
-"""Language choice: the signed-in user's setting, else the language cookie, else Chinese.
+"""Language choice, NUL characters dropped, and the headers every answer of the app carries.
 
-The browser's Accept-Language is deliberately ignored: Chinese is the product's default.
+The language is the signed-in user's setting, else the language cookie, else Chinese: the
+browser's Accept-Language is deliberately ignored, Chinese being the product's default.
 """
 
 from django.conf import settings
 from django.http import QueryDict
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
@@ -61,3 +63,23 @@ class NulCharacterMiddleware:
             cleaned._mutable = False
             request.GET = cleaned
         return self.get_response(request)
+
+
+class ResponseHeadersMiddleware:
+    """The Content-Security-Policy and ``Cache-Control: private`` on every answer of the app.
+
+    Two fixed headers do not call for django-csp: no page has an inline script (the pages' own
+    behaviour is in static/baozhang/baozhang.js), so the policy needs no nonces. Styles may be
+    inline (style attributes, htmx's indicator style). Every answer of the app is about one
+    organisation or one user — photos, documents, exports, API answers, the pages — so no shared
+    cache may keep it; static files are answered by WhiteNoise before this middleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        patch_cache_control(response, private=True)
+        return response

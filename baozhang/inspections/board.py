@@ -26,10 +26,18 @@ def qr_data_uri(text: str) -> str:
 
 
 def board_enable(*, policy: BoardPolicy, enabled: bool, new_link: bool = False) -> BoardPolicy:
-    """Turn the public board on or off; a new unguessable link replaces the old one on request."""
+    """Turn the public board on or off: off revokes its link; turned on, or on request, it gets a
+    new unguessable link, so that a link once revoked never works again."""
     with transaction.atomic():
+        # The stored state, not the instance's: a form may already have set board_enabled on it.
+        was_enabled = (
+            policy.pk is not None
+            and BoardPolicy.objects.filter(pk=policy.pk, board_enabled=True).exists()
+        )
         policy.board_enabled = enabled
-        if enabled and (new_link or not policy.board_token):
+        if not enabled:
+            policy.board_token = None
+        elif new_link or not was_enabled or not policy.board_token:
             policy.board_token = secrets.token_urlsafe(24)
         policy.save()
     return policy

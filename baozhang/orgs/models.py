@@ -318,6 +318,38 @@ class Membership(TenantModel):
         return f"{self.get_role_display()}" + (f" · {self.unit}" if self.unit_id else "")
 
 
+class LoginInvitation(TenantModel):
+    """An organisation's request to link a login that already exists to one of its people.
+
+    The link is made only when the login's owner accepts (orgs/invitations.py), so that no
+    organisation can take another's login by naming it.
+    """
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="login_invitations", verbose_name=_("person")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="login_invitations",
+        verbose_name=_("login"),
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("login invitation")
+        verbose_name_plural = _("login invitations")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "user"], name="login_invitation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.user}"
+
+
 class ApiToken(models.Model):
     """A personal API token; only its SHA-256 digest is stored."""
 

@@ -8,6 +8,7 @@ from django.db.models import ProtectedError, Q
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
+from baozhang.orgs.invitations import login_invitation_create, login_may_be_linked_directly
 from baozhang.orgs.models import (
     AreaType,
     Assignment,
@@ -180,19 +181,26 @@ def person_save(
     """Save a person, link or create their login, and set their roles in this organisation.
 
     A password is applied only to a login created here: an organisation cannot take over a login
-    that already exists.
+    that already exists. Naming a login that exists stores an invitation its owner must accept
+    (orgs/invitations.py) unless a platform administrator links it; the person stays without a
+    login meanwhile.
     """
     person.full_clean(exclude=["user"])
     unknown = [role for role in roles if role not in Role.values]
     if unknown:
         raise ValidationError({"roles": _("Unknown role: %(role)s") % {"role": ", ".join(unknown)}})
     with transaction.atomic():
+        invited = None
         if username:
-            person.user = _login_for(person=person, username=username, password=password, by=by)
+            person.user, invited = _login_for(
+                person=person, username=username, password=password, by=by
+            )
         elif person.user_id is None and password:
             raise ValidationError({"username": _("A password needs a user name.")})
         _stamp(person, by)
         person.save()
+        if invited is not None:
+            login_invitation_create(person=person, user=invited, by=by)
         wanted = {(role, unit_id if role in UNIT_ROLES else None) for role in roles}
         current = {(m.role, m.unit_id): m for m in person.memberships.all()}
         for key, membership in current.items():
@@ -208,10 +216,15 @@ def person_save(
     return person
 
 
-def _login_for(*, person: Person, username: str, password: str, by: User | None) -> User:
+def _login_for(
+    *, person: Person, username: str, password: str, by: User | None
+) -> tuple[User | None, User | None]:
+    """The person's login, and the existing login to invite instead when it may not be linked."""
     with scopes_disabled():
         user = User.objects.filter(username=username).first()
         if user is not None:
+            if user.pk == person.user_id:
+                return user, None
             clash = Person.objects.filter(organisation=person.organisation, user=user).exclude(
                 pk=person.pk
             )
@@ -219,13 +232,15 @@ def _login_for(*, person: Person, username: str, password: str, by: User | None)
                 raise ValidationError(
                     {"username": _("Another person of this organisation has this login.")}
                 )
-            return user
+            if login_may_be_linked_directly(user=user, by=by):
+                return user, None
+            return person.user, user
     user = User(username=username, email=person.email)
     user.full_clean(exclude=["password"])
     user.password = make_password(password) if password else make_password(None)
     _stamp(user, by)
     user.save()
-    return user
+    return user, None
 
 
 def person_set_password(*, person: Person, password: str, by: User | None) -> None:
@@ -238,11 +253,7 @@ def person_set_password(*, person: Person, password: str, by: User | None) -> No
             Person.objects.filter(user=user).exclude(organisation=person.organisation).exists()
         )
     if elsewhere or user.is_superuser:
-        raise ValidationError(
-            _(
-                "This login is also used in another organisation; only its owner can change the password."
-            )
-        )
+        raise ValidationError(_("Only the owner of this login can change its password."))
     validate_password(password, user)
     user.set_password(password)
     _stamp(user, by)

@@ -65,7 +65,7 @@ def figures_read(
 # Reports, versions and files --------------------------------------------------------------------
 
 
-class VersionOut(Schema):
+class ReportVersionOut(Schema):
     number: int
     status: str
     narrative: dict[str, str]
@@ -79,7 +79,7 @@ class ReportOut(Schema):
     period: str
     title: str
     created_at: datetime
-    versions: list[VersionOut]
+    versions: list[ReportVersionOut]
 
 
 class ReportDetailOut(ReportOut):
@@ -206,7 +206,7 @@ def report_read(request, org: str, id: int):  # noqa: A002
 
 @router.post(
     "/orgs/{org}/reports/{id}/versions/{number}/narrative",
-    response=answers({200: VersionOut}),
+    response=answers({200: ReportVersionOut}),
     operation_id="report_edit",
     summary="Replace paragraphs of a draft (a final version refuses)",
 )
@@ -224,7 +224,7 @@ def report_edit(request, org: str, id: int, number: int, payload: NarrativeIn): 
 
 @router.post(
     "/orgs/{org}/reports/{id}/versions/{number}/finalise",
-    response=answers({200: VersionOut}),
+    response=answers({200: ReportVersionOut}),
     operation_id="report_finalise",
     summary="Freeze a draft: it never changes again",
 )
@@ -240,7 +240,7 @@ def report_finalise(request, org: str, id: int, number: int):  # noqa: A002
 
 @router.post(
     "/orgs/{org}/reports/{id}/versions",
-    response=answers({201: VersionOut}),
+    response=answers({201: ReportVersionOut}),
     operation_id="report_redraft",
     summary="A new draft from the newest final version",
 )
