@@ -1,8 +1,9 @@
 """Photos are kept re-encoded whichever way they come in (the check page, POST /photos, a fix):
 no GPS position or camera left in them, upright, the longest edge capped, with a thumbnail.
 Bombs, damaged files and other formats are refused with a clear message and store nothing; a user
-sending too many photos is stopped for a while."""
+sending too many photos is stopped for a while; photos sent ahead and never used are removed."""
 
+import datetime as dt
 import io
 import os
 import struct
@@ -13,9 +14,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from PIL import ExifTags, Image
 
+from baozhang.core import clock
 from baozhang.inspections.models import FindingPhoto, Inspection, PhotoUpload
 from baozhang.rectification import services
 from baozhang.rectification.models import TaskEvent
@@ -229,6 +232,45 @@ def test_too_many_photos_within_an_hour_are_refused_for_a_while(alice, bob, room
     assert page.status_code == 200 and "您一小时内发送的照片已超过 3 张" in page.content.decode()
     with scopes_disabled():
         assert not Inspection.objects.exists()
+
+
+def test_unused_photos_sent_ahead_are_removed_after_a_day(alice, room, on_commit):  # noqa: F811
+    client, auth = client_for(alice)
+    ids = [
+        client.post(f"{BASE}/photos", {"file": named(small_image("JPEG"))}, **auth).json()["id"]
+        for _photo in range(3)
+    ]
+    check = {
+        "client_id": str(uuid.uuid4()),
+        "location_id": room.pk,
+        "findings": [{"item_id": room.items["地面有垃圾"], "photo_ids": [ids[0]]}],
+    }
+    assert (
+        client.post(
+            f"{BASE}/inspections", check, content_type="application/json", **auth
+        ).status_code
+        == 201
+    )
+    with scopes_disabled():
+        old, recent = PhotoUpload.objects.order_by("id")
+        PhotoUpload.objects.filter(pk=old.pk).update(
+            created_at=timezone.now() - dt.timedelta(hours=25)
+        )
+        used = FindingPhoto.objects.get()
+    job = clock.JOBS["inspections.unattached-photos"]
+    with on_commit(execute=True):
+        outcome = clock.job_run(job, timezone.now())
+    assert outcome.status == "ran" and outcome.result == "1"
+    with scopes_disabled():
+        assert list(PhotoUpload.objects.values_list("pk", flat=True)) == [recent.pk]
+    files = _media_files()
+    assert old.image.name not in files and old.thumbnail.name not in files
+    assert {recent.image.name, recent.thumbnail.name, used.image.name, used.thumbnail.name} <= files
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    return django_capture_on_commit_callbacks
 
 
 def _media_files() -> set[str]:

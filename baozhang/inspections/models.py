@@ -386,7 +386,8 @@ class RedFlag(TenantModel):
 
 class PhotoUpload(TenantModel):
     """A photo sent ahead of its check or fix (a phone on a weak network), re-encoded with its
-    thumbnail; used up when the check or fix names it."""
+    thumbnail; used up when the check or fix names it, removed with its files after a day
+    otherwise (jobs.py)."""
 
     image = models.ImageField(_("photo"), upload_to="uploads/%Y/%m/")
     thumbnail = models.ImageField(_("thumbnail"), upload_to="uploads/%Y/%m/", blank=True)

@@ -34,6 +34,8 @@ from baozhang.orgs.selectors import unit_responsible_for
 from baozhang.standards.models import ItemKind, StandardItem, StandardVersion
 from baozhang.standards.selectors import standard_version_items
 
+UNATTACHED_UPLOAD_LIFETIME = timedelta(days=1)
+
 
 @dataclass
 class FindingInput:
@@ -83,6 +85,28 @@ def photo_upload_create(
             thumbnail=encoded.thumbnail,
             uploaded_by=uploaded_by,
         )
+
+
+def photo_uploads_unattached_remove(*, organisation: Organisation, now: datetime) -> int:
+    """Remove the photos sent ahead more than a day ago and never used, with their files; returns
+    how many."""
+    with transaction.atomic():
+        uploads = list(
+            PhotoUpload.objects.select_for_update().filter(
+                organisation=organisation, created_at__lt=now - UNATTACHED_UPLOAD_LIFETIME
+            )
+        )
+        PhotoUpload.objects.filter(pk__in=[upload.pk for upload in uploads]).delete()
+        # The files go once the rows are gone for good; a rollback keeps both.
+        transaction.on_commit(lambda: _upload_files_delete(uploads))
+    return len(uploads)
+
+
+def _upload_files_delete(uploads: list[PhotoUpload]) -> None:
+    for upload in uploads:
+        for file in (upload.image, upload.thumbnail):
+            if file:
+                file.storage.delete(file.name)
 
 
 def inspection_submit(
