@@ -263,6 +263,7 @@ def _migrate() -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=1)
+    call_command("createcachetable")
 
 
 def _serve(*, host: str, port: int, workers: int, with_worker: bool) -> int:

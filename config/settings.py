@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "simple_history",
     "axes",
+    "django_ratelimit",
     "django_tasks",
     "django_tasks_db",
     "ninja",
@@ -180,6 +181,26 @@ STORAGES = {
 IMPORT_MAX_BYTES = int(os.environ.get("BAOZHANG_IMPORT_MAX_MB", "10")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Photos (baozhang/core/photos.py): decoded whole under a pixel limit, re-encoded as a JPEG whose
+# longest edge is capped, and counted per user and hour.
+BAOZHANG_PHOTO_MAX_MEGAPIXELS = int(os.environ.get("BAOZHANG_PHOTO_MAX_MEGAPIXELS", "50"))
+BAOZHANG_PHOTO_MAX_EDGE = int(os.environ.get("BAOZHANG_PHOTO_MAX_EDGE", "2048"))
+BAOZHANG_PHOTO_UPLOADS_PER_HOUR = int(os.environ.get("BAOZHANG_PHOTO_UPLOADS_PER_HOUR", "200"))
+
+# The cache holds the upload counts; in the database, every web process sees the same counts
+# (`baozhang migrate` creates its table). django-ratelimit warns that this cache does not add
+# atomically: two uploads of one user at the same instant may count as one, which lets a user
+# past the limit by at most the uploads they send at once.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "baozhang_cache",
+        "OPTIONS": {"MAX_ENTRIES": 10000},
+    }
+}
+RATELIMIT_USE_CACHE = "default"
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 TASKS = {
     "default": {

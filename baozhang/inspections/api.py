@@ -4,15 +4,16 @@ findings, ranking, bulletin, missed checks, red flags and standards."""
 import math
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from baozhang.core.api import ApiValidationError, answers
+from baozhang.core.api import ApiValidationError, Message, answers
 from baozhang.core.periods import Period, period_parse, week_key
+from baozhang.core.photos import PhotoRateExceeded, photos_rate_check
 from baozhang.inspections import schemas as out
 from baozhang.inspections import selectors
 from baozhang.inspections.access import (
@@ -145,18 +146,26 @@ def check_form(request, org: str, id: int):  # noqa: A002
 
 @router.post(
     "/orgs/{org}/photos",
-    response=answers({201: out.PhotoOut}),
+    response=answers({201: out.PhotoOut, 429: Message}),
     operation_id="photo_upload",
     summary="Send a photo ahead of its check",
     description=(
         "Returns an id to put in a finding's photo_ids when the check is submitted, or in the "
-        "photo_id of a fix (on the spot, or a task's fix submitted by its unit)."
+        "photo_id of a fix (on the spot, or a task's fix submitted by its unit). The photo is "
+        "re-encoded as a JPEG without its metadata; a file that is not a JPEG, PNG or WebP photo, "
+        "is damaged or has too many pixels is a 422. 429 (with Retry-After) when the user has "
+        "sent more photos within the hour than allowed."
     ),
 )
-def photo_upload(request, org: str, file: File[UploadedFile]):
+def photo_upload(request, org: str, file: File[UploadedFile], response: HttpResponse):
     access = request_access(request, org, VIEW_SETUP)
     if not (access.can(RECORD_INSPECTIONS) or access.can(SUBMIT_RECTIFICATION)):
         raise PermissionDenied
+    try:
+        photos_rate_check(request)
+    except PhotoRateExceeded as refused:
+        response["Retry-After"] = str(refused.retry_after)
+        return Status(429, {"detail": refused.messages[0]})
     with org_scope(access):
         try:
             upload = photo_upload_create(

@@ -1,4 +1,5 @@
-"""Periodic jobs of inspections: plan the expected checks ahead and award red flags at week close."""
+"""Periodic jobs of inspections: plan the expected checks ahead, award red flags at week close,
+remove the photos sent ahead and never used."""
 
 from datetime import timedelta
 
@@ -8,7 +9,10 @@ from django.utils import timezone
 from baozhang.core.clock import periodic
 from baozhang.inspections.models import Schedule
 from baozhang.inspections.schedules import PLAN_AHEAD_DAYS, expected_checks_ensure
-from baozhang.inspections.services import red_flags_award_closed_weeks
+from baozhang.inspections.services import (
+    photo_uploads_unattached_remove,
+    red_flags_award_closed_weeks,
+)
 from baozhang.orgs.selectors import each_organisation
 
 
@@ -34,5 +38,14 @@ def red_flags(now) -> int:
     today = timezone.localdate(now)
     return sum(
         red_flags_award_closed_weeks(organisation=organisation, weeks_back=2, today=today)
+        for organisation in each_organisation()
+    )
+
+
+@periodic("inspections.unattached-photos", every=timedelta(hours=1))
+def unattached_photos(now) -> int:
+    """Remove the photos sent ahead more than a day ago that no check or fix used."""
+    return sum(
+        photo_uploads_unattached_remove(organisation=organisation, now=now)
         for organisation in each_organisation()
     )

@@ -295,12 +295,14 @@ class Finding(TenantModel):
 
 
 class FindingPhoto(TenantModel):
-    """A photo taken with a finding (before), kept under MEDIA_ROOT/findings/."""
+    """A photo taken with a finding (before), kept under MEDIA_ROOT/findings/, re-encoded with a
+    thumbnail (core/photos.py; photos stored before that have none)."""
 
     finding = models.ForeignKey(
         Finding, on_delete=models.CASCADE, related_name="photos", verbose_name=_("finding")
     )
     image = models.ImageField(_("photo"), upload_to="findings/%Y/%m/")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="findings/%Y/%m/", blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -383,10 +385,12 @@ class RedFlag(TenantModel):
 
 
 class PhotoUpload(TenantModel):
-    """A photo sent ahead of its check (a phone on a weak network); attached when the check is
-    submitted, which turns it into a FindingPhoto."""
+    """A photo sent ahead of its check or fix (a phone on a weak network), re-encoded with its
+    thumbnail; used up when the check or fix names it, removed with its files after a day
+    otherwise (jobs.py)."""
 
     image = models.ImageField(_("photo"), upload_to="uploads/%Y/%m/")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="uploads/%Y/%m/", blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )

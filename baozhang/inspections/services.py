@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baozhang.core.periods import month_key, period_of_week, week_key
+from baozhang.core.photos import Photo, photo_encode
 from baozhang.core.rows import rows_insert
 from baozhang.inspections import scoring
 from baozhang.inspections.models import (
@@ -33,7 +34,7 @@ from baozhang.orgs.selectors import unit_responsible_for
 from baozhang.standards.models import ItemKind, StandardItem, StandardVersion
 from baozhang.standards.selectors import standard_version_items
 
-MAX_PHOTO_BYTES = 15 * 1024 * 1024
+UNATTACHED_UPLOAD_LIFETIME = timedelta(days=1)
 
 
 @dataclass
@@ -60,6 +61,7 @@ class _Checked:
     points: Decimal
     unit: Unit | None
     unit_reason: str
+    photos: list[Photo]  # the photos taken with the check, re-encoded
 
 
 def finding_error(number: int, error: ValidationError) -> ValidationError:
@@ -70,29 +72,41 @@ def finding_error(number: int, error: ValidationError) -> ValidationError:
     )
 
 
-def photo_check(photo: UploadedFile) -> None:
-    """Refuse a file that is too large or not an image."""
-    from PIL import Image, UnidentifiedImageError
-
-    if photo.size > MAX_PHOTO_BYTES:
-        raise ValidationError(_("A photo is larger than 15 MB."))
-    try:
-        with Image.open(photo) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError) as error:
-        raise ValidationError(_("“%(name)s” is not a photo.") % {"name": photo.name}) from error
-    photo.seek(0)
-
-
 def photo_upload_create(
     *, organisation: Organisation, photo: UploadedFile, uploaded_by: User
 ) -> PhotoUpload:
-    """Keep a photo sent ahead of its check or fix; a file too large or not an image is refused."""
-    photo_check(photo)
+    """Keep a photo sent ahead of its check or fix, re-encoded; a file that is not a photo the
+    product accepts is refused (core/photos.py)."""
+    encoded = photo_encode(photo)
     with transaction.atomic():
         return PhotoUpload.objects.create(
-            organisation=organisation, image=photo, uploaded_by=uploaded_by
+            organisation=organisation,
+            image=encoded.image,
+            thumbnail=encoded.thumbnail,
+            uploaded_by=uploaded_by,
         )
+
+
+def photo_uploads_unattached_remove(*, organisation: Organisation, now: datetime) -> int:
+    """Remove the photos sent ahead more than a day ago and never used, with their files; returns
+    how many."""
+    with transaction.atomic():
+        uploads = list(
+            PhotoUpload.objects.select_for_update().filter(
+                organisation=organisation, created_at__lt=now - UNATTACHED_UPLOAD_LIFETIME
+            )
+        )
+        PhotoUpload.objects.filter(pk__in=[upload.pk for upload in uploads]).delete()
+        # The files go once the rows are gone for good; a rollback keeps both.
+        transaction.on_commit(lambda: _upload_files_delete(uploads))
+    return len(uploads)
+
+
+def _upload_files_delete(uploads: list[PhotoUpload]) -> None:
+    for upload in uploads:
+        for file in (upload.image, upload.thumbnail):
+            if file:
+                file.storage.delete(file.name)
 
 
 def inspection_submit(
@@ -184,11 +198,10 @@ def _findings_checked(
         try:
             item, kind, points = _finding_valued(given, items)
             unit, reason = _finding_responsible(given, holder=holder, location=location)
-            for photo in given.photos:
-                photo_check(photo)
+            photos = [photo_encode(photo) for photo in given.photos]
         except ValidationError as error:
             raise finding_error(number, error) from error
-        checked.append(_Checked(given, item, kind, points, unit, reason))
+        checked.append(_Checked(given, item, kind, points, unit, reason, photos))
     return checked
 
 
@@ -340,14 +353,20 @@ def _photos_stored(rows: list[Finding], checked: list[_Checked]) -> list[Finding
     photos = []
     for finding, each in zip(rows, checked, strict=True):
         photos += [
-            FindingPhoto(organisation_id=finding.organisation_id, finding=finding, image=photo)
-            for photo in each.given.photos
+            FindingPhoto(
+                organisation_id=finding.organisation_id,
+                finding=finding,
+                image=photo.image,
+                thumbnail=photo.thumbnail,
+            )
+            for photo in each.photos
         ]
         photos += [
             FindingPhoto(
                 organisation_id=finding.organisation_id,
                 finding=finding,
                 image=upload.image.name,
+                thumbnail=upload.thumbnail.name,
             )
             for upload in each.given.uploads
         ]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from baozhang.core.pagination import paginate, query_without_page
 from baozhang.core.params import id_param
 from baozhang.core.periods import month_key, period_parse, period_previous, week_key
+from baozhang.core.photos import photos_rate_check
 from baozhang.core.xlsx import (
     ImportRejected,
     wants_workbook,
@@ -111,6 +112,7 @@ def check_location(request, access, location_id: int):
             client_id = uuid.uuid4()
         submit = occasion.submit if occasion is not None else inspection_submit
         try:
+            photos_rate_check(request)
             inspection, created = submit(
                 location=location,
                 version=version,

@@ -257,12 +257,10 @@ def spot_fix(request, org: str, id: int, payload: SpotFixIn):  # noqa: A002
                 finding=finding,
                 fixed_by=payload.fixed_by,
                 note=payload.note,
-                photo=upload.image.name if upload else None,
+                photo=upload,
             )
         except ValidationError as error:
             raise field_failed(error) from error
-        if upload:
-            upload.delete()
     return Status(
         201,
         {
@@ -450,12 +448,10 @@ def task_submit(request, org: str, id: int, payload: SubmitIn):  # noqa: A002
                 access=access,
                 task=_task_of(access, id, SUBMIT_RECTIFICATION),
                 note=payload.note,
-                photo=upload.image.name if upload else None,
+                photo=upload,
             )
         except ValidationError as error:
             raise field_failed(error) from error
-        if upload:
-            upload.delete()
         return _task(task, timezone.now(), events=True)
 
 

@@ -86,6 +86,9 @@ class SpotFix(TenantModel):
     fixed_by = models.CharField(_("fixed by"), max_length=100)
     note = models.TextField(_("note"), blank=True)
     photo = models.ImageField(_("after-photo"), upload_to="rectification/%Y/%m/", blank=True)
+    photo_thumbnail = models.ImageField(
+        _("thumbnail"), upload_to="rectification/%Y/%m/", blank=True
+    )
     fixed_at = models.DateTimeField(_("fixed at"))
     recorded_by = _person(_("recorded by"))
     history = HistoricalRecords()
@@ -237,6 +240,9 @@ class TaskEvent(TenantModel):
     )
     note = models.TextField(_("note"), blank=True)
     photo = models.ImageField(_("photo"), upload_to="rectification/%Y/%m/", blank=True)
+    photo_thumbnail = models.ImageField(
+        _("thumbnail"), upload_to="rectification/%Y/%m/", blank=True
+    )
 
     class Meta:
         ordering = ["at", "id"]

@@ -22,8 +22,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baozhang.inspections.models import Finding, FindingKind, Inspection, SupervisionLevel
-from baozhang.inspections.services import inspection_submit, photo_check
+from baozhang.core.photos import photo_encode
+from baozhang.inspections.models import (
+    Finding,
+    FindingKind,
+    Inspection,
+    PhotoUpload,
+    SupervisionLevel,
+)
+from baozhang.inspections.services import inspection_submit
 from baozhang.orgs.access import OrgAccess
 from baozhang.orgs.models import Location, Person, Unit
 from baozhang.rectification import notices
@@ -68,12 +75,24 @@ def _undisposed(finding: Finding) -> None:
             raise ValidationError(message)
 
 
-def _photo(photo: UploadedFile | str | None) -> UploadedFile | str | None:
-    """A photo sent with the form is checked here; a stored name comes from an upload already
-    checked (the API's POST /photos)."""
-    if photo is not None and not isinstance(photo, str):
-        photo_check(photo)
-    return photo
+AfterPhoto = UploadedFile | PhotoUpload | None
+
+
+def _photo_files(photo: AfterPhoto) -> dict[str, Any]:
+    """The after-photo's files: one sent with the form is re-encoded here (core/photos.py), one
+    sent ahead (the API's POST /photos) was re-encoded then."""
+    if photo is None:
+        return {"photo": "", "photo_thumbnail": ""}
+    if isinstance(photo, PhotoUpload):
+        return {"photo": photo.image.name, "photo_thumbnail": photo.thumbnail.name}
+    encoded = photo_encode(photo)
+    return {"photo": encoded.image, "photo_thumbnail": encoded.thumbnail}
+
+
+def _photo_used(photo: AfterPhoto) -> None:
+    """A photo sent ahead is used up: its files now belong to the fix."""
+    if isinstance(photo, PhotoUpload):
+        photo.delete()
 
 
 def spot_fix_record(
@@ -81,28 +100,32 @@ def spot_fix_record(
     access: OrgAccess,
     finding: Finding,
     fixed_by: str,
-    photo: UploadedFile | str | None = None,
+    photo: AfterPhoto = None,
     note: str = "",
     at: datetime | None = None,
 ) -> SpotFix:
-    """The finding was fixed on the spot (现场整改) by somebody, shown by an after-photo."""
+    """The finding was fixed on the spot (现场整改) by somebody, shown by an after-photo (sent with
+    the form, or sent ahead and used up here)."""
     if not fixed_by.strip():
         raise ValidationError(_("Say who fixed it."))
+    files = _photo_files(photo)
     with transaction.atomic():
         finding = Finding.objects.select_for_update().get(pk=finding.pk)
         _undisposed(finding)
-        return SpotFix.objects.create(
+        fix = SpotFix.objects.create(
             organisation=access.organisation,
             finding=finding,
             fixed_by=fixed_by.strip(),
-            photo=_photo(photo) or "",
             note=note.strip(),
             fixed_at=at or timezone.now(),
             recorded_by=access.person,
+            **files,
         )
+        _photo_used(photo)
+        return fix
 
 
-def _event(task: Task, kind: str, access: OrgAccess | None, *, at, note="", photo=None) -> None:
+def _event(task: Task, kind: str, access: OrgAccess | None, *, at, note="", files=None) -> None:
     TaskEvent.objects.create(
         organisation_id=task.organisation_id,
         task=task,
@@ -111,7 +134,7 @@ def _event(task: Task, kind: str, access: OrgAccess | None, *, at, note="", phot
         by=access.person if access else None,
         by_user=access.user if access else None,
         note=note,
-        photo=photo or "",
+        **(files or {}),
     )
 
 
@@ -261,13 +284,14 @@ def task_submit(
     access: OrgAccess,
     task: Task,
     note: str = "",
-    photo: UploadedFile | str | None = None,
+    photo: AfterPhoto = None,
     now: datetime | None = None,
 ) -> Task:
-    """The unit reports its fix (note and after-photo) for verification."""
+    """The unit reports its fix (note and after-photo, sent with the form or sent ahead and used
+    up here) for verification."""
     if not note.strip() and photo is None:
         raise ValidationError(_("Describe the fix or add a photo of it."))
-    _photo(photo)
+    files = _photo_files(photo)
     now = now or timezone.now()
     with transaction.atomic():
         task = _locked(task, TaskStatus.OPEN)
@@ -275,7 +299,8 @@ def task_submit(
         task.submitted_at = now
         task.submitted_by = access.person
         task.save()
-        _event(task, EventKind.SUBMITTED, access, at=now, note=note.strip(), photo=photo)
+        _event(task, EventKind.SUBMITTED, access, at=now, note=note.strip(), files=files)
+        _photo_used(photo)
         notices.task_submitted(task, note.strip())
     return task
 

@@ -15,6 +15,7 @@ from baozhang.core.forms import StyledFormMixin
 from baozhang.core.pagination import paginate
 from baozhang.core.params import id_param
 from baozhang.core.periods import month_key, period_error, period_parse, week_key
+from baozhang.core.photos import photos_rate_check
 from baozhang.core.xlsx import wants_workbook, workbook_response
 from baozhang.inspections.access import access_finding
 from baozhang.inspections.models import Finding, FindingKind
@@ -139,6 +140,7 @@ def finding_detail(request, access, finding_id: int):
     if form is not None and form.is_valid():
         data = form.cleaned_data
         try:
+            photos_rate_check(request)
             if posted == "spot":
                 services.spot_fix_record(
                     access=access,
@@ -258,6 +260,7 @@ def task_detail(request, access, task_id: int):
         form = submit_form if action == "submit" else verify_form
         if form.is_valid():
             try:
+                photos_rate_check(request)
                 if action == "submit":
                     services.task_submit(
                         access=access,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from baozhang.core.forms import StyledFormMixin
+from baozhang.core.photos import photos_rate_check
 from baozhang.core.xlsx import wants_workbook, workbook_response
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.models import Unit
@@ -86,6 +87,7 @@ def my_tasks(request, access):
         if task is None:
             raise Http404
         try:
+            photos_rate_check(request)
             services.task_submit(
                 access=access,
                 task=task,
