@@ -204,7 +204,8 @@ def _life(
                 if now - task.deadline > policy.leader_after_hours * HOUR
                 else Escalation.DEPARTMENT
             )
-            task.escalated_at = task.deadline + dt.timedelta(minutes=5)
+            # Five minutes after the deadline, unless that moment is still to come.
+            task.escalated_at = min(task.deadline + dt.timedelta(minutes=5), now)
             task.reminded_at = task.deadline - policy.remind_hours * HOUR
             steps.append((EventKind.REMINDED, task.reminded_at, None, ""))
             steps.append((EventKind.ESCALATED, task.escalated_at, None, ""))
