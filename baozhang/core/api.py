@@ -98,14 +98,16 @@ class Page(Schema):
     pages: int
 
 
-def named_record(gate, access, record_id: int | None, *, field: str, permission: str):
-    """A record named by id in a request body, through its gate; a 422 on ``field`` when the
-    organisation has no such record (None when no id is given)."""
+def named_record(
+    gate, access, record_id: int | None, *, field: str, permission: str, message: str = ""
+):
+    """A record named by id in a request body, through its gate; a 422 on ``field`` (with the
+    message given, else a general one) when the organisation has no such record (None when no id
+    is given)."""
     if record_id is None:
         return None
     try:
         return gate(access, record_id, permission=permission)
     except Http404:
-        raise ApiValidationError(
-            [{"field": field, "message": _("There is no such record.")}]
-        ) from None
+        refusal = message or _("There is no such record.")
+        raise ApiValidationError([{"field": field, "message": refusal}]) from None

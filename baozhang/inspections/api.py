@@ -11,7 +11,7 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from baozhang.core.api import ApiValidationError, Message, answers
+from baozhang.core.api import ApiValidationError, Message, answers, named_record
 from baozhang.core.periods import Period, period_parse, week_key
 from baozhang.core.photos import PhotoRateExceeded, photos_rate_check
 from baozhang.inspections import schemas as out
@@ -231,12 +231,9 @@ def inspection_create(request, org: str, payload: out.InspectionIn):
 
 def _named(access, gatekeeper, record_id: int | None, field: str, message: str):
     """The organisation's record the payload names in the field, None when it names none."""
-    if record_id is None:
-        return None
-    try:
-        return gatekeeper(access, record_id, permission=RECORD_INSPECTIONS)
-    except Http404:
-        raise ApiValidationError([{"field": field, "message": message}]) from None
+    return named_record(
+        gatekeeper, access, record_id, field=field, permission=RECORD_INSPECTIONS, message=message
+    )
 
 
 def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bool]:
