@@ -33,6 +33,16 @@ class Column:
     note: str = ""  # what the column holds, for docs and the template's second sheet
 
 
+# The column by which an export names each record that has no code of its own, so that importing
+# the export again updates the records instead of adding them a second time.
+RECORD_ID = Column(
+    "系统编号",
+    "id",
+    kind="int",
+    note="系统给每条记录的编号，导出时填写；新增的行留空，请勿改动",
+)
+
+
 @dataclass
 class RowError:
     row: int | None
