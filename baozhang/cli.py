@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 from gunicorn.app.base import BaseApplication
 
 import baozhang
+from baozhang.core.supervisor import Supervisor
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_WEB_WORKERS = 2
-WORKER_STOP_SECONDS = 30
 
 
 class CommandFailed(Exception):
@@ -286,30 +286,20 @@ def _serve(*, host: str, port: int, workers: int, with_worker: bool) -> int:
         % {"address": f"http://{bracketed}:{port}/"},
         flush=True,
     )
-    worker = _worker_start() if with_worker else None
+    # The worker runs in a process of its own, started again whenever it stops.
+    supervisor = Supervisor(_worker_start).start() if with_worker else None
     try:
         WebServer(options).run()
     except SystemExit as exit:  # gunicorn leaves through sys.exit, also on a clean stop
         return exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
     finally:
-        if worker is not None:
-            _worker_stop(worker)
+        if supervisor is not None:
+            supervisor.stop()
     return 0
 
 
 def _worker_start() -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "baozhang.cli", "worker"])  # noqa: S603
-
-
-def _worker_stop(worker: subprocess.Popen) -> None:
-    if worker.poll() is not None:
-        return
-    worker.terminate()
-    try:
-        worker.wait(timeout=WORKER_STOP_SECONDS)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
 
 
 def _serve_command(arguments: argparse.Namespace, extra: list[str]) -> int:
@@ -350,19 +340,11 @@ def _migrate_command(arguments: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _worker_command(arguments: argparse.Namespace, extra: list[str]) -> int:
-    import threading
-
     from django.core.management import call_command
 
-    from baozhang.core.tasks import ticker_start
+    from baozhang.core import worker
 
-    stop = threading.Event()
-    if "--batch" not in extra:
-        ticker_start(stop)
-    try:
-        call_command("db_worker", *extra)
-    finally:
-        stop.set()
+    call_command(worker.Command(), *extra)
     return 0
 
 

@@ -101,6 +101,8 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # How long a writer waits for another to finish before it fails with "database is locked".
+    SQLITE_BUSY_SECONDS = float(os.environ.get("BAOZHANG_SQLITE_BUSY_TIMEOUT", "20"))
     DATABASES = {
         "default": {
             # Django's SQLite backend with writers queued on a lock file: baozhang/core/sqlite.
@@ -109,12 +111,12 @@ else:
             "CONN_MAX_AGE": 60,
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                "timeout": SQLITE_BUSY_SECONDS,
                 "init_command": (
                     "PRAGMA journal_mode=WAL;"
                     "PRAGMA synchronous=NORMAL;"
                     "PRAGMA foreign_keys=ON;"
-                    "PRAGMA busy_timeout=20000;"
+                    f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)};"
                 ),
             },
             # Tests use a file, as production does, not SQLite's in-memory database: the backup
@@ -214,6 +216,12 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Background jobs (baozhang/core/background.py): a running job's lease, renewed every third of it;
+# a job whose lease ran out lost its worker. Each worker records a heartbeat this often; three
+# missed beats and it counts as stopped (docs/deployment.md).
+BAOZHANG_JOB_LEASE_SECONDS = float(os.environ.get("BAOZHANG_JOB_LEASE_SECONDS", "120"))
+BAOZHANG_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("BAOZHANG_WORKER_HEARTBEAT_SECONDS", "30"))
 
 EMAIL_BACKEND = os.environ.get(
     "BAOZHANG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

@@ -8,8 +8,11 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -26,6 +29,59 @@ def console_env(data_dir: Path, **extra: str) -> dict:
     env["BAOZHANG_DATA_DIR"] = str(data_dir)
     env.update(extra)
     return env
+
+
+def env_on_test_database(tmp_path: Path, **extra: str) -> dict:
+    """The environment of a console run on this test run's own database, so that the test sees
+    what the process writes (the test must commit its data: django_db(transaction=True)). On
+    PostgreSQL, the test database's URL; on SQLite, a data folder whose database file, and the
+    lock file that queues its writers (core/sqlite), link to the test database's."""
+    from django.db import connection
+
+    database = connection.settings_dict["NAME"]
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    env = console_env(data_dir, **extra)
+    if connection.vendor == "postgresql":
+        url = urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{database}")
+        env["DATABASE_URL"] = urlunsplit(url)
+        return env
+    lock = Path(f"{database}-writer.lock")
+    lock.touch()
+    (data_dir / "baozhang.sqlite3").symlink_to(database)  # SQLite follows it, WAL files too
+    (data_dir / "baozhang.sqlite3-writer.lock").symlink_to(lock)
+    return env
+
+
+def worker_process(env: dict, log: Path) -> subprocess.Popen:
+    """Start `baozhang worker` (polling its queue ten times a second), its output into log."""
+    with log.open("ab") as output:
+        return subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "baozhang.cli", "worker", "--interval", "0.1"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def process_end(process: subprocess.Popen) -> None:
+    """Stop a process started by a test, as gently as it allows."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_until(condition: Callable[[], object], *, seconds: float, pause: float = 0.02):
+    """condition()'s first true value within the seconds; fails the test after them."""
+    deadline = time.monotonic() + seconds
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"still not so after {seconds} s"
+        time.sleep(pause)
+    return value
 
 
 def _checked(result: subprocess.CompletedProcess, check_code: int | None):

@@ -4,6 +4,7 @@ its code. What the commands do is run in the test process, on the test database.
 
 import gc
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -174,7 +175,20 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def test_serve_answers_and_stops_with_its_worker(migrated_data_dir):
+def _worker_of(pid: int) -> int | None:
+    """The `baozhang worker` process among the children of pid, if one runs."""
+    for child in _children(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            state = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if b"worker" in command and state != "Z":  # a zombie is dead, not yet reaped
+            return child
+    return None
+
+
+def test_serve_answers_restarts_its_worker_and_stops_with_it(migrated_data_dir):
     """A subprocess: the web server and its worker are processes of their own."""
     port = _free_port()
     env = console_env(migrated_data_dir)
@@ -197,13 +211,15 @@ def test_serve_answers_and_stops_with_its_worker(migrated_data_dir):
                 time.sleep(0.1)
         assert body is not None, "the server did not answer"
         assert "登录" in body
+        worker = _worker_of(server.pid)
+        assert worker is not None
+        # A worker that dies (here kill -9) is started again after a second.
+        os.kill(worker, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while (_worker_of(server.pid) or worker) == worker and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _worker_of(server.pid) not in (None, worker), "the worker was not started again"
         processes = _children(server.pid)
-        commands = {
-            pid: Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            for pid in processes
-            if Path(f"/proc/{pid}/cmdline").exists()
-        }
-        assert any("worker" in command for command in commands.values()), commands
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
@@ -213,6 +229,8 @@ def test_serve_answers_and_stops_with_its_worker(migrated_data_dir):
     ):
         time.sleep(0.05)
     assert not left, f"processes left behind: {left}"
+    log = server.stdout.read().decode()
+    assert f"The background worker (process {worker}) stopped" in log
 
 
 def test_a_web_process_freezes_the_loaded_application():

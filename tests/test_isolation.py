@@ -432,6 +432,7 @@ RECORD_SEGMENTS = (
     ("/referrals/", "referral_id"),
     ("/notifications/", "notification_id"),
     ("/reports/", "report_id"),
+    ("/report-jobs/", "job_id"),
 )
 
 
@@ -464,6 +465,7 @@ RECORD_KINDS = {
     "referral_id": "referral",
     "notification_id": "notification",
     "report_id": "report",
+    "job_id": "reportjob",
 }
 
 

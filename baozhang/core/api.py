@@ -81,6 +81,32 @@ class ImportResultOut(Schema):
     updated: int
 
 
+class JobOut(Schema):
+    """A background job (core/background.py) as every kind answers it."""
+
+    id: int
+    status: str = Field(description="queued, running, done or failed.")
+    progress: int = Field(description="Percent done.")
+    step: str = Field(
+        description="What it is doing, in the caller's language (empty when there is nothing "
+        "to say)."
+    )
+    error: str = Field(description="Why it failed, in the caller's language (empty unless failed).")
+    attempts: int = Field(description="Runs started: a second one follows a worker that stopped.")
+
+
+def job_out(job) -> dict:
+    """A job's answer: its step and failure as people read them, never the internal names."""
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "progress": job.progress,
+        "step": job.step_label,
+        "error": job.failure_reason,
+        "attempts": job.attempts,
+    }
+
+
 def answers(ok: dict) -> dict:
     """The operation's own answers plus the error answers every operation can give."""
     return {

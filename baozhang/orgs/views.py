@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from baozhang.core.pagination import paginate, query_without_page
+from baozhang.core.selectors import workers_status
 from baozhang.orgs import selectors, services
 from baozhang.orgs.access import access_person, organisations_for_user
 from baozhang.orgs.decorators import org_view
@@ -22,6 +23,7 @@ from baozhang.orgs.permissions import (
     EXPORT_DATA,
     IMPORT_DATA,
     MANAGE_PEOPLE,
+    MANAGE_SETUP,
     VIEW_HISTORY,
     VIEW_SETUP,
 )
@@ -41,7 +43,8 @@ def home(request):
     organisations = organisations_for_user(request.user)
     if len(organisations) == 1:
         return redirect("orgs:dashboard", org=organisations[0].slug)
-    return render(request, "orgs/home.html", {"organisations": organisations})
+    workers = workers_status() if request.user.is_superuser else None
+    return render(request, "orgs/home.html", {"organisations": organisations, "workers": workers})
 
 
 @login_required
@@ -67,7 +70,9 @@ def dashboard(request, access):
     cards = [
         (entity, counts[entity.key]) for entity in ENTITIES if access.can(entity.view_permission)
     ]
-    return render(request, "orgs/dashboard.html", {"cards": cards})
+    # The background worker's heartbeat, for those who set the organisation up.
+    workers = workers_status() if access.can(MANAGE_SETUP) else None
+    return render(request, "orgs/dashboard.html", {"cards": cards, "workers": workers})
 
 
 def _context(access, entity: Entity, **extra):

@@ -11,12 +11,19 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from baozhang.core.api import ApiValidationError, Input, answers, field_failed
+from baozhang.core.api import (
+    ApiValidationError,
+    Input,
+    JobOut,
+    answers,
+    field_failed,
+    job_out,
+)
 from baozhang.core.periods import period_parse
 from baozhang.orgs.access import org_scope, request_access
 from baozhang.orgs.permissions import VIEW_INSPECTIONS, WRITE_REPORTS
 from baozhang.reports import services
-from baozhang.reports.access import access_report, access_report_version
+from baozhang.reports.access import access_report, access_report_job, access_report_version
 from baozhang.reports.figures import ScopeUnknown, figures_compute, scope_resolve
 from baozhang.reports.models import Report, ReportKind, ReportVersion
 from baozhang.reports.views import FILES, file_response
@@ -190,6 +197,25 @@ def report_generate(request, org: str, payload: GenerateIn):
                 [{"field": "period", "message": message} for message in error.messages]
             ) from error
         return Status(201, _report_out(report, figures=True))
+
+
+class ReportJobOut(JobOut):
+    kind: str
+    period: str
+    report: int | None = Field(None, description="The report made, once done.")
+
+
+@router.get(
+    "/orgs/{org}/report-jobs/{id}",
+    response=answers({200: ReportJobOut}),
+    operation_id="report_job_read",
+    summary="A report being made in the background: its progress, or why it failed",
+)
+def report_job_read(request, org: str, id: int):  # noqa: A002
+    access = request_access(request, org, VIEW_INSPECTIONS)
+    with org_scope(access):
+        job = access_report_job(access, id, permission=VIEW_INSPECTIONS)
+        return {**job_out(job), "kind": job.kind, "period": job.period, "report": job.report_id}
 
 
 @router.get(

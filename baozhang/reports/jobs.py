@@ -1,4 +1,5 @@
-"""Periodic job of reports: the scheduled bulletins and monthly reports."""
+"""Periodic job of reports (the scheduled bulletins and monthly reports), and the reports made in
+the background as a kind of job that core's sweep looks after."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope as tenant_scope
 
+from baozhang.core.background import job_kind
 from baozhang.core.clock import periodic
 from baozhang.core.figures import Scope
 from baozhang.core.periods import month_key, period_parse, period_previous, week_key
 from baozhang.orgs.selectors import each_organisation
 from baozhang.reports.background import report_job_request
-from baozhang.reports.models import ReportKind, ReportSchedule
+from baozhang.reports.models import ReportJob, ReportKind, ReportSchedule
+from baozhang.reports.tasks import report_job_run
+
+job_kind("reports.report", model=ReportJob, task=report_job_run)
 
 
 def due_period(schedule: ReportSchedule, now) -> str | None:

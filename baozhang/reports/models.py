@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from baozhang.core.models import TenantModel
+from baozhang.core.models import BackgroundJob, TenantModel
 
 
 class ReportKind(models.TextChoices):
@@ -90,15 +90,14 @@ class ReportVersion(TenantModel):
         return self.status == VersionStatus.FINAL
 
 
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", _("Waiting")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+class ReportJob(TenantModel, BackgroundJob):
+    """A report being made in the background, with its progress for the page to show."""
 
-
-class ReportJob(TenantModel):
-    """A report being generated in the background, with its progress for the page to show."""
+    STEPS = {
+        "figures": _("Computing the figures (%(done)s of %(total)s)"),
+        "writing": _("Writing the draft"),
+        "email": _("Sending the e-mail"),
+    }
 
     kind = models.CharField(_("kind"), max_length=12, choices=ReportKind.choices)
     period = models.CharField(_("period"), max_length=30)
@@ -115,15 +114,9 @@ class ReportJob(TenantModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     email_to = models.JSONField(_("send to"), default=list, blank=True)
-    status = models.CharField(
-        _("status"), max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED
-    )
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    step = models.CharField(_("step"), max_length=200, blank=True)
     report = models.ForeignKey(
         Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    error = models.TextField(_("error"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

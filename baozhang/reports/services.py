@@ -58,10 +58,21 @@ def report_generate(
 
 def report_create(*, kind: str, scope: Scope, period: Period, by=None, progress=None) -> Report:
     """The report and its first draft, for a person (checked by the caller) or a schedule."""
+    report_check(kind=kind, period=period)
+    figures = report_figures(kind=kind, scope=scope, period=period, progress=progress)
+    return report_store(kind=kind, scope=scope, period=period, figures=figures, by=by)
+
+
+def report_check(*, kind: str, period: Period) -> None:
+    """A known kind of report, for a period of its kind."""
     if kind not in ReportKind.values:
         raise ValidationError(_("Unknown kind of report."))
     period_check(kind=kind, period=period)
-    figures = report_figures(kind=kind, scope=scope, period=period, progress=progress)
+
+
+def report_store(*, kind: str, scope: Scope, period: Period, figures: dict, by=None) -> Report:
+    """Store a report of figures computed already, with its first draft, together."""
+    report_check(kind=kind, period=period)
     with transaction.atomic():
         report = Report.objects.create(
             organisation=scope.organisation,

@@ -19,6 +19,7 @@ from django_scopes.forms import SafeModelMultipleChoiceField
 
 from baozhang.core.figures import Scope
 from baozhang.core.forms import StyledFormMixin
+from baozhang.core.models import JobStatus
 from baozhang.core.pagination import paginate
 from baozhang.core.params import id_param
 from baozhang.core.periods import (
@@ -42,7 +43,6 @@ from baozhang.reports.access import (
 from baozhang.reports.charts import CHARTS
 from baozhang.reports.document import build_document
 from baozhang.reports.models import (
-    JobStatus,
     Report,
     ReportKind,
     ReportSchedule,
