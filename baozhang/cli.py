@@ -18,6 +18,7 @@ from typing import Any
 
 import django
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from gunicorn.app.base import BaseApplication
 
 import baozhang
@@ -606,7 +607,7 @@ def _backup_command(arguments: argparse.Namespace, extra: list[str]) -> int:
             "file": Path(arguments.file).resolve(),
             "rows": sum(manifest["tables"].values()),
             "tables": len(manifest["tables"]),
-            "files": manifest["media_files"],
+            "files": len(manifest["media_files"]),
         }
     )
     return 0
@@ -624,23 +625,28 @@ def _restore_command(arguments: argparse.Namespace, extra: list[str]) -> int:
             print(_("Nothing was restored."))
             return 1
     try:
-        manifest = backup_restore(path)
+        restored = backup_restore(path)
     except (BackupError, OSError) as error:
         raise CommandFailed(str(error)) from error
+    # What the restored database and folder hold, counted after the restore.
     print(
         _("Restored the backup of %(created_at)s: %(rows)s rows, %(files)s files.")
         % {
-            "created_at": manifest.get("created_at", "?"),
-            "rows": sum(manifest.get("tables", {}).values()),
-            "files": manifest.get("media_files", "?"),
+            "created_at": restored["created_at"],
+            "rows": sum(restored["tables"].values()),
+            "files": restored["media_files"],
         }
     )
-    if manifest.get("baozhang_version") != baozhang.__version__:
+    if restored["pending_migrations"]:
         print(
-            _(
-                "The backup comes from Baozhang %(backup)s, this is %(current)s: run `baozhang migrate`."
+            ngettext(
+                "The backup's database lacks %(count)s migration of this Baozhang: "
+                "run `baozhang migrate`.",
+                "The backup's database lacks %(count)s migrations of this Baozhang: "
+                "run `baozhang migrate`.",
+                restored["pending_migrations"],
             )
-            % {"backup": manifest.get("baozhang_version"), "current": baozhang.__version__}
+            % {"count": restored["pending_migrations"]}
         )
     return 0
 

@@ -1,50 +1,62 @@
 """Backup and restore: one .tar.gz with the database and every uploaded file (docs/deployment.md).
 
 The archive holds:
-  manifest.json      format, format_version, engine, created_at, baozhang_version, tables, media_files
+  manifest.json      format, format_version, engine, created_at, baozhang_version,
+                     tables (the row count of every table), media_files (each file's sha256)
   database.sqlite3   SQLite: a consistent copy taken with SQLite's online backup API
   database.pgdump    PostgreSQL: pg_dump --format=custom --no-owner
   media/             everything under MEDIA_ROOT
 
-Both work while the server runs. A restore checks the whole archive before it changes anything.
+Both work while the server runs. A restore trusts nothing the manifest says about the archive:
+before it changes anything it reads the archive's database (every table of the schema its
+migrations make, each table's rows as many as the manifest lists) and hashes its files (exactly
+those listed, each as listed).
 """
 
+import hashlib
 import io
 import json
 import os
 import shutil
-import sqlite3
-import subprocess
 import tarfile
 import tempfile
 import zlib
-from contextlib import closing
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 import baozhang
+from baozhang.core.backup_databases import (
+    BackupError,
+    History,
+    database_counts,
+    database_dump,
+    database_engine,
+    database_load,
+    database_read,
+)
+from baozhang.core.migration_schema import schema_for_history
 
 FORMAT = "baozhang-backup"
-FORMAT_VERSION = 1
+# 2: media_files lists each file with its sha256 (1 gave only their number).
+FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 MEDIA_NAME = "media"
 DATABASE_NAMES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 ENGINE_TITLES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-
-
-class BackupError(Exception):
-    """A backup or restore was refused or failed; the message says why and what was left."""
+NAMES_SHOWN = 5
 
 
 def backup_create(path: str | os.PathLike) -> dict[str, Any]:
     """Write a backup of the database and MEDIA_ROOT to path, atomically; return its manifest."""
     target = Path(path).resolve()
-    engine = _engine()
+    engine = database_engine()
     media_root = Path(settings.MEDIA_ROOT)
     if not target.parent.is_dir():
         raise BackupError(_("The folder %(folder)s does not exist.") % {"folder": target.parent})
@@ -52,9 +64,7 @@ def backup_create(path: str | os.PathLike) -> dict[str, Any]:
         raise BackupError(_("A backup cannot be written inside the media folder it backs up."))
     with tempfile.TemporaryDirectory(prefix="baozhang-backup-") as work:
         database_file = Path(work) / DATABASE_NAMES[engine]
-        tables = (
-            _sqlite_dump(database_file) if engine == "sqlite" else _postgres_dump(database_file)
-        )
+        tables = database_dump(engine, database_file)
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -62,39 +72,31 @@ def backup_create(path: str | os.PathLike) -> dict[str, Any]:
             "created_at": timezone.now().isoformat(),
             "baozhang_version": baozhang.__version__,
             "tables": tables,
-            "media_files": sum(1 for item in media_root.rglob("*") if item.is_file()),
         }
         _archive_write(target, manifest, database_file, media_root)
     return manifest
 
 
 def backup_restore(path: str | os.PathLike) -> dict[str, Any]:
-    """Replace the database and MEDIA_ROOT with the backup's; a wrong file changes nothing."""
+    """Replace the database and MEDIA_ROOT with the backup's once the whole archive has been
+    checked (a wrong file changes nothing); return what the restored database and folder hold."""
     source = Path(path)
-    engine = _engine()
+    engine = database_engine()
     with tempfile.TemporaryDirectory(prefix="baozhang-restore-") as work:
         manifest = _archive_extract(source, Path(work), engine)
-        database_file = Path(work) / DATABASE_NAMES[engine]
-        if engine == "sqlite":
-            _sqlite_check(database_file)
-            connections.close_all()
-            _sqlite_load(database_file)
-        else:
-            _postgres_run("pg_restore", "--list", str(database_file))
-            # Our own idle connection would otherwise hold pg_restore's DROP TABLE back.
-            connections.close_all()
-            _postgres_load(database_file)
+        counts, history = database_read(engine, Path(work) / DATABASE_NAMES[engine])
+        pending = _database_check(manifest, counts, history)
+        _media_check(Path(work) / MEDIA_NAME, manifest["media_files"])
+        # Our own idle connection would otherwise hold pg_restore's DROP TABLE back.
+        connections.close_all()
+        database_load(engine, Path(work) / DATABASE_NAMES[engine])
         _media_replace(Path(work) / MEDIA_NAME, Path(settings.MEDIA_ROOT))
-    return manifest
-
-
-def _engine() -> str:
-    if connection.vendor not in DATABASE_NAMES:
-        raise BackupError(
-            _("Backups support SQLite and PostgreSQL, not %(engine)s.")
-            % {"engine": connection.vendor}
-        )
-    return connection.vendor
+    return {
+        "created_at": manifest.get("created_at", "?"),
+        "tables": database_counts(engine),
+        "media_files": sum(1 for _file in _media_files(Path(settings.MEDIA_ROOT))),
+        "pending_migrations": pending,
+    }
 
 
 # The archive ----------------------------------------------------------------------------------
@@ -112,17 +114,20 @@ def _archive_write(
     try:
         with os.fdopen(handle, "wb") as raw:
             with tarfile.open(fileobj=raw, mode="w:gz") as archive:
-                data = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
-                info = tarfile.TarInfo(MANIFEST_NAME)
-                info.size, info.mtime, info.mode = len(data), int(timezone.now().timestamp()), 0o600
-                archive.addfile(info, io.BytesIO(data))
                 archive.add(database_file, arcname=database_file.name)
+                # Each file is hashed as it goes into the archive, so that the list is exactly
+                # what the archive holds while uploads go on; the manifest therefore comes last.
+                manifest["media_files"] = {}
                 if media_root.is_dir():
-                    archive.add(media_root, arcname=MEDIA_NAME)
+                    _media_write(archive, media_root, MEDIA_NAME, manifest["media_files"])
                 else:
                     info = tarfile.TarInfo(MEDIA_NAME)
                     info.type, info.mode = tarfile.DIRTYPE, 0o700
                     archive.addfile(info)
+                data = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+                info = tarfile.TarInfo(MANIFEST_NAME)
+                info.size, info.mtime, info.mode = len(data), int(timezone.now().timestamp()), 0o600
+                archive.addfile(info, io.BytesIO(data))
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(temporary, target)
@@ -138,7 +143,7 @@ def _archive_extract(source: Path, work: Path, engine: str) -> dict[str, Any]:
     try:
         with tarfile.open(source, "r:gz") as archive:
             manifest = _manifest_read(archive, not_backup)
-            _manifest_check(manifest, engine)
+            _manifest_check(manifest, engine, not_backup)
             wanted = [
                 member
                 for member in archive.getmembers()
@@ -174,7 +179,7 @@ def _manifest_read(archive: tarfile.TarFile, not_backup: str) -> dict[str, Any]:
     return manifest
 
 
-def _manifest_check(manifest: dict[str, Any], engine: str) -> None:
+def _manifest_check(manifest: dict[str, Any], engine: str, not_backup: str) -> None:
     version = manifest.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise BackupError(
@@ -194,6 +199,164 @@ def _manifest_check(manifest: dict[str, Any], engine: str) -> None:
                 "current": ENGINE_TITLES[engine],
             }
         )
+    tables, media = manifest.get("tables"), manifest.get("media_files")
+    # Version 1 gave the number of files, version 2 each file's sha256.
+    media_valid = (version == 1 and isinstance(media, int)) or (
+        version > 1 and isinstance(media, dict) and all(isinstance(v, str) for v in media.values())
+    )
+    if not media_valid or not isinstance(tables, dict):
+        raise BackupError(not_backup)
+
+
+# The checks: the archive as it is, against the schema and against its manifest ---------------
+
+
+def _database_check(manifest: dict[str, Any], counts: dict[str, int], history: History) -> int:
+    """Refuse a database that lacks a table of the schema its migrations make, or whose row
+    counts are not the manifest's; return how many of this code's migrations it lacks."""
+    schema = schema_for_history(history=history)
+    if schema.unknown:
+        raise BackupError(
+            _(
+                "The database in the backup records migrations this Baozhang does not have "
+                "(%(migrations)s): it comes from a newer or another installation. "
+                "Nothing was changed."
+            )
+            % {"migrations": _names(schema.unknown)}
+        )
+    if not schema.records_baozhang:
+        raise BackupError(
+            _(
+                "The database in the backup is not a Baozhang database (it records none of "
+                "Baozhang's migrations); nothing was changed."
+            )
+        )
+    listed = manifest["tables"]
+    missing = sorted((schema.tables | listed.keys()) - counts.keys())
+    if missing:
+        raise BackupError(
+            ngettext(
+                "The database in the backup lacks %(count)s table (%(tables)s); "
+                "nothing was changed.",
+                "The database in the backup lacks %(count)s tables (%(tables)s); "
+                "nothing was changed.",
+                len(missing),
+            )
+            % {"count": len(missing), "tables": _names(missing)}
+        )
+    for table in sorted(schema.tables | listed.keys()):
+        if listed.get(table) != counts[table]:
+            raise BackupError(
+                _(
+                    "The database in the backup does not match its manifest: %(table)s holds "
+                    "%(rows)s rows, the manifest lists %(listed)s. Nothing was changed."
+                )
+                % {"table": table, "rows": counts[table], "listed": listed.get(table, "—")}
+            )
+    return schema.pending
+
+
+def _media_check(folder: Path, listed: dict[str, str] | int) -> None:
+    """Refuse an archive whose files are not exactly those its manifest lists."""
+    found = _media_hashes(folder)
+    if isinstance(listed, int):
+        # A version 1 backup gave only the number of its files.
+        if len(found) != listed:
+            raise BackupError(
+                _(
+                    "The backup holds %(found)s uploaded files, its manifest lists %(listed)s; "
+                    "nothing was changed."
+                )
+                % {"found": len(found), "listed": listed}
+            )
+        return
+    if listed and not folder.is_dir():
+        raise BackupError(
+            ngettext(
+                "The backup has no folder of uploaded files, though its manifest lists "
+                "%(count)s file; nothing was changed.",
+                "The backup has no folder of uploaded files, though its manifest lists "
+                "%(count)s files; nothing was changed.",
+                len(listed),
+            )
+            % {"count": len(listed)}
+        )
+    for name in sorted(listed.keys() | found.keys()):
+        if name not in found:
+            message = _(
+                "The uploaded file %(file)s that the backup's manifest lists is missing from "
+                "it; nothing was changed."
+            )
+        elif name not in listed:
+            message = _(
+                "The backup holds an uploaded file its manifest does not list (%(file)s); "
+                "nothing was changed."
+            )
+        elif found[name] != listed[name]:
+            message = _(
+                "The uploaded file %(file)s in the backup is not the one its manifest lists "
+                "(damaged or changed); nothing was changed."
+            )
+        else:
+            continue
+        raise BackupError(message % {"file": name})
+
+
+def _names(names: list[str] | tuple[str, ...]) -> str:
+    shown = ", ".join(names[:NAMES_SHOWN])
+    return shown + ", …" if len(names) > NAMES_SHOWN else shown
+
+
+# Media ----------------------------------------------------------------------------------------
+
+
+class _HashingReader:
+    """A file read into the archive, hashed on the way."""
+
+    def __init__(self, stream: io.BufferedReader):
+        self.stream, self.sha256 = stream, hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.sha256.update(data)
+        return data
+
+
+def _media_write(
+    archive: tarfile.TarFile, folder: Path, arcname: str, listed: dict[str, str]
+) -> None:
+    """Add folder to the archive as arcname; list each regular file with its sha256."""
+    archive.add(folder, arcname=arcname, recursive=False)
+    for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
+        name = f"{arcname}/{entry.name}"
+        if entry.is_dir(follow_symlinks=False):
+            _media_write(archive, Path(entry.path), name, listed)
+        elif entry.is_file(follow_symlinks=False):
+            info = archive.gettarinfo(entry.path, arcname=name)
+            with open(entry.path, "rb") as stream:
+                reader = _HashingReader(stream)
+                archive.addfile(info, reader)
+            listed[name.removeprefix(MEDIA_NAME + "/")] = reader.sha256.hexdigest()
+        else:
+            archive.add(entry.path, arcname=name, recursive=False)  # a link stays a link
+
+
+def _media_files(root: Path) -> Iterator[Path]:
+    """The regular files under root, at any depth (not the links)."""
+    for folder, _folders, files in os.walk(root):
+        for name in files:
+            path = Path(folder) / name
+            if path.is_file() and not path.is_symlink():
+                yield path
+
+
+def _media_hashes(root: Path) -> dict[str, str]:
+    hashes = {}
+    for path in _media_files(root):
+        with path.open("rb") as stream:
+            digest = hashlib.file_digest(stream, "sha256").hexdigest()
+        hashes[path.relative_to(root).as_posix()] = digest
+    return hashes
 
 
 def _media_replace(source: Path, media_root: Path) -> None:
@@ -207,140 +370,3 @@ def _media_replace(source: Path, media_root: Path) -> None:
     if source.is_dir():
         for item in source.iterdir():
             shutil.move(item, media_root / item.name)
-
-
-# SQLite ---------------------------------------------------------------------------------------
-
-
-def _sqlite_path() -> str:
-    if connection.is_in_memory_db():
-        raise BackupError(_("An in-memory SQLite database cannot be backed up or restored."))
-    return str(connection.settings_dict["NAME"])
-
-
-def _sqlite_dump(target: Path) -> dict[str, int]:
-    live = _sqlite_path()
-    if not Path(live).is_file():
-        raise BackupError(_("The database %(file)s does not exist yet.") % {"file": live})
-    # The online backup API copies a consistent snapshot while the server keeps writing (WAL).
-    with (
-        closing(sqlite3.connect(live, timeout=20)) as source,
-        closing(sqlite3.connect(target)) as copy,
-    ):
-        source.backup(copy)
-        # A self-contained file: no -wal file is needed to open it.
-        copy.execute("PRAGMA journal_mode=DELETE")
-        return _sqlite_counts(copy)
-
-
-def _sqlite_counts(database: sqlite3.Connection) -> dict[str, int]:
-    names = database.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name"
-    ).fetchall()
-    counts = {}
-    for (name,) in names:
-        quoted = '"' + name.replace('"', '""') + '"'
-        counts[name] = database.execute(f"SELECT COUNT(*) FROM {quoted}").fetchone()[0]  # noqa: S608
-    return counts
-
-
-def _sqlite_check(database_file: Path) -> None:
-    try:
-        with closing(sqlite3.connect(database_file)) as database:
-            result = database.execute("PRAGMA quick_check").fetchone()[0]
-            tables = {name for (name,) in database.execute("SELECT name FROM sqlite_master")}
-    except sqlite3.DatabaseError as error:
-        result, tables = str(error), set()
-    if result != "ok" or "django_migrations" not in tables:
-        raise BackupError(
-            _("The database in the backup is damaged (%(error)s); nothing was changed.")
-            % {"error": result if result != "ok" else _("it has no Django tables")}
-        )
-
-
-def _sqlite_load(database_file: Path) -> None:
-    # Page by page into the live file through SQLite itself, not a file copy: other processes
-    # with the database open (the web server, the worker) see either the old or the new data.
-    try:
-        with (
-            closing(sqlite3.connect(database_file)) as source,
-            closing(sqlite3.connect(_sqlite_path(), timeout=20)) as live,
-        ):
-            source.backup(live)
-    except sqlite3.Error as error:
-        raise BackupError(
-            _("The database could not be restored (%(error)s).") % {"error": error}
-        ) from error
-
-
-# PostgreSQL -----------------------------------------------------------------------------------
-
-
-def _postgres_dump(target: Path) -> dict[str, int]:
-    if connection.in_atomic_block:
-        raise BackupError(_("A backup cannot be taken inside a database transaction."))
-    connection.ensure_connection()
-    # One snapshot for the row counts and pg_dump, so the manifest describes exactly the dump.
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        cursor.execute("SELECT pg_export_snapshot()")
-        snapshot = cursor.fetchone()[0]
-        quote = connection.ops.quote_name
-        counts = {}
-        for name in sorted(connection.introspection.table_names(cursor)):
-            cursor.execute(f"SELECT COUNT(*) FROM {quote(name)}")  # noqa: S608
-            counts[name] = cursor.fetchone()[0]
-        _postgres_run(
-            "pg_dump",
-            "--format=custom",
-            "--no-owner",
-            f"--snapshot={snapshot}",
-            f"--file={target}",
-            f"--dbname={connection.settings_dict['NAME']}",
-        )
-    return counts
-
-
-def _postgres_load(database_file: Path) -> None:
-    # One transaction: if anything fails, the database stays exactly as it was.
-    _postgres_run(
-        "pg_restore",
-        "--clean",
-        "--if-exists",
-        "--no-owner",
-        "--single-transaction",
-        f"--dbname={connection.settings_dict['NAME']}",
-        str(database_file),
-    )
-
-
-def _postgres_run(program: str, *arguments: str) -> None:
-    # The live connection's settings: under tests its NAME is test_<name>, not the settings file's.
-    database = connection.settings_dict
-    command = [program, "--no-password"]
-    if database.get("HOST"):
-        command.append(f"--host={database['HOST']}")
-    if database.get("PORT"):
-        command.append(f"--port={database['PORT']}")
-    if database.get("USER"):
-        command.append(f"--username={database['USER']}")
-    environment = dict(os.environ)
-    if database.get("PASSWORD"):
-        environment["PGPASSWORD"] = str(database["PASSWORD"])
-    if database.get("OPTIONS", {}).get("sslmode"):
-        environment["PGSSLMODE"] = str(database["OPTIONS"]["sslmode"])
-    try:
-        result = subprocess.run(  # noqa: S603 (a fixed program, arguments from our settings)
-            [*command, *arguments], env=environment, capture_output=True, text=True, check=False
-        )
-    except FileNotFoundError as error:
-        raise BackupError(
-            _("%(program)s was not found; install the PostgreSQL client programs.")
-            % {"program": program}
-        ) from error
-    if result.returncode != 0:
-        raise BackupError(
-            _("%(program)s failed: %(error)s")
-            % {"program": program, "error": result.stderr.strip()}
-        )
