@@ -156,6 +156,22 @@ def test_location_tree_crud_and_history(api, campus, college):
         assert Location.objects.filter(organisation=college).count() == 1
 
 
+def test_history_names_the_records_a_change_points_to(api, campus, college):
+    room = LocationFactory(organisation=college, site=campus["site"], code="5413", name="宿舍")
+    first = UnitFactory(organisation=college, code="0852", name="0852班")
+    second = UnitFactory(organisation=college, code="1151", name="1151班")
+    created = api.post(
+        "/orgs/college/responsibilities",
+        {"unit_id": first.pk, "location_id": room.pk, "starts_on": "2026-09-01"},
+    ).json()
+    api.patch(f"/orgs/college/responsibilities/{created['id']}", {"unit_id": second.pk})
+    changed, made = api.get(f"/orgs/college/responsibilities/{created['id']}/history").json()
+    # Each entry names the record as it was then, and a change names the units on both sides.
+    assert changed["record"] == "5413 宿舍 → 1151班" and made["record"] == "5413 宿舍 → 0852班"
+    assert changed["changes"] == [{"field": "单位", "before": "0852班", "after": "1151班"}]
+    assert {"field": "位置", "before": "—", "after": "5413 宿舍"} in made["changes"]
+
+
 def test_validation_errors_name_the_field_in_the_users_language(api, campus, alice, college):
     UnitFactory(organisation=college, code="0852", name="0852 班")
     duplicate = api.post("/orgs/college/units", {"code": "0852", "name": "又一个", "kind": "class"})

@@ -55,8 +55,9 @@ class Entity:
         return RECORD_GATES[self.model]
 
     def list_queryset(self, organisation, params) -> models.QuerySet:
+        # The organisation with each row: a row's links name it (``url``).
         queryset = self.model.objects.filter(organisation=organisation).select_related(
-            *self.select_related
+            "organisation", *self.select_related
         )
         queryset = queryset.prefetch_related(*self.prefetch_related)
         term = (params.get("q") or "").strip()
