@@ -1,6 +1,7 @@
 """Standards: pages, versions that never change once used, Excel import and export."""
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -90,7 +91,15 @@ def test_a_used_version_never_changes_editing_makes_a_new_one(alice_client, coll
         inspection.refresh_from_db()
         assert inspection.standard_version_id == versions[0].pk
     detail = alice_client.get(reverse("standards:standard-detail", args=["college", standard.pk]))
-    assert "v2" in detail.content.decode()
+    rows = re.findall(
+        r'<a href="\?version=(\d+)">v\d+</a></td><td>.*?</td><td>(\d+)</td>',
+        detail.content.decode(),
+    )
+    assert rows == [("2", "0"), ("1", "1")]  # newest first, with the checks done with each
+    history = alice_client.get(
+        reverse("standards:standard-history", args=["college", standard.pk])
+    ).content.decode()
+    assert "SS 宿舍卫生标准 v1" in history and "SS 宿舍卫生标准 v2" in history
 
 
 def workbook(rows) -> io.BytesIO:

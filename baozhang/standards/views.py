@@ -18,7 +18,11 @@ from baozhang.orgs.permissions import MANAGE_STANDARDS, VIEW_HISTORY, VIEW_SETUP
 from baozhang.standards.access import access_standard
 from baozhang.standards.forms import ItemFormSet, ItemsUploadForm, StandardForm
 from baozhang.standards.models import Standard
-from baozhang.standards.selectors import standard_current_version
+from baozhang.standards.selectors import (
+    standard_current_version,
+    standard_version_histories,
+    standard_versions_with_use,
+)
 from baozhang.standards.services import ItemInput, standard_save, standard_save_items
 from baozhang.standards.spreadsheets import COLUMNS, standard_export, standard_import
 
@@ -65,7 +69,7 @@ def standard_list(request, access):
 @org_view(VIEW_SETUP)
 def standard_detail(request, access, standard_id: int):
     standard = access_standard(access, standard_id, permission=VIEW_SETUP)
-    versions = list(standard.versions.order_by("-number"))
+    versions = standard_versions_with_use(standard=standard)
     number = request.GET.get("version", "")
     shown = next(
         (v for v in versions if str(v.number) == number), versions[0] if versions else None
@@ -79,7 +83,7 @@ def standard_detail(request, access, standard_id: int):
         "standards/standard_detail.html",
         {
             "standard": standard,
-            "versions": [(version, version.inspections.count()) for version in versions],
+            "versions": [(version, version.inspection_count) for version in versions],
             "shown": shown,
             "sections": sections,
             "can_manage": access.can(MANAGE_STANDARDS),
@@ -221,8 +225,7 @@ def standard_template(request, access):
 def standard_history(request, access, standard_id: int):
     standard = access_standard(access, standard_id, permission=VIEW_HISTORY)
     entries = history_entries(standard.history.all())
-    for version in standard.versions.all():
-        entries.extend(history_entries(version.history.all()))
+    entries.extend(history_entries(standard_version_histories(standard=standard)))
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return render(
         request, "standards/standard_history.html", {"standard": standard, "entries": entries}
