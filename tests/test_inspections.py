@@ -15,11 +15,18 @@ from PIL import Image
 from baozhang.core.periods import period_parse
 from baozhang.inspections.models import ExpectedCheck, Finding, Inspection, RedFlag, Schedule
 from baozhang.inspections.schedules import expected_checks_ensure
-from baozhang.inspections.selectors import board_policy, checks_missed, unit_ranking
+from baozhang.inspections.selectors import (
+    board_policy,
+    checks_missed,
+    unit_ranking,
+    unit_rankings_by_area_type,
+)
 from baozhang.inspections.services import FindingInput, inspection_submit, red_flags_award
 from tests.factories import (
+    AreaTypeFactory,
     AssignmentFactory,
     LocationFactory,
+    UnitFactory,
 )
 from tests.inspection_data import at, submit
 
@@ -149,6 +156,57 @@ def test_ranking_applies_caps_bonuses_and_ties(dorms):
     with scope(organisation=dorms["org"]):
         september = unit_ranking(organisation=dorms["org"], period=period_parse("2026-09"))
     assert [(row.rank, row.score) for row in september] == [(1, Decimal(100)), (1, Decimal(100))]
+
+
+def test_every_area_types_ranking_at_once_is_each_area_types_ranking(dorms):
+    """The bulletin ranks all its area types in three queries: the same rankings as one by one,
+    with caps, a red line, bonuses, highlights, a finding of another unit, a finding of nobody,
+    a unit that no longer takes part and an area type nobody was found in."""
+    org, items = dorms["org"], dorms["items"]
+    with scopes_disabled():
+        site = dorms["room"].site
+        classroom = AreaTypeFactory(organisation=org, code="class", name="教室")
+        AreaTypeFactory(organisation=org, code="empty", name="空区域")
+        hall = LocationFactory(organisation=org, site=site, code="101", area_type=classroom)
+        unheld = LocationFactory(organisation=org, site=site, code="102", area_type=classroom)
+        gone = UnitFactory(organisation=org, code="0001", name="已撤销班", is_active=False)
+        AssignmentFactory(organisation=org, location=hall, unit=dorms["second"])
+        AssignmentFactory(
+            organisation=org,
+            location=LocationFactory(organisation=org, site=site, area_type=classroom),
+            unit=gone,
+        )
+    rubbish, red_line = items["地面有垃圾"].pk, items["使用违章电器"].pk
+    with scope(organisation=org):
+        for day in ("2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19"):
+            submit(dorms, day, FindingInput(item_id=rubbish))
+        submit(dorms, "2026-11-20", FindingInput(item_id=items["打扫阶梯教室"].pk))
+        submit(dorms, "2026-11-20", FindingInput(kind="highlight", note="整洁"))
+        for location, findings in (
+            (hall, [FindingInput(item_id=red_line)]),
+            (hall, [FindingInput(item_id=rubbish, unit=dorms["first"], unit_reason="借用")]),
+            (unheld, [FindingInput(item_id=items["被褥叠放"].pk, points=Decimal(2))]),
+        ):
+            inspection_submit(
+                location=location,
+                version=dorms["version"],
+                findings=findings,
+                done_at=at("2026-11-19"),
+            )
+        for label in ("2026-W47", "2026-11", "2026-09"):
+            period = period_parse(label)
+            at_once = unit_rankings_by_area_type(organisation=org, period=period)
+            one_by_one = {
+                area_type: unit_ranking(organisation=org, period=period, area_type_id=area_type)
+                for area_type in at_once
+            }
+            assert at_once == one_by_one, label
+        assert set(at_once) == {dorms["room"].area_type_id, classroom.pk}
+        november = unit_rankings_by_area_type(organisation=org, period=period_parse("2026-11"))
+    assert [(row.unit.code, row.score, row.red_lines) for row in november[classroom.pk]] == [
+        ("0852", Decimal("98.0"), 0),
+        ("1151", Decimal("80.0"), 1),
+    ]
 
 
 def test_red_flag_goes_to_the_best_unit_after_the_week_ends(dorms):

@@ -407,7 +407,9 @@ def bulletin(request, org: str, period: str | None = None):
     chosen = _period(period)
     week = period_parse(week_key(chosen.start))
     with org_scope(access):
-        sections = selectors.weekly_bulletin(organisation=access.organisation, week=week)
+        sections = selectors.weekly_bulletin(
+            organisation=access.organisation, week=week, photos=True
+        )
         return {
             "period": _period_out(week),
             "sections": [

@@ -158,6 +158,77 @@ def unit_ranking(
     grouped = _grouped_with_rules(
         organisation=organisation, period=period, area_type_id=area_type_id
     )
+    units = {
+        unit.pk: unit
+        for unit in units_in_ranking(
+            organisation=organisation, period=period, area_type_id=area_type_id
+        )
+    }
+    found = {row[0] for row in grouped} - set(units)
+    units.update({unit.pk: unit for unit in Unit.objects.filter(pk__in=found)})
+    return _ranked(grouped, units, policy)
+
+
+def unit_rankings_by_area_type(
+    *, organisation: Organisation, period: Period, policy=None
+) -> dict[int, list[UnitRow]]:
+    """The ranking of every area type that a unit held a place of or was found in during the
+    period, as ``unit_ranking`` gives it for one, in four queries whatever the number of area
+    types (a ranking of each costs three)."""
+    policy = policy or board_policy(organisation=organisation)
+    grouped: dict[int, list[tuple]] = defaultdict(list)
+    # The rules joined to each finding, not to each group as in unit_ranking: one query, over
+    # the period's findings of a bulletin (a week).
+    rows = (
+        findings_in_period(organisation=organisation, period=period)
+        .filter(unit__isnull=False, area_type__isnull=False)
+        .values_list(
+            "area_type_id",
+            "unit_id",
+            "item_id",
+            "kind",
+            "item__cap",
+            "item__version__red_line_rule",
+            "item__version__red_line_score",
+        )
+        .annotate(total=Sum("points"), count=Count("id"))
+        .order_by()
+    )
+    for area_type_id, unit_id, item_id, kind, cap, rule, score, total, count in rows:
+        grouped[area_type_id].append((unit_id, item_id, kind, total, count, cap, rule, score))
+    held: dict[int, set[int]] = defaultdict(set)
+    holders = (
+        Assignment.objects.filter(
+            organisation=organisation,
+            starts_on__lte=period.end,
+            location__area_type__isnull=False,
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period.start))
+        .values_list("location__area_type_id", "unit_id")
+        .distinct()
+    )
+    for area_type_id, unit_id in holders:
+        held[area_type_id].add(unit_id)
+    found = {row[0] for rows in grouped.values() for row in rows}
+    units = Unit.objects.filter(pk__in=found | set().union(*held.values())).in_bulk()
+    rankings = {}
+    for area_type_id in set(grouped) | set(held):
+        # As units_in_ranking: the active units of the organisation that held a place of the
+        # area type; then any unit its findings name.
+        mine = {
+            unit.pk: unit
+            for unit in (units.get(unit_id) for unit_id in held[area_type_id])
+            if unit is not None and unit.is_active and unit.organisation_id == organisation.pk
+        }
+        for unit_id, *_rest in grouped[area_type_id]:
+            if unit_id not in mine and unit_id in units:
+                mine[unit_id] = units[unit_id]
+        rankings[area_type_id] = _ranked(grouped[area_type_id], mine, policy)
+    return rankings
+
+
+def _ranked(grouped: list[tuple], units: dict[int, Unit], policy) -> list[UnitRow]:
+    """The units ranked by their scores from the grouped findings with their rules."""
     by_unit: dict[int, list[scoring.ScoredFinding]] = defaultdict(list)
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for unit_id, item_id, kind, total, count, cap, rule, rule_score in grouped:
@@ -172,13 +243,6 @@ def unit_ranking(
                 red_line_score=rule_score or ZERO,
             )
         )
-    units = {
-        unit.pk: unit
-        for unit in units_in_ranking(
-            organisation=organisation, period=period, area_type_id=area_type_id
-        )
-    }
-    units.update({unit.pk: unit for unit in Unit.objects.filter(pk__in=set(by_unit) - set(units))})
     scores = {
         unit_id: scoring.unit_score(
             by_unit.get(unit_id, []), base=policy.base_score, floor=policy.floor_score
@@ -305,23 +369,21 @@ class BulletinSection:
         return sum(len(findings) for _day, units in self.days for _unit, findings in units)
 
 
-def weekly_bulletin(*, organisation: Organisation, week: Period) -> list[BulletinSection]:
-    """Per area type: each day's problems by unit, the bonuses, the units praised, the ranking."""
-    findings = list(
+def weekly_bulletin(
+    *, organisation: Organisation, week: Period, photos: bool = False
+) -> list[BulletinSection]:
+    """Per area type: each day's problems by unit, the bonuses, the units praised, the ranking;
+    with ``photos``, each finding's photos read with them."""
+    findings = (
         findings_in_period(organisation=organisation, period=week)
         .select_related("location", "unit", "item", "area_type")
         .order_by("date", "unit__code", "observed_at", "id")
     )
-    held = Assignment.objects.filter(organisation=organisation, starts_on__lte=week.end).filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=week.start)
-    )
-    area_ids = {finding.area_type_id for finding in findings if finding.area_type_id} | set(
-        held.exclude(location__area_type__isnull=True).values_list(
-            "location__area_type_id", flat=True
-        )
-    )
+    findings = list(findings.prefetch_related("photos") if photos else findings)
+    rankings = unit_rankings_by_area_type(organisation=organisation, period=week)
+    area_ids = {finding.area_type_id for finding in findings if finding.area_type_id}
+    area_ids |= set(rankings)
     sections = []
-    policy = board_policy(organisation=organisation)
     for area_type in AreaType.objects.filter(pk__in=area_ids).order_by("sort_order", "name"):
         mine = [finding for finding in findings if finding.area_type_id == area_type.pk]
         problems = [f for f in mine if f.kind not in (FindingKind.BONUS, FindingKind.HIGHLIGHT)]
@@ -333,9 +395,7 @@ def weekly_bulletin(*, organisation: Organisation, week: Period) -> list[Bulleti
                     by_unit.setdefault(finding.unit, []).append(finding)
             if by_unit:
                 days.append((day, list(by_unit.items())))
-        ranking = unit_ranking(
-            organisation=organisation, period=week, area_type_id=area_type.pk, policy=policy
-        )
+        ranking = rankings.get(area_type.pk, [])
         with_problems = {finding.unit_id for finding in problems}
         sections.append(
             BulletinSection(
