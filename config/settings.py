@@ -179,8 +179,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Uploads: imports are checked against this limit before they are parsed.
+# Uploads: imports are checked against these limits before they are parsed: the file, what one
+# part of the workbook unpacks to, and all its parts together (docs/formats.md). A genuine
+# 100,000-row findings workbook unpacks to about 70 MB.
 IMPORT_MAX_BYTES = int(os.environ.get("BAOZHANG_IMPORT_MAX_MB", "10")) * 1024 * 1024
+IMPORT_MAX_PART_BYTES = int(os.environ.get("BAOZHANG_IMPORT_MAX_PART_MB", "150")) * 1024 * 1024
+IMPORT_MAX_UNPACKED_BYTES = (
+    int(os.environ.get("BAOZHANG_IMPORT_MAX_UNPACKED_MB", "200")) * 1024 * 1024
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

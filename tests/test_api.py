@@ -6,11 +6,12 @@ import io
 import pytest
 from django.test import Client
 from django_scopes import scopes_disabled
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from baozhang.accounts.services import api_token_create
 from baozhang.orgs.models import Assignment, Location, Person, Unit
 from tests.factories import AreaTypeFactory, LocationFactory, SiteFactory, UnitFactory
+from tests.workbooks import workbook_content
 
 pytestmark = pytest.mark.django_db
 
@@ -262,19 +263,12 @@ def test_pagination(api, college):
     assert api.get("/orgs/college/units", page_size=0).status_code == 422
 
 
-def _workbook(rows) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def test_import_all_or_nothing_export_and_template(api, college):
     bad = api.upload(
         "/orgs/college/imports/units",
-        _workbook([["编码", "名称", "类型"], ["0852", "0852 班", "班级"], ["1151", "", "班级"]]),
+        workbook_content(
+            [["编码", "名称", "类型"], ["0852", "0852 班", "班级"], ["1151", "", "班级"]]
+        ),
     )
     assert bad.status_code == 422
     [error] = bad.json()["detail"]
@@ -285,7 +279,7 @@ def test_import_all_or_nothing_export_and_template(api, college):
 
     good = api.upload(
         "/orgs/college/imports/units",
-        _workbook(
+        workbook_content(
             [["编码", "名称", "类型"], ["0852", "0852 班", "班级"], ["1151", "1151 班", "班级"]]
         ),
     )

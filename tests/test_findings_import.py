@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from baozhang.core.xlsx import ImportRejected
 from baozhang.demo import demo_build
 from baozhang.inspections.models import Finding, Inspection
-from baozhang.inspections.spreadsheets import findings_import
+from baozhang.inspections.spreadsheets import findings_export, findings_import
 from baozhang.standards.services import ItemInput
 from tests.console import console
 from tests.factories import (
@@ -49,9 +49,9 @@ def dorms(college):
     return college
 
 
-def sheet(rows) -> io.BytesIO:
+def sheet(rows, headers=HEADERS) -> io.BytesIO:
     book = Workbook()
-    for row in [HEADERS, *rows]:
+    for row in [headers, *rows]:
         book.active.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
@@ -108,7 +108,9 @@ def test_page_import_and_export_round_trip(alice_client, dorms):
     )
     sheet_ = load_workbook(io.BytesIO(exported.content)).active
     rows = list(sheet_.iter_rows(values_only=True))
-    assert list(rows[0]) == HEADERS
+    assert list(rows[0]) == [*HEADERS, "系统编号"]
+    with scopes_disabled():
+        numbers = list(Finding.objects.order_by("-observed_at", "-id").values_list("id", flat=True))
     # Newest first; dates are dates, times local, the unit the one holding the room that day.
     assert rows[1:] == [
         (
@@ -120,20 +122,55 @@ def test_page_import_and_export_round_trip(alice_client, dorms):
             None,
             "亮点：窗台一尘不染",
             None,
+            numbers[0],
         ),
-        (dt.datetime(2026, 11, 17), "07:30", "5413", "0852", "物品摆放", 3, "桌面杂乱", "刘洋"),
-        (dt.datetime(2026, 11, 17), "07:30", "5413", "0852", "地面有垃圾", 2, "门后", "刘洋"),
+        (
+            dt.datetime(2026, 11, 17),
+            "07:30",
+            "5413",
+            "0852",
+            "物品摆放",
+            3,
+            "桌面杂乱",
+            "刘洋",
+            numbers[1],
+        ),
+        (
+            dt.datetime(2026, 11, 17),
+            "07:30",
+            "5413",
+            "0852",
+            "地面有垃圾",
+            2,
+            "门后",
+            "刘洋",
+            numbers[2],
+        ),
     ]
     assert sheet_["A2"].number_format == "yyyy-mm-dd"
-    # What was exported imports again as the same findings.
-    again = io.BytesIO(exported.content)
-    again.name = "again.xlsx"
+    fields = ("date", "unit__code", "kind", "points", "note")
     with scope(organisation=dorms):
-        before = sorted(Finding.objects.values_list("date", "unit__code", "kind", "points", "note"))
+        before = sorted(Finding.objects.values_list(*fields))
+        # What was exported, imported again, names the same findings: nothing new.
+        result = findings_import(organisation=dorms, upload=named(exported.content), by=None)
+        assert (result.created, result.updated) == (0, 3)
+        assert sorted(Finding.objects.values_list(*fields)) == before
+        # Without its 系统编号 column (a file from before), it records the findings anew.
         Finding.objects.all().delete()
-        assert findings_import(organisation=dorms, upload=again, by=None).created == 3
-        after = sorted(Finding.objects.values_list("date", "unit__code", "kind", "points", "note"))
-    assert after == before
+        Inspection.objects.all().delete()
+        old = load_workbook(io.BytesIO(exported.content))
+        old.active.delete_cols(9)
+        buffer = io.BytesIO()
+        old.save(buffer)
+        result = findings_import(organisation=dorms, upload=named(buffer.getvalue()), by=None)
+        assert (result.created, result.updated) == (3, 0)
+        assert sorted(Finding.objects.values_list(*fields)) == before
+
+
+def named(content: bytes) -> io.BytesIO:
+    upload = io.BytesIO(content)
+    upload.name = "again.xlsx"
+    return upload
 
 
 def test_console_import_of_findings(tmp_path):
@@ -161,3 +198,97 @@ def test_formats_doc_lists_every_findings_and_standard_column():
     text = (Path(__file__).resolve().parents[1] / "docs" / "formats.md").read_text("utf-8")
     for column in [*FINDING_COLUMNS, *STANDARD_COLUMNS]:
         assert f"| {column.header} |" in text, column.header
+
+
+def exported_findings(organisation) -> Workbook:
+    buffer = io.BytesIO()
+    with scope(organisation=organisation):
+        findings_export(organisation=organisation, target=buffer)
+    return load_workbook(buffer)
+
+
+def saved(book: Workbook) -> io.BytesIO:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return named(buffer.getvalue())
+
+
+def row_of(book: Workbook, note: str) -> int:
+    return next(cell.row for cell in book.active["G"] if cell.value == note)
+
+
+def test_a_numbered_row_corrects_its_finding_and_scores_the_check_again(dorms):
+    with scope(organisation=dorms):
+        findings_import(organisation=dorms, upload=sheet(GOOD), by=None)
+        scored = Finding.objects.get(item__text="物品摆放")
+        check_score = scored.inspection.score
+    book = exported_findings(dorms)
+    row = row_of(book, "桌面杂乱")
+    book.active[f"F{row}"] = 1
+    book.active[f"G{row}"] = "桌面稍乱"
+    with scope(organisation=dorms):
+        result = findings_import(organisation=dorms, upload=saved(book), by=None)
+        assert (result.created, result.updated) == (0, 3)
+        assert Finding.objects.count() == 3 and Inspection.objects.count() == 2
+        scored.refresh_from_db()
+        assert (scored.points, scored.note) == (Decimal(1), "桌面稍乱")
+        assert scored.inspection.score == check_score + 2
+        assert [entry.note for entry in scored.history.order_by("history_id")] == [
+            "桌面杂乱",
+            "桌面稍乱",
+        ]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "named_column"),
+    [("A", "2026-11-18", "日期"), ("B", "08:00", "时间"), ("H", None, "检查人")],
+)
+def test_a_numbered_row_cannot_move_its_finding_to_another_check(
+    dorms, column, value, named_column
+):
+    with scope(organisation=dorms):
+        findings_import(organisation=dorms, upload=sheet(GOOD), by=None)
+        before = sorted(Finding.objects.values_list("id", "date", "observed_at", "points", "note"))
+    book = exported_findings(dorms)
+    row = row_of(book, "门后")
+    book.active[f"{column}{row}"] = value
+    book.active[f"G{row_of(book, '桌面杂乱')}"] = "改了也不存"
+    with scope(organisation=dorms), pytest.raises(ImportRejected) as rejected:
+        findings_import(organisation=dorms, upload=saved(book), by=None)
+    [error] = rejected.value.errors
+    assert (error.row, error.column) == (row, named_column)
+    assert "系统编号" in error.message
+    with scope(organisation=dorms):
+        after = sorted(Finding.objects.values_list("id", "date", "observed_at", "points", "note"))
+    assert after == before
+
+
+def test_a_highlight_keeps_its_kind_and_takes_no_points(dorms):
+    with scope(organisation=dorms):
+        findings_import(organisation=dorms, upload=sheet(GOOD), by=None)
+    book = exported_findings(dorms)
+    row = row_of(book, "亮点：窗台一尘不染")
+    book.active[f"F{row}"] = 2
+    with scope(organisation=dorms), pytest.raises(ImportRejected) as rejected:
+        findings_import(organisation=dorms, upload=saved(book), by=None)
+    [error] = rejected.value.errors
+    assert (error.row, error.column) == (row, "分值") and "亮点" in error.message
+    book.active[f"F{row}"] = None
+    book.active[f"G{row}"] = "亮点：窗台和桌面一尘不染"
+    with scope(organisation=dorms):
+        assert findings_import(organisation=dorms, upload=saved(book), by=None).updated == 3
+        highlight = Finding.objects.get(kind="highlight")
+        assert (highlight.note, highlight.points) == ("亮点：窗台和桌面一尘不染", Decimal(0))
+
+
+def numbered(rows) -> io.BytesIO:
+    return sheet(rows, headers=[*HEADERS, "系统编号"])
+
+
+def test_an_unknown_finding_number_is_refused(dorms):
+    with scope(organisation=dorms), pytest.raises(ImportRejected) as rejected:
+        findings_import(organisation=dorms, upload=numbered([[*GOOD[0], 999999]]), by=None)
+    [error] = rejected.value.errors
+    assert (error.row, error.column) == (2, "系统编号") and "999999" in error.message
+    with scopes_disabled():
+        assert not Finding.objects.exists()

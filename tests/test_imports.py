@@ -10,6 +10,7 @@ from openpyxl import Workbook, load_workbook
 
 from baozhang.core.xlsx import ImportRejected
 from baozhang.orgs.models import Assignment, Location, Person, Unit
+from baozhang.orgs.services import person_save
 from baozhang.orgs.spreadsheets import COLUMNS, export_workbook, import_workbook
 from tests.factories import AreaTypeFactory, LocationFactory, SiteFactory, UnitFactory
 
@@ -293,3 +294,128 @@ def test_formats_doc_lists_every_column_of_every_kind():
             assert f"| {column.header} |" in section, (
                 f"docs/formats.md lacks {kind} column {column.header}"
             )
+
+
+def people_export(organisation) -> list[list]:
+    buffer = io.BytesIO()
+    with scope(organisation=organisation):
+        export_workbook(organisation=organisation, kind="people", target=buffer)
+    return [list(row) for row in load_workbook(buffer).active.iter_rows(values_only=True)]
+
+
+def test_people_without_a_login_are_updated_not_added_again(campus):
+    with scope(organisation=campus):
+        for name, phone in [
+            ("=王五", "+86 13800000005"),
+            ("+赵六", "13800000006"),
+            ("-钱七", ""),
+            ("@孙八", ""),
+            ("李雷", "13800000001"),
+            ("李雷", "13800000002"),
+        ]:
+            person_save(
+                person=Person(organisation=campus, name=name, phone=phone),
+                roles=["viewer"],
+                unit_id=None,
+                by=None,
+            )
+        before = sorted(Person.objects.values_list("id", "name", "phone"))
+    rows = people_export(campus)
+    assert rows[0][-1] == "系统编号"
+    result = run_import(campus, "people", workbook_bytes(rows))
+    assert (result.created, result.updated) == (0, 6)
+    with scope(organisation=campus):
+        assert sorted(Person.objects.values_list("id", "name", "phone")) == before
+
+
+def test_a_number_names_that_person_even_when_the_name_changes(campus):
+    with scope(organisation=campus):
+        person = person_save(
+            person=Person(organisation=campus, name="李雷"), roles=[], unit_id=None, by=None
+        )
+    rows = people_export(campus)
+    rows[1][0] = "李雷雷"
+    assert run_import(campus, "people", workbook_bytes(rows)).updated == 1
+    with scope(organisation=campus):
+        assert list(Person.objects.values_list("id", "name")) == [(person.pk, "李雷雷")]
+
+
+def test_a_file_without_numbers_still_updates_a_person_without_a_login_by_name(campus):
+    with scope(organisation=campus):
+        person_save(
+            person=Person(organisation=campus, name="李雷"), roles=[], unit_id=None, by=None
+        )
+    result = run_import(
+        campus, "people", workbook_bytes([["姓名", "手机"], ["李雷", "13800000001"]])
+    )
+    assert (result.created, result.updated) == (0, 1)
+    with scope(organisation=campus):
+        assert list(Person.objects.values_list("name", "phone")) == [("李雷", "13800000001")]
+
+
+def test_namesakes_without_a_number_are_refused_not_guessed(campus):
+    with scope(organisation=campus):
+        for _ in range(2):
+            person_save(
+                person=Person(organisation=campus, name="李雷"), roles=[], unit_id=None, by=None
+            )
+    with pytest.raises(ImportRejected) as rejected:
+        run_import(campus, "people", workbook_bytes([["姓名", "手机"], ["李雷", "13800000001"]]))
+    [error] = rejected.value.errors
+    assert (error.row, error.column) == (2, "姓名") and "系统编号" in error.message
+    with scope(organisation=campus):
+        assert set(Person.objects.values_list("phone", flat=True)) == {""}
+
+
+def test_a_number_of_another_organisation_is_refused_and_changes_nothing(campus, charlie):
+    with scopes_disabled():
+        foreign = Person.objects.get(user=charlie)
+    rows = [["姓名", "系统编号"], ["冒名", foreign.pk]]
+    with pytest.raises(ImportRejected) as rejected:
+        run_import(campus, "people", workbook_bytes(rows))
+    [error] = rejected.value.errors
+    assert (error.row, error.column) == (2, "系统编号")
+    assert f"本组织没有系统编号为 {foreign.pk} 的人员" in error.message
+    with scopes_disabled():
+        foreign.refresh_from_db()
+        assert foreign.name != "冒名"
+        assert not Person.objects.filter(organisation=campus).exists()
+
+
+def test_one_number_in_two_rows_is_refused(campus):
+    with scope(organisation=campus):
+        person = person_save(
+            person=Person(organisation=campus, name="李雷"), roles=[], unit_id=None, by=None
+        )
+    rows = [["姓名", "系统编号"], ["甲", person.pk], ["乙", person.pk]]
+    with pytest.raises(ImportRejected) as rejected:
+        run_import(campus, "people", workbook_bytes(rows))
+    [error] = rejected.value.errors
+    assert (error.row, error.column) == (3, "系统编号") and "第 2 行" in error.message
+    with scope(organisation=campus):
+        assert Person.objects.get().name == "李雷"
+
+
+def test_a_numbered_responsibility_moves_its_start_instead_of_adding_one(campus):
+    LocationFactory(organisation=campus, code="5413")
+    UnitFactory(organisation=campus, code="0852")
+    run_import(
+        campus,
+        "responsibilities",
+        workbook_bytes([["位置编码", "单位编码", "开始日期"], ["5413", "0852", "2026-09-01"]]),
+    )
+    buffer = io.BytesIO()
+    with scope(organisation=campus):
+        export_workbook(organisation=campus, kind="responsibilities", target=buffer)
+    book = load_workbook(buffer)
+    assert [cell.value for cell in book.active[1]][-1] == "系统编号"
+    book.active["C2"] = "2026-09-07"
+    edited = io.BytesIO()
+    book.save(edited)
+    edited.seek(0)
+    result = run_import(campus, "responsibilities", edited)
+    assert (result.created, result.updated) == (0, 1)
+    with scopes_disabled():
+        assert [str(day) for day in Assignment.objects.values_list("starts_on", flat=True)] == [
+            "2026-09-07"
+        ]

@@ -1,13 +1,17 @@
 """Reading and writing Excel workbooks safely.
 
-Reading: size limit, real .xlsx check, header check, no formulas, clear row/column errors.
-Writing: a streamed XlsxWriter workbook whose text cells can never be taken for formulas.
+Reading: size limits (of the file, and of what its parts unpack to, checked before anything is
+unpacked), real .xlsx check, header check, every row whatever range the file records, no formulas,
+clear row/column errors; row by row, as the sheet streams from the file.
+Writing: a streamed XlsxWriter workbook whose text cells can never be taken for formulas; the
+apostrophe that ensures it is the one thing reading takes off again.
 """
 
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -27,6 +31,16 @@ class Column:
     required: bool = False
     kind: str = "text"  # text, date, int, decimal, bool
     note: str = ""  # what the column holds, for docs and the template's second sheet
+
+
+# The column by which an export names each record that has no code of its own, so that importing
+# the export again updates the records instead of adding them a second time.
+RECORD_ID = Column(
+    "系统编号",
+    "id",
+    kind="int",
+    note="系统给每条记录的编号，导出时填写；新增的行留空，请勿改动",
+)
 
 
 @dataclass
@@ -67,10 +81,20 @@ NEUTRALISE = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(NEUTRALISE):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe.
+
+    So does text that is only apostrophes before such a character ("'+86"), so that
+    ``unneutralise`` gives back exactly the text that was written, whatever it was."""
+    if isinstance(value, str) and value.lstrip("'").startswith(NEUTRALISE):
         return "'" + value
     return value
+
+
+def unneutralise(text: str) -> str:
+    """The text ``neutralise`` was given: the one apostrophe it added removed, nothing else."""
+    if text.startswith("'") and text.lstrip("'").startswith(NEUTRALISE):
+        return text[1:]
+    return text
 
 
 def _cell_text(value) -> str:
@@ -84,6 +108,8 @@ def _cell_text(value) -> str:
 
 
 def _parse(column: Column, raw, errors: list[RowError], row_number: int):
+    if isinstance(raw, str):
+        raw = unneutralise(raw)
     text = _cell_text(raw)
     if text == "":
         if column.required:
@@ -148,6 +174,29 @@ def _parse(column: Column, raw, errors: list[RowError], row_number: int):
     return text
 
 
+# The parts of a genuine workbook: a few dozen (sheets, styles, shared strings, pictures), each
+# stored or deflated, none encrypted (a workbook with a password is not a zip at all).
+MAX_PARTS = 1000
+PLAIN_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+ENCRYPTED = 0x1
+CONTENT_TYPES = "[Content_Types].xml"
+MB = 1024 * 1024
+
+
+# What zipfile raises for a part whose data is cut short, corrupt or not as long as declared.
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError)
+
+
+def _damaged() -> ImportRejected:
+    return ImportRejected(
+        [RowError(None, None, _("The workbook is damaged; save it again and retry."))]
+    )
+
+
+def _not_a_workbook() -> ImportRejected:
+    return ImportRejected([RowError(None, None, _("The file is not an Excel workbook (.xlsx)."))])
+
+
 def read_sheet(upload, columns: list[Column], *, keep_invalid: bool = False) -> list[SheetRow]:
     """Rows of the first worksheet as values keyed by column key; raises ImportRejected.
 
@@ -155,59 +204,7 @@ def read_sheet(upload, columns: list[Column], *, keep_invalid: bool = False) -> 
     of rejecting the file at once, so that the caller can report them together with the errors it
     finds itself (an unknown unit in row 2 and a bad date in row 3 in one message).
     """
-    data = upload.read() if hasattr(upload, "read") else bytes(upload)
-    if len(data) == 0:
-        raise ImportRejected([RowError(None, None, _("The file is empty."))])
-    limit = settings.IMPORT_MAX_BYTES
-    if len(data) > limit:
-        raise ImportRejected(
-            [
-                RowError(
-                    None,
-                    None,
-                    _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)},
-                )
-            ]
-        )
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise ImportRejected(
-            [RowError(None, None, _("The file is not an Excel workbook (.xlsx)."))]
-        ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows()
-        header_cells = next(rows, None)
-        headers = [_cell_text(cell.value) for cell in header_cells] if header_cells else []
-        positions = _check_headers(headers, columns)
-        result = []
-        for cells in rows:
-            row_number = cells[0].row if cells else 0
-            if all(cell.value is None or _cell_text(cell.value) == "" for cell in cells):
-                continue
-            sheet_row = SheetRow(row_number)
-            errors = sheet_row.errors
-            for column in columns:
-                index = positions.get(column.key)
-                cell = cells[index] if index is not None and index < len(cells) else None
-                if cell is not None and (
-                    cell.data_type == "f" or _cell_text(cell.value).startswith("=")
-                ):
-                    errors.append(
-                        RowError(
-                            row_number,
-                            column.header,
-                            _("formulas are not allowed; enter the value itself"),
-                        )
-                    )
-                    continue
-                sheet_row.values[column.key] = _parse(
-                    column, cell.value if cell is not None else None, errors, row_number
-                )
-            result.append(sheet_row)
-    finally:
-        workbook.close()
+    result = list(sheet_rows(upload, columns))
     errors = [error for row in result for error in row.errors]
     if errors and not keep_invalid:
         raise ImportRejected(errors)
@@ -216,6 +213,143 @@ def read_sheet(upload, columns: list[Column], *, keep_invalid: bool = False) -> 
             [RowError(None, None, _("The workbook has no data rows under the headers."))]
         )
     return result
+
+
+def sheet_rows(upload, columns: list[Column]) -> Iterator[SheetRow]:
+    """Each non-empty row of the first worksheet, with its cell errors, read as the sheet streams
+    from the file (one row in memory at a time), every row whatever the sheet's recorded
+    dimension says.
+
+    The file is checked before anything is parsed: its size, that it is a workbook, and what its
+    parts unpack to (``workbook_checked``). A file that cannot be read raises ImportRejected, also
+    halfway through (a damaged part): the caller stores nothing before the last row is read."""
+    data = workbook_checked(upload)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except DAMAGED:
+        raise _damaged() from None
+    except (InvalidFileException, KeyError, OSError, ValueError, TypeError, SyntaxError):
+        raise _not_a_workbook() from None  # a zip, but not of a workbook's parts
+    try:
+        if not workbook.worksheets:
+            raise _not_a_workbook()
+        sheet = workbook.worksheets[0]
+        # read_only stops at the <dimension> the file declares, which any program may get wrong.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows()
+        header_cells = next(rows, None)
+        headers = [_cell_text(cell.value) for cell in header_cells] if header_cells else []
+        positions = _check_headers(headers, columns)
+        # Rows come in order, an empty tuple for a row the file leaves out; an empty cell has no
+        # row number of its own.
+        for row_number, cells in enumerate(rows, start=2):
+            row = _sheet_row(row_number, cells, columns, positions)
+            if row is not None:
+                yield row
+    except (*DAMAGED, SyntaxError, KeyError, ValueError):
+        # A part that is missing, is not XML, or whose data does not match the sizes and checksum
+        # the zip declares: only seen while the sheet is read.
+        raise _damaged() from None
+    finally:
+        workbook.close()
+
+
+def _sheet_row(
+    row_number: int, cells, columns: list[Column], positions: dict[str, int]
+) -> SheetRow | None:
+    """One row's values by column key, with its cell errors; None for an empty row."""
+    if all(cell.value is None or _cell_text(cell.value) == "" for cell in cells):
+        return None
+    sheet_row = SheetRow(row_number)
+    errors = sheet_row.errors
+    for column in columns:
+        index = positions.get(column.key)
+        cell = cells[index] if index is not None and index < len(cells) else None
+        if cell is not None and (cell.data_type == "f" or _cell_text(cell.value).startswith("=")):
+            errors.append(
+                RowError(
+                    row_number,
+                    column.header,
+                    _("formulas are not allowed; enter the value itself"),
+                )
+            )
+            continue
+        sheet_row.values[column.key] = _parse(
+            column, cell.value if cell is not None else None, errors, row_number
+        )
+    return sheet_row
+
+
+def workbook_checked(upload) -> bytes:
+    """The upload's bytes, once they are known to be an .xlsx workbook whose parts unpack to no
+    more than the limits (docs/formats.md); raises ImportRejected before anything is unpacked.
+
+    The sizes are those the zip's directory declares: zipfile never gives more than the declared
+    size of a part, and fails a part whose data does not match it (sheet_rows reports that as a
+    damaged workbook), so the declared sizes bound what reading the workbook can unpack."""
+    data = _upload_bytes(upload)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise _not_a_workbook() from None
+    if (
+        len(parts) > MAX_PARTS
+        or CONTENT_TYPES not in {part.filename for part in parts}
+        or any(part.compress_type not in PLAIN_COMPRESSION for part in parts)
+        or any(part.flag_bits & ENCRYPTED for part in parts)
+    ):
+        raise _not_a_workbook()
+    largest = max(parts, key=lambda part: part.file_size)
+    if largest.file_size > settings.IMPORT_MAX_PART_BYTES:
+        message = _(
+            "A part of the workbook (%(part)s) unpacks to %(size)s MB, more than the %(limit)s MB "
+            "an import reads of one part. Split it into smaller workbooks."
+        ) % {
+            "part": largest.filename,
+            "size": _megabytes(largest.file_size, over=settings.IMPORT_MAX_PART_BYTES),
+            "limit": _megabytes(settings.IMPORT_MAX_PART_BYTES),
+        }
+        raise ImportRejected([RowError(None, None, message)])
+    total = sum(part.file_size for part in parts)
+    if total > settings.IMPORT_MAX_UNPACKED_BYTES:
+        message = _(
+            "The workbook unpacks to %(size)s MB, more than the %(limit)s MB an import reads. "
+            "Split it into smaller workbooks."
+        ) % {
+            "size": _megabytes(total, over=settings.IMPORT_MAX_UNPACKED_BYTES),
+            "limit": _megabytes(settings.IMPORT_MAX_UNPACKED_BYTES),
+        }
+        raise ImportRejected([RowError(None, None, message)])
+    return data
+
+
+def _megabytes(size: int, *, over: int = 0) -> str:
+    """The size in MB, with as many decimals as it takes to read as more than ``over`` bytes."""
+    for decimals in range(4):
+        text = f"{size / MB:.{decimals}f}"
+        if float(text) * MB > over:
+            return text
+    return text
+
+
+def _upload_bytes(upload) -> bytes:
+    """The file's bytes, read no further than one byte past the size limit."""
+    limit = settings.IMPORT_MAX_BYTES
+    data = upload.read(limit + 1) if hasattr(upload, "read") else bytes(upload)
+    if len(data) == 0:
+        raise ImportRejected([RowError(None, None, _("The file is empty."))])
+    if len(data) > limit:
+        raise ImportRejected(
+            [
+                RowError(
+                    None,
+                    None,
+                    _("The file is larger than %(mb)s MB.") % {"mb": limit // MB},
+                )
+            ]
+        )
+    return data
 
 
 def _check_headers(headers: list[str], columns: list[Column]) -> dict[str, int]:

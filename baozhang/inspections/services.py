@@ -271,15 +271,21 @@ def _finding_responsible(
 
 def _check_scored(checked: list[_Checked], *, version: StandardVersion) -> scoring.Score:
     """The check's score by its standard version's base, floor and caps (scoring.py)."""
+    return _score_of([(each.item, each.kind, each.points) for each in checked], version=version)
+
+
+def _score_of(
+    findings: list[tuple[StandardItem | None, str, Decimal]], *, version: StandardVersion
+) -> scoring.Score:
     return scoring.check_score(
         [
             scoring.ScoredFinding(
-                item=str(each.item.pk) if each.item else f"free-{index}",
-                kind=each.kind,
-                points=each.points,
-                cap=each.item.cap if each.item else None,
+                item=str(item.pk) if item else f"free-{index}",
+                kind=kind,
+                points=points,
+                cap=item.cap if item else None,
             )
-            for index, each in enumerate(checked)
+            for index, (item, kind, points) in enumerate(findings)
         ],
         base=version.base_score,
         floor=version.floor_score,
@@ -373,6 +379,53 @@ def _photos_stored(rows: list[Finding], checked: list[_Checked]) -> list[Finding
     for photo in photos:
         photo.save()
     return photos
+
+
+# Correct ----------------------------------------------------------------------------------------
+
+
+def finding_correct(*, finding: Finding, given: FindingInput, by: User | None) -> bool:
+    """Correct a recorded finding's item, kind, points, note or unit, checked against its check's
+    standard version as when it was submitted, and score the check again; False when nothing
+    changes. The check's location, time and inspector stay; the unit stays unless another is given.
+    """
+    inspection = finding.inspection
+    if inspection is None:
+        raise ValidationError(_("This finding belongs to no check."))
+    version = inspection.standard_version
+    items = {item.pk: item for item in standard_version_items(version=version)}
+    item, kind, points = _finding_valued(given, items)
+    if (given.unit.pk if given.unit else None) == finding.unit_id:
+        unit, reason = finding.unit, finding.unit_reason
+    else:
+        holder = unit_responsible_for(location=finding.location, on=finding.date)
+        unit, reason = _finding_responsible(given, holder=holder, location=finding.location)
+    values = {
+        "item": item,
+        "kind": kind,
+        "points": points,
+        "note": given.note,
+        "unit": unit,
+        "unit_reason": reason,
+    }
+    if (
+        finding.item_id == (item.pk if item else None)
+        and finding.unit_id == (unit.pk if unit else None)
+        and all(getattr(finding, name) == values[name] for name in ("kind", "points", "note"))
+        and finding.unit_reason == reason
+    ):
+        return False
+    with transaction.atomic():
+        for name, value in values.items():
+            setattr(finding, name, value)
+        if by is not None:
+            finding._history_user = inspection._history_user = by
+        finding.save()
+        stored = inspection.findings.select_related("item")
+        score = _score_of([(each.item, each.kind, each.points) for each in stored], version=version)
+        inspection.score, inspection.is_failed = score.score, score.red_lines > 0
+        inspection.save(update_fields=["score", "is_failed", "updated_at"])
+    return True
 
 
 # Red flags --------------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 """Excel import and export of findings: paper check sheets entered in bulk (docs/formats.md).
 
-Headers 日期, 时间, 位置, 责任单位, 检查项, 分值, 说明, 检查人. Each row is one finding; the rows of one
-location, date and time form one ad-hoc check, so imported findings count in scores like any other.
+Headers 日期, 时间, 位置, 责任单位, 检查项, 分值, 说明, 检查人, 系统编号. Each row is one finding; the
+rows of one location, date and time form one ad-hoc check, so imported findings count in scores like
+any other. A row with a 系统编号 (an export edited and imported again) corrects that finding instead.
 All rows or none: one bad row stores nothing and every problem names its row and column.
 """
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -16,18 +18,20 @@ from django.utils.translation import gettext as _
 
 from baozhang.core.rows import LocalTimes, plain_rows
 from baozhang.core.xlsx import (
+    RECORD_ID,
     Column,
     ImportRejected,
     RowError,
+    SheetRow,
     WorkbookWriter,
     neutralise,
     read_sheet,
 )
 from baozhang.inspections.models import Finding, FindingKind
-from baozhang.inspections.services import FindingInput, inspection_submit
+from baozhang.inspections.services import FindingInput, finding_correct, inspection_submit
 from baozhang.orgs.models import Location, Organisation, Person, Unit, User
 from baozhang.orgs.spreadsheets import ImportResult
-from baozhang.standards.models import StandardItem
+from baozhang.standards.models import StandardItem, StandardVersion
 from baozhang.standards.selectors import standard_version_for_location
 
 COLUMNS = [
@@ -39,9 +43,13 @@ COLUMNS = [
     Column("分值", "points", kind="decimal", note="扣分（加分项为加分）；留空取检查项的分值"),
     Column("说明", "note", note="发现的问题或亮点"),
     Column("检查人", "inspector", note="检查人姓名"),
+    RECORD_ID,
 ]
 HEADERS = {column.key: column.header for column in COLUMNS}
 HIGHLIGHT_PREFIX = "亮点"
+NOTE_LENGTH = Finding._meta.get_field("note").max_length
+ID_CHUNK = 2000  # numbers looked up per query
+Problem = Callable[[str, str], None]
 
 
 def _time(text: str | None) -> dt.time | None:
@@ -55,84 +63,273 @@ def _time(text: str | None) -> dt.time | None:
     return None
 
 
+def _exported_note(kind: str, note: str) -> str:
+    """The 说明 an export writes: a highlight's note starts with 亮点, so that it imports as one."""
+    if kind == FindingKind.HIGHLIGHT and not note.startswith(HIGHLIGHT_PREFIX):
+        return f"{HIGHLIGHT_PREFIX}：{note}"
+    return note
+
+
+class _Known:
+    """The organisation's locations, units, people and standard items, read once per import."""
+
+    def __init__(self, organisation: Organisation):
+        self.locations = {
+            location.code: location
+            for location in Location.objects.filter(organisation=organisation)
+        }
+        self.units = {unit.code: unit for unit in Unit.objects.filter(organisation=organisation)}
+        self.people = {
+            person.name: person for person in Person.objects.filter(organisation=organisation)
+        }
+        self._items: dict[int, dict[str, StandardItem]] = {}
+
+    def items(self, version: StandardVersion) -> dict[str, StandardItem]:
+        if version.pk not in self._items:
+            self._items[version.pk] = {item.text: item for item in version.items.all()}
+        return self._items[version.pk]
+
+
 def findings_import(*, organisation: Organisation, upload, by: User | None) -> ImportResult:
-    """Import findings, grouped into one ad-hoc check per location and time; all or nothing."""
+    """Import findings, all or nothing: a row with a number corrects that finding; the others are
+    grouped into one ad-hoc check per location, time and inspector."""
     rows = read_sheet(upload, COLUMNS, keep_invalid=True)
     errors = [error for row in rows for error in row.errors]
-    locations = {
-        location.code: location for location in Location.objects.filter(organisation=organisation)
-    }
-    units = {unit.code: unit for unit in Unit.objects.filter(organisation=organisation)}
-    people = {person.name: person for person in Person.objects.filter(organisation=organisation)}
+    known = _Known(organisation)
+    recorded = _findings_numbered(organisation, rows, errors)
     checks: dict[tuple, list] = defaultdict(list)
+    corrections: list[tuple[SheetRow, Finding, FindingInput]] = []
     for row in rows:
         if row.errors:
             continue
-        values = row.values
 
         def problem(key: str, message: str, row=row) -> None:
             errors.append(RowError(row.number, HEADERS[key], message))
 
-        moment = _time(values.get("time"))
-        if moment is None:
-            problem("time", _("“%(value)s” is not a time like 07:30") % {"value": values["time"]})
+        if row.values.get("id") is not None:
+            finding = recorded.get(row.values["id"])  # an unknown number is already an error
+            given = _correction(row.values, finding, known, problem) if finding else None
+            if given is not None:
+                corrections.append((row, finding, given))
             continue
-        location = locations.get(values["location"])
-        if location is None:
-            problem(
-                "location", _("no location has the code “%(code)s”") % {"code": values["location"]}
-            )
-            continue
-        version = standard_version_for_location(location=location)
-        if version is None:
-            problem("location", _("No active standard applies to this location."))
-            continue
-        finding = _finding(values, version, units, problem)
-        if finding is None:
-            continue
-        inspector = None
-        if values.get("inspector"):
-            inspector = people.get(values["inspector"])
-            if inspector is None:
-                problem(
-                    "inspector",
-                    _("nobody of this organisation is called “%(name)s”")
-                    % {"name": values["inspector"]},
-                )
-                continue
-        done_at = timezone.make_aware(dt.datetime.combine(values["date"], moment))
-        checks[(location.pk, done_at, inspector.pk if inspector else None)].append(
-            (row, location, version, inspector, finding)
-        )
+        entry = _new_finding(row, known, problem)
+        if entry is not None:
+            location, done_at, inspector = entry[1], entry[2], entry[3]
+            checks[(location.pk, done_at, inspector.pk if inspector else None)].append(entry)
     if errors:
         raise ImportRejected(sorted(errors, key=lambda error: error.row or 0))
+    return _findings_stored(checks, corrections, by)
+
+
+def _findings_numbered(
+    organisation: Organisation, rows: list[SheetRow], errors: list[RowError]
+) -> dict[int, Finding]:
+    """The findings the rows name by number; a number that is unknown or given twice is an error."""
+    numbers: dict[int, int] = {}
+    for row in rows:
+        number = row.values.get("id")
+        if number is None or row.errors:
+            continue
+        if number in numbers:
+            errors.append(
+                RowError(
+                    row.number,
+                    HEADERS["id"],
+                    _("“%(value)s” also appears in row %(row)s")
+                    % {"value": number, "row": numbers[number]},
+                )
+            )
+        else:
+            numbers[number] = row.number
+    ids = list(numbers)
+    recorded: dict[int, Finding] = {}
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = Finding.objects.filter(
+            organisation=organisation, pk__in=ids[start : start + ID_CHUNK]
+        ).select_related("inspection__standard_version", "location", "unit", "inspector")
+        recorded.update((finding.pk, finding) for finding in chunk)
+    for number, row_number in numbers.items():
+        if number not in recorded:
+            errors.append(
+                RowError(
+                    row_number,
+                    HEADERS["id"],
+                    _(
+                        "no finding of this organisation has the number %(id)s "
+                        "(leave it empty for a new finding)"
+                    )
+                    % {"id": number},
+                )
+            )
+    return recorded
+
+
+def _new_finding(row: SheetRow, known: _Known, problem: Problem):
+    """(row, location, moment, inspector, version, finding) of a row without a number, or None."""
+    values = row.values
+    moment = _time(values.get("time"))
+    if moment is None:
+        problem("time", _("“%(value)s” is not a time like 07:30") % {"value": values["time"]})
+        return None
+    location = known.locations.get(values["location"])
+    if location is None:
+        problem("location", _("no location has the code “%(code)s”") % {"code": values["location"]})
+        return None
+    version = standard_version_for_location(location=location)
+    if version is None:
+        problem("location", _("No active standard applies to this location."))
+        return None
+    finding = _finding(values, known.items(version), version, known.units, problem)
+    if finding is None:
+        return None
+    inspector = None
+    if values.get("inspector"):
+        inspector = known.people.get(values["inspector"])
+        if inspector is None:
+            problem(
+                "inspector",
+                _("nobody of this organisation is called “%(name)s”")
+                % {"name": values["inspector"]},
+            )
+            return None
+    done_at = timezone.make_aware(dt.datetime.combine(values["date"], moment))
+    return row, location, done_at, inspector, version, finding
+
+
+def _findings_stored(checks: dict, corrections: list, by: User | None) -> ImportResult:
+    """The corrections and the new checks written in one transaction, or none of them."""
     result = ImportResult()
+    errors: list[RowError] = []
     with transaction.atomic():
+        for row, finding, given in corrections:
+            try:
+                finding_correct(finding=finding, given=given, by=by)
+            except ValidationError as error:
+                errors.append(RowError(row.number, None, " ".join(error.messages)))
+                continue
+            result.updated += 1
         for (_location_id, done_at, _inspector_id), entries in checks.items():
-            _row, location, version, inspector, _finding_input = entries[0]
+            row, location, _done_at, inspector, version, _finding_input = entries[0]
             try:
                 inspection_submit(
                     location=location,
                     version=version,
-                    findings=[entry[4] for entry in entries],
+                    findings=[entry[5] for entry in entries],
                     done_at=done_at,
                     inspector=inspector,
                     submitted_by=by,
                     note=_("Entered from a workbook"),
                 )
             except ValidationError as error:
-                errors.append(RowError(entries[0][0].number, None, " ".join(error.messages)))
+                errors.append(RowError(row.number, None, " ".join(error.messages)))
                 continue
             result.created += len(entries)
         if errors:
             transaction.set_rollback(True)
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRejected(sorted(errors, key=lambda error: error.row or 0))
     return result
 
 
-def _finding(values, version, units, problem) -> FindingInput | None:
-    items = {item.text: item for item in version.items.all()}
+def _correction(values: dict, finding: Finding, known: _Known, problem: Problem):
+    """The corrected finding a numbered row gives, or None with the problem.
+
+    A value as the export wrote it keeps what is stored (the unit, a highlight's note); the
+    finding keeps its kind (a highlight stays one, a finding without an item stays a deduction
+    or a bonus) and its check's date, time, location and inspector."""
+    if not _same_check(values, finding, problem) or finding.inspection is None:
+        return None
+    version = finding.inspection.standard_version
+    same_unit = values.get("unit") == (finding.unit.code if finding.unit else None)
+    note = values.get("note") or ""
+    if note == _exported_note(finding.kind, finding.note).strip():
+        note = finding.note
+    given = {**values, "unit": None if same_unit else values.get("unit"), "note": note}
+    parts = _finding_parts(given, known.items(version), version, known.units, problem)
+    if parts is None:
+        return None
+    unit, item, points, note = parts
+    if finding.kind == FindingKind.HIGHLIGHT:
+        if points is not None:
+            problem("points", _("a highlight has no points; leave the cell empty"))
+            return None
+        kind = FindingKind.HIGHLIGHT
+    elif item is not None:
+        kind = None  # the item's
+    elif points is None:
+        problem("item", _("give an item of the standard, or the points"))
+        return None
+    else:
+        kind = FindingKind.BONUS if finding.kind == FindingKind.BONUS else FindingKind.DEDUCTION
+    return FindingInput(
+        item_id=item.pk if item else None,
+        kind=kind,
+        points=points,
+        note=note,
+        unit=finding.unit if same_unit else unit,
+        unit_reason=_("as entered in the workbook"),
+    )
+
+
+def _same_check(values: dict, finding: Finding, problem: Problem) -> bool:
+    moment = _time(values.get("time"))
+    if moment is None:
+        problem("time", _("“%(value)s” is not a time like 07:30") % {"value": values["time"]})
+        return False
+    recorded = {
+        "date": finding.date,
+        "time": timezone.localtime(finding.observed_at).strftime("%H:%M"),
+        "location": finding.location.code,
+        "inspector": finding.inspector.name if finding.inspector else "",
+    }
+    given = {
+        "date": values["date"],
+        "time": moment.strftime("%H:%M"),
+        "location": values["location"],
+        "inspector": values.get("inspector") or "",
+    }
+    for key, value in recorded.items():
+        if given[key] != value:
+            problem(
+                key,
+                _(
+                    "the finding %(id)s belongs to a check whose value here is “%(value)s”; a "
+                    "finding keeps the date, time, location and inspector of its check (leave "
+                    "系统编号 empty to record a new finding)"
+                )
+                % {"id": finding.pk, "value": value or "—"},
+            )
+            return False
+    return True
+
+
+def _finding(values, items, version, units, problem) -> FindingInput | None:
+    """The finding of a row without a number: of an item, a highlight (说明 starts with 亮点) or
+    a deduction of the points given."""
+    parts = _finding_parts(values, items, version, units, problem)
+    if parts is None:
+        return None
+    unit, item, points, note = parts
+    reason = _("as entered in the workbook") if unit else ""
+    if item is not None:
+        return FindingInput(
+            item_id=item.pk, points=points, note=note, unit=unit, unit_reason=reason
+        )
+    if note.startswith(HIGHLIGHT_PREFIX):
+        return FindingInput(kind=FindingKind.HIGHLIGHT, note=note, unit=unit, unit_reason=reason)
+    if points is None:
+        problem("item", _("give an item of the standard, or the points"))
+        return None
+    return FindingInput(
+        kind=FindingKind.DEDUCTION, points=points, note=note, unit=unit, unit_reason=reason
+    )
+
+
+def _finding_parts(
+    values, items, version, units, problem
+) -> tuple[Unit | None, StandardItem | None, Decimal | None, str] | None:
+    """The unit, item, points and note a row gives, checked against the standard version; None
+    with the problem."""
     unit = None
     if values.get("unit"):
         unit = units.get(values["unit"])
@@ -140,10 +337,14 @@ def _finding(values, version, units, problem) -> FindingInput | None:
             problem("unit", _("no unit has the code “%(code)s”") % {"code": values["unit"]})
             return None
     note = values.get("note") or ""
+    if len(note) > NOTE_LENGTH:
+        problem("note", _("at most %(count)s characters") % {"count": NOTE_LENGTH})
+        return None
     points: Decimal | None = values.get("points")
     if points is not None and points < 0:
         problem("points", _("cannot be negative"))
         return None
+    item = None
     if values.get("item"):
         item = items.get(values["item"])
         if item is None:
@@ -167,30 +368,7 @@ def _finding(values, version, units, problem) -> FindingInput | None:
                 % {"item": item.text, "points": item.points},
             )
             return None
-        return FindingInput(
-            item_id=item.pk,
-            points=points,
-            note=note,
-            unit=unit,
-            unit_reason=_("as entered in the workbook") if unit else "",
-        )
-    if note.startswith(HIGHLIGHT_PREFIX):
-        return FindingInput(
-            kind=FindingKind.HIGHLIGHT,
-            note=note,
-            unit=unit,
-            unit_reason=_("as entered in the workbook") if unit else "",
-        )
-    if points is None:
-        problem("item", _("give an item of the standard, or the points"))
-        return None
-    return FindingInput(
-        kind=FindingKind.DEDUCTION,
-        points=points,
-        note=note,
-        unit=unit,
-        unit_reason=_("as entered in the workbook") if unit else "",
-    )
+    return unit, item, points, note
 
 
 def findings_export(*, organisation: Organisation, target, queryset=None) -> None:
@@ -212,6 +390,7 @@ def findings_export(*, organisation: Organisation, target, queryset=None) -> Non
         "points",
         "note",
         "inspector_id",
+        "id",
     )
 
     def names(model, field: str) -> dict[int, str]:
@@ -228,7 +407,7 @@ def findings_export(*, organisation: Organisation, target, queryset=None) -> Non
         sheet = book.sheet("检查记录", [column.header for column in COLUMNS])
         text, name, number, day = sheet.text, sheet.name, sheet.number, sheet.day
         rows = plain_rows(values)
-        for row, (date, moment, location, unit, item, kind, points, note, who) in enumerate(
+        for row, (date, moment, location, unit, item, kind, points, note, who, pk) in enumerate(
             rows, start=1
         ):
             day(row, 0, date)
@@ -239,11 +418,11 @@ def findings_export(*, organisation: Organisation, target, queryset=None) -> Non
             if item is not None:
                 name(row, 4, items[item])
             if kind == highlight:
-                if not note.startswith(HIGHLIGHT_PREFIX):
-                    note = f"{HIGHLIGHT_PREFIX}：{note}"
+                note = _exported_note(kind, note)
             else:
                 number(row, 5, float(points))
             if note:
                 text(row, 6, note)
             if who is not None:
                 name(row, 7, people[who])
+            number(row, 8, pk)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from baozhang.core.xlsx import (
+    RECORD_ID,
     Column,
     ImportRejected,
     RowError,
@@ -91,6 +92,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column("单位编码", "unit", required=True, note="责任单位的编码"),
         Column("开始日期", "starts_on", required=True, kind="date", note="如 2026-09-01"),
         Column("结束日期", "ends_on", kind="date", note="如 2027-01-20；留空为长期"),
+        RECORD_ID,
     ],
     "people": [
         Column("姓名", "name", required=True),
@@ -105,6 +107,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column("单位编码", "unit", note="单位负责人、维修工、承包方经理所属单位的编码"),
         Column("初始密码", "password", note="仅在新建登录时使用"),
         Column("启用", "is_active", kind="bool", note="是 或 否；留空为是"),
+        RECORD_ID,
     ],
 }
 IMPORT_KINDS = tuple(COLUMNS)
@@ -213,29 +216,36 @@ def import_workbook(
     return result
 
 
+# The columns that name one record each: two rows naming the same record are refused.
+UNIQUE_KEYS = {
+    "locations": ("code",),
+    "units": ("code",),
+    "responsibilities": ("id",),
+    "people": ("username", "id"),
+}
+
+
 def _reject_duplicates(kind: str, rows: list[SheetRow]) -> None:
-    key = {"locations": "code", "units": "code", "people": "username"}.get(kind)
-    if key is None:
-        return
-    seen: dict[str, int] = {}
     errors = []
-    for row in rows:
-        value = row.values.get(key)
-        if not value:
-            continue
-        if value in seen:
-            errors.append(
-                RowError(
-                    row.number,
-                    _header(kind, key),
-                    _("“%(value)s” also appears in row %(row)s")
-                    % {"value": value, "row": seen[value]},
+    for key in UNIQUE_KEYS[kind]:
+        seen: dict[object, int] = {}
+        for row in rows:
+            value = row.values.get(key)
+            if value is None or value == "":
+                continue
+            if value in seen:
+                errors.append(
+                    RowError(
+                        row.number,
+                        _header(kind, key),
+                        _("“%(value)s” also appears in row %(row)s")
+                        % {"value": value, "row": seen[value]},
+                    )
                 )
-            )
-        else:
-            seen[value] = row.number
+            else:
+                seen[value] = row.number
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRejected(sorted(errors, key=lambda error: error.row or 0))
 
 
 def _save(kind, row, errors, save, *args, **kwargs) -> bool:
@@ -377,40 +387,61 @@ def _import_responsibilities(organisation, rows, by, errors) -> ImportResult:
         location.code: location for location in Location.objects.filter(organisation=organisation)
     }
     units = {unit.code: unit for unit in Unit.objects.filter(organisation=organisation)}
+    assignments = {
+        assignment.pk: assignment
+        for assignment in Assignment.objects.filter(organisation=organisation)
+    }
+    by_start = {
+        (assignment.location_id, assignment.unit_id, assignment.starts_on): assignment
+        for assignment in assignments.values()
+    }
     for row in rows:
         values = row.values
-        location, unit = locations.get(values["location"]), units.get(values["unit"])
-        if location is None:
-            errors.append(
-                RowError(
-                    row.number,
-                    _header("responsibilities", "location"),
-                    _("no location has the code “%(code)s”") % {"code": values["location"]},
+        location = _coded("responsibilities", "location", locations, row, errors)
+        unit = _coded("responsibilities", "unit", units, row, errors)
+        assignment = None
+        if values.get("id") is not None:
+            assignment = assignments.get(values["id"])
+            if assignment is None:
+                message = _(
+                    "no responsibility of this organisation has the number %(id)s "
+                    "(leave it empty for a new responsibility)"
                 )
-            )
-        if unit is None:
-            errors.append(
-                RowError(
-                    row.number,
-                    _header("responsibilities", "unit"),
-                    _("no unit has the code “%(code)s”") % {"code": values["unit"]},
-                )
-            )
+                errors.append(_unknown_id("responsibilities", row, message))
+                continue
         if location is None or unit is None:
             continue
-        assignment = Assignment.objects.filter(
-            organisation=organisation, location=location, unit=unit, starts_on=values["starts_on"]
-        ).first() or Assignment(
-            organisation=organisation, location=location, unit=unit, starts_on=values["starts_on"]
+        # Without a number (files from before numbers were exported): by location, unit and start.
+        assignment = (
+            assignment
+            or by_start.get((location.pk, unit.pk, values["starts_on"]))
+            or Assignment(organisation=organisation)
         )
         created = assignment.pk is None
-        assignment.ends_on = values.get("ends_on")
+        assignment.location, assignment.unit = location, unit
+        assignment.starts_on, assignment.ends_on = values["starts_on"], values.get("ends_on")
         if _save(
             "responsibilities", row, errors, services.assignment_save, assignment=assignment, by=by
         ):
             result.created += created
             result.updated += not created
     return result
+
+
+def _coded(kind: str, key: str, records: dict, row: SheetRow, errors: list[RowError]):
+    """The location or unit whose code the row gives, or None with the error."""
+    record = records.get(row.values[key])
+    if record is None:
+        message = {
+            "location": _("no location has the code “%(code)s”"),
+            "unit": _("no unit has the code “%(code)s”"),
+        }[key]
+        errors.append(RowError(row.number, _header(kind, key), message % {"code": row.values[key]}))
+    return record
+
+
+def _unknown_id(kind: str, row: SheetRow, message: str) -> RowError:
+    return RowError(row.number, _header(kind, "id"), message % {"id": row.values["id"]})
 
 
 def _split_roles(text: str | None) -> list[str]:
@@ -424,9 +455,7 @@ def _split_roles(text: str | None) -> list[str]:
 def _import_people(organisation, rows, by, errors) -> ImportResult:
     result = ImportResult()
     units = {unit.code: unit for unit in Unit.objects.filter(organisation=organisation)}
-    people = Person.objects.filter(organisation=organisation).select_related("user")
-    by_username = {person.user.username: person for person in people if person.user_id}
-    by_name = {person.name: person for person in people if not person.user_id}
+    people = PeopleIndex(organisation)
     for row in rows:
         values = row.values
         roles = [
@@ -435,21 +464,12 @@ def _import_people(organisation, rows, by, errors) -> ImportResult:
         ]
         if None in roles:
             continue
-        unit = None
-        if values.get("unit"):
-            unit = units.get(values["unit"])
-            if unit is None:
-                errors.append(
-                    RowError(
-                        row.number,
-                        _header("people", "unit"),
-                        _("no unit has the code “%(code)s”") % {"code": values["unit"]},
-                    )
-                )
-                continue
-        username = values.get("username") or ""
-        person = by_username.get(username) if username else by_name.get(values["name"])
-        person = person or Person(organisation=organisation)
+        unit = _coded("people", "unit", units, row, errors) if values.get("unit") else None
+        if values.get("unit") and unit is None:
+            continue
+        person = people.person_for(row, errors)
+        if person is None:
+            continue
         created = person.pk is None
         person.name, person.phone = values["name"], values.get("phone") or ""
         person.email, person.is_active = (
@@ -464,13 +484,64 @@ def _import_people(organisation, rows, by, errors) -> ImportResult:
             person=person,
             roles=roles,
             unit_id=unit.pk if unit else None,
-            username=username,
+            username=values.get("username") or "",
             password=values.get("password") or "",
             by=by,
         ):
             result.created += created
             result.updated += not created
     return result
+
+
+class PeopleIndex:
+    """The organisation's people by number, login and name, to find the person of a row."""
+
+    def __init__(self, organisation: Organisation):
+        self.organisation = organisation
+        self.by_id: dict[int, Person] = {}
+        self.by_username: dict[str, Person] = {}
+        self.by_name: dict[str, list[Person]] = {}
+        for person in Person.objects.filter(organisation=organisation).select_related("user"):
+            self.by_id[person.pk] = person
+            if person.user_id:
+                self.by_username[person.user.username] = person
+            else:
+                self.by_name.setdefault(person.name, []).append(person)
+
+    def person_for(self, row: SheetRow, errors: list[RowError]) -> Person | None:
+        """The person the row names: by its number, else by its login, else the one person
+        without a login of its name; an unsaved Person for a new one; None, with the error, when
+        the number names nobody or the name several people."""
+        values = row.values
+        if values.get("id") is not None:
+            person = self.by_id.get(values["id"])
+            if person is None:
+                message = _(
+                    "no person of this organisation has the number %(id)s "
+                    "(leave it empty for a new person)"
+                )
+                errors.append(_unknown_id("people", row, message))
+            return person
+        if values.get("username"):
+            return self.by_username.get(values["username"]) or self._new()
+        namesakes = self.by_name.get(values["name"], [])
+        if len(namesakes) > 1:
+            errors.append(
+                RowError(
+                    row.number,
+                    _header("people", "name"),
+                    _(
+                        "%(count)s people without a login are called “%(name)s”; give the "
+                        "number (系统编号) of the one to update"
+                    )
+                    % {"count": len(namesakes), "name": values["name"]},
+                )
+            )
+            return None
+        return namesakes[0] if namesakes else self._new()
+
+    def _new(self) -> Person:
+        return Person(organisation=self.organisation)
 
 
 # Export ---------------------------------------------------------------------------------------
@@ -512,6 +583,7 @@ def _export_rows(kind: str, organisation: Organisation, queryset=None):
                 assignment.unit.code,
                 assignment.starts_on,
                 assignment.ends_on,
+                assignment.pk,
             ]
     elif kind == "people":
         records = (
@@ -529,6 +601,7 @@ def _export_rows(kind: str, organisation: Organisation, queryset=None):
                 "、".join(unit_codes),
                 "",
                 person.is_active,
+                person.pk,
             ]
 
 
