@@ -30,21 +30,15 @@ from baozhang.orgs.models import ImportJob
 from baozhang.orgs.tasks import import_job_run
 from tests.console import env_on_test_database, process_end, wait_until, worker_process
 from tests.factories import member
+from tests.test_findings_import import sheet
 
 pytestmark = pytest.mark.django_db
 HEADERS = ["日期", "时间", "位置", "责任单位", "检查项", "分值", "说明", "检查人", "系统编号"]
 ITEMS = [("地面有垃圾", None), ("被褥叠放", 3), ("打扫阶梯教室", None)]
 
 
-def workbook(rows, name="findings.xlsx") -> io.BytesIO:
-    book = Workbook()
-    for row in [HEADERS, *rows]:
-        book.active.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    buffer.seek(0)
-    buffer.name = name
-    return buffer
+def workbook(rows) -> io.BytesIO:
+    return sheet(rows, headers=HEADERS)
 
 
 def findings_rows(count: int) -> list[list]:
