@@ -527,6 +527,7 @@ def _import_command(arguments: argparse.Namespace, extra: list[str]) -> int:
 
     from baozhang.core.transfers import transfer_for_kind
     from baozhang.core.xlsx import ImportRejected
+    from baozhang.orgs.imports import rejected_lines
 
     transfer = transfer_for_kind(arguments.kind)
     if transfer is None or transfer.import_file is None:
@@ -541,8 +542,8 @@ def _import_command(arguments: argparse.Namespace, extra: list[str]) -> int:
             result = transfer.import_file(organisation=organisation, upload=upload, by=author)
     except ImportRejected as rejected:
         print(_("Nothing was imported. Correct these rows and import again:"), file=sys.stderr)
-        for error in rejected.errors:
-            print(f"  {error}", file=sys.stderr)
+        for line in rejected_lines(rejected):  # a large file's first problems, and how many
+            print(f"  {line}", file=sys.stderr)
         return 1
     print(
         _("Imported %(kind)s into %(organisation)s: %(created)s new, %(updated)s updated.")

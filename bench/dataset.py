@@ -77,9 +77,14 @@ def inspector_with_token(organisation, username: str) -> tuple[User, str]:
 
 
 def _organisation(number: int):
-    slug = f"bench-{number:02d}"
+    return organisation_shaped(slug=f"bench-{number:02d}", name=f"基准测试单位{number:02d}")
+
+
+def organisation_shaped(*, slug: str, name: str):
+    """The organisation with its site, locations, units, holders and standard (made once), and
+    none of its findings; returns it and its shape (locations, holders, items)."""
     organisation = Organisation.objects.filter(slug=slug).first() or organisation_create(
-        slug=slug, name=f"基准测试单位{number:02d}"
+        slug=slug, name=name
     )
     Finding.objects.filter(organisation=organisation).delete()
     site, _ = Site.objects.get_or_create(organisation=organisation, code="main", name="主院区")

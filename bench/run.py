@@ -7,6 +7,8 @@ Prints, per database, ratios against raw baselines on the same connection and se
       and the p99 when the 16 connections pause between checks, for half those requests a second
   (c) page 1 of the findings list by organisation and month / the raw indexed LIMIT query (goal ≤ 2)
   (h) each read compiled once (core/compiled.py) / the same queryset run by the ORM (--only compiled)
+  (i) a findings import of --rows / 5 and --rows rows by the background worker: its peak memory
+      (flat), and the longest wait of another writer meanwhile (goal < 1 s) (--only imports)
 The data set (10 organisations, 2,000 locations, N findings over one year) is built once per
 database and reused. SQLite lives in bench/out/; PostgreSQL in the database baozhang_bench at
 127.0.0.1:5432 (or BENCH_POSTGRES_URL).
@@ -43,7 +45,7 @@ def postgres_database_ensure() -> None:
             admin.execute(f'CREATE DATABASE "{name}"')
 
 
-def child(database: str, findings: int, only: str = "") -> dict:
+def child(database: str, findings: int, only: str = "", rows: int = 100_000) -> dict:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
@@ -55,6 +57,11 @@ def child(database: str, findings: int, only: str = "") -> dict:
     from bench.dataset import dataset_build
 
     call_command("migrate", verbosity=0)
+    if only == "imports":  # an organisation of its own, not the data set's
+        from bench.imports import imports_measure
+
+        imports = imports_measure(environment(database), ROOT, OUT, rows)
+        return {"database": database, "findings": findings, "imports": imports}
     organisations = dataset_build(findings=findings)
     organisation = organisations[0]
     if connection.vendor == "postgresql":
@@ -110,6 +117,10 @@ def inspections_measure(results: dict, database: str, organisation, *, api_only=
 
 
 def report(results: dict) -> None:
+    if "imports" in results:
+        print(f"\n== {results['database']} · a findings import by the background worker")
+        imports_report(results["imports"])
+        return
     print(f"\n== {results['database']} · {results['findings']:,} findings")
     if "api" in results:
         inspections_report(results)
@@ -167,20 +178,46 @@ def reports_report(results: dict) -> None:
     )
 
 
+def imports_report(results: dict) -> None:
+    for name, each in results.items():
+        heap = f"Python heap peak {each['heap_mb']:5.1f} MB" if each["heap_mb"] else "untraced"
+        print(
+            f"(i) findings import {each['rows']:>7,} rows ({each['bytes'] / 1e6:.1f} MB), "
+            f"{name.split()[1]:9s} worker RSS peak {each['rss_peak_mb']:6.1f} MB"
+            f" (after set-up {each['rss_start_mb']:.1f})   {heap}   {each['seconds']:6.1f} s"
+            f"   another writer: {each['writes']} writes, longest wait {each['wait_max_ms']:.0f} ms"
+        )
+    plain = [each for each in results.values() if not each["heap_mb"]]
+    traced = [each for each in results.values() if each["heap_mb"]]
+    print(
+        f"    5 × the rows: RSS peak × {plain[1]['rss_peak_mb'] / plain[0]['rss_peak_mb']:.2f},"
+        f" heap peak × {traced[1]['heap_mb'] / traced[0]['heap_mb']:.2f} (goal: flat);"
+        f" longest wait of the other writer, untraced: {plain[1]['wait_max_ms']:.0f} ms"
+        f" (goal < 1000)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--findings", type=int, default=1_000_000)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
         "--only",
-        choices=["reports", "inspections", "api", "compiled"],
-        help="measure only the reports (d–g), the inspections (a–c), the check submissions (b) or"
-        " the compiled reads (h)",
+        choices=["reports", "inspections", "api", "compiled", "imports"],
+        help="measure only the reports (d–g), the inspections (a–c), the check submissions (b),"
+        " the compiled reads (h) or the large import (i)",
+    )
+    parser.add_argument(
+        "--rows", type=int, default=100_000, help="rows of the larger import workbook (i)"
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
-        print(json.dumps(child(arguments.child, arguments.findings, arguments.only or "")))
+        print(
+            json.dumps(
+                child(arguments.child, arguments.findings, arguments.only or "", arguments.rows)
+            )
+        )
         return
     OUT.mkdir(parents=True, exist_ok=True)
     for database in arguments.databases.split(","):
@@ -188,6 +225,7 @@ def main() -> None:
             postgres_database_ensure()
         result = subprocess.run(  # noqa: S603
             [sys.executable, __file__, "--child", database, "--findings", str(arguments.findings)]
+            + ["--rows", str(arguments.rows)]
             + (["--only", arguments.only] if arguments.only else []),
             env=environment(database),
             cwd=ROOT,

@@ -187,6 +187,10 @@ IMPORT_MAX_PART_BYTES = int(os.environ.get("BAOZHANG_IMPORT_MAX_PART_MB", "150")
 IMPORT_MAX_UNPACKED_BYTES = (
     int(os.environ.get("BAOZHANG_IMPORT_MAX_UNPACKED_MB", "200")) * 1024 * 1024
 )
+# A larger file is imported by the background worker (orgs/imports.py), its findings stored in
+# batches of IMPORT_BATCH_ROWS, each in its own short transaction.
+IMPORT_BACKGROUND_BYTES = int(os.environ.get("BAOZHANG_IMPORT_BACKGROUND_KB", "100")) * 1024
+IMPORT_BATCH_ROWS = int(os.environ.get("BAOZHANG_IMPORT_BATCH_ROWS", "1000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -12,8 +12,9 @@ from openpyxl import Workbook, load_workbook
 
 from baozhang.core.xlsx import ImportRejected
 from baozhang.demo import demo_build
+from baozhang.inspections.imports import findings_import
 from baozhang.inspections.models import Finding, Inspection
-from baozhang.inspections.spreadsheets import findings_export, findings_import
+from baozhang.inspections.spreadsheets import findings_export
 from baozhang.standards.services import ItemInput
 from tests.console import console
 from tests.factories import (

@@ -183,8 +183,12 @@ def _victim_rectification(college, inspection, finding, person):
         job = ReportJob.objects.create(
             organisation=college, kind="monthly", period="2026-11", step=MARK, report=report
         )
+        import_job = models.ImportJob.objects.create(
+            organisation=college, kind="findings", file_name=MARK, file_size=1, language="en"
+        )
     return {
         "job_id": job.pk,
+        "import_job_id": import_job.pk,
         "report_id": report.pk,
         "number": 1,
         "name": "trend",
@@ -278,6 +282,7 @@ def snapshot(outsider=None) -> dict[str, list]:
                 ReportVersion,
                 ReportJob,
                 ReportSchedule,
+                models.ImportJob,
             )
         }
         state["tokens"] = sorted(
@@ -433,6 +438,7 @@ RECORD_SEGMENTS = (
     ("/notifications/", "notification_id"),
     ("/reports/", "report_id"),
     ("/report-jobs/", "job_id"),
+    ("/import-jobs/", "import_job_id"),
 )
 
 
@@ -466,6 +472,7 @@ RECORD_KINDS = {
     "notification_id": "notification",
     "report_id": "report",
     "job_id": "reportjob",
+    "import_job_id": "importjob",
 }
 
 

@@ -74,6 +74,9 @@ class RowErrorOut(Schema):
 
 class ImportErrors(Schema):
     detail: list[RowErrorOut]
+    total: int | None = Field(
+        None, description="How many problems in all (a large workbook lists its first 300)."
+    )
 
 
 class ImportResultOut(Schema):

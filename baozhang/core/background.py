@@ -54,14 +54,24 @@ class JobKind:
     name: str
     model: type[BackgroundJob]
     task: Task
+    # Called with a job's id before the sweep marks it failed for good: takes back its work.
+    on_lost: Callable[[int], None] | None = None
 
 
 KINDS: dict[str, JobKind] = {}
 
 
-def job_kind(name: str, *, model: type[BackgroundJob], task: Task) -> JobKind:
-    """Register a kind of background job: its model, and the task that runs a job by its id."""
-    kind = JobKind(name=name, model=model, task=task)
+def job_kind(
+    name: str,
+    *,
+    model: type[BackgroundJob],
+    task: Task,
+    on_lost: Callable[[int], None] | None = None,
+) -> JobKind:
+    """Register a kind of background job: its model, the task that runs a job by its id, and
+    what takes back the work of a job whose worker was lost for good (before it is marked
+    failed; outside any transaction, so that it may take several short ones)."""
+    kind = JobKind(name=name, model=model, task=task, on_lost=on_lost)
     KINDS[name] = kind
     return kind
 
@@ -223,6 +233,12 @@ def _leases_expired(kind: JobKind, now: datetime) -> int:
     )
     swept = 0
     for pk in expired.values_list("pk", flat=True):
+        if kind.on_lost is not None and not _retried(kind, pk):
+            try:
+                kind.on_lost(pk)
+            except Exception:  # a busy database: failed by a later sweep, once taken back
+                logger.warning("Could not take back the work of job %s %s", kind.name, pk)
+                continue
         with transaction.atomic():
             job = kind.model._base_manager.select_for_update().filter(pk=pk).first()
             if job is None or job.status != JobStatus.RUNNING:
@@ -240,6 +256,12 @@ def _leases_expired(kind: JobKind, now: datetime) -> int:
                 )
             swept += 1
     return swept
+
+
+def _retried(kind: JobKind, pk: int) -> bool:
+    """Whether the sweep will give the job another attempt rather than fail it."""
+    attempts = kind.model._base_manager.filter(pk=pk).values_list("attempts", flat=True).first()
+    return attempts is not None and attempts < ATTEMPTS
 
 
 def _queued_without_task(kind: JobKind, now: datetime) -> int:

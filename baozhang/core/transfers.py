@@ -17,8 +17,29 @@ class ImportCounts(Protocol):
     updated: int
 
 
-# import_file(*, organisation, upload, by) -> ImportCounts; raises baozhang.core.xlsx.ImportRejected.
+# A refused import keeps at most this many of its problems (ImportRejected.errors), and counts
+# them all (ImportRejected.total).
+ERRORS_KEPT = 300
+
+
+class ImportRun(Protocol):
+    """What an import run by the background worker is given (orgs/imports.py): the job's id, with
+    which a kind that stores its rows in several transactions tags them, so that ``undo_import``
+    can take them back; the batch size; and where to report progress. ``step`` raises if the job
+    is no longer this run's: called inside a batch's transaction, it rolls the batch back."""
+
+    job_id: int
+    batch_rows: int
+
+    def step(self, key: str, *, progress: int, done: int = 0, total: int = 0) -> None: ...
+
+
+# import_file(*, organisation, upload, by, run=None) -> ImportCounts; raises
+# baozhang.core.xlsx.ImportRejected. ``upload`` is a file or a path; ``run`` is given in the
+# background. A kind without ``undo_import`` stores everything in one transaction.
 ImportFunction = Callable[..., ImportCounts]
+# undo_import(*, organisation, job_id) -> int: remove what a background import stored so far.
+UndoFunction = Callable[..., int]
 # export_file(*, organisation, target) -> None; target is a path or a binary file.
 ExportFunction = Callable[..., None]
 
@@ -30,6 +51,11 @@ class Transfer:
     title: Any  # a (lazy) translated name, as shown in help texts
     import_file: ImportFunction | None
     export_file: ExportFunction | None
+    undo_import: UndoFunction | None = None
+    # Needed to import this kind, besides the right to import data at all.
+    import_permission: str | None = None
+    # The name of the page listing the records imported (its URL takes the organisation's slug).
+    records_url: str | None = None
 
 
 _TRANSFERS: dict[str, Transfer] = {}
@@ -42,6 +68,9 @@ def transfer_register(
     title: Any,
     import_file: ImportFunction | None = None,
     export_file: ExportFunction | None = None,
+    undo_import: UndoFunction | None = None,
+    import_permission: str | None = None,
+    records_url: str | None = None,
 ) -> None:
     """Make a kind importable and/or exportable; a kind belongs to one app only."""
     existing = _TRANSFERS.get(kind)
@@ -52,7 +81,14 @@ def transfer_register(
             f"Transfer kind {kind!r} is registered by {existing.app!r} and {app!r}."
         )
     _TRANSFERS[kind] = Transfer(
-        kind=kind, app=app, title=title, import_file=import_file, export_file=export_file
+        kind=kind,
+        app=app,
+        title=title,
+        import_file=import_file,
+        export_file=export_file,
+        undo_import=undo_import,
+        import_permission=import_permission,
+        records_url=records_url,
     )
 
 

@@ -14,14 +14,21 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 import xlsxwriter
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+
+from baozhang.core.lean_workbook import (
+    sheet_cells,
+    sheet_rows_count,
+    workbook_close_lean,
+    workbook_open_lean,
+)
 
 
 @dataclass(frozen=True)
@@ -62,11 +69,13 @@ class RowError:
 
 
 class ImportRejected(Exception):
-    """The workbook was not imported; nothing was stored. ``errors`` says why, row by row."""
+    """The workbook was not imported; nothing was stored. ``errors`` says why, row by row: all of
+    the problems, or the first of ``total`` when a large import kept only those."""
 
-    def __init__(self, errors: list[RowError]):
+    def __init__(self, errors: list[RowError], *, total: int | None = None):
         super().__init__("; ".join(str(error) for error in errors))
         self.errors = errors
+        self.total = len(errors) if total is None else total
 
 
 @dataclass
@@ -215,17 +224,21 @@ def read_sheet(upload, columns: list[Column], *, keep_invalid: bool = False) -> 
     return result
 
 
-def sheet_rows(upload, columns: list[Column]) -> Iterator[SheetRow]:
+def sheet_rows(
+    upload, columns: list[Column], *, counted: Callable[[int], None] | None = None
+) -> Iterator[SheetRow]:
     """Each non-empty row of the first worksheet, with its cell errors, read as the sheet streams
-    from the file (one row in memory at a time), every row whatever the sheet's recorded
-    dimension says.
+    from the file (one row in memory at a time, the shared strings on disk: the memory it takes
+    does not grow with the rows; core/lean_workbook.py), every row whatever the sheet's recorded
+    dimension says. ``upload`` is a file, bytes or a path; ``counted`` is told how many rows
+    there are under the headers (empty ones included) before the first is read.
 
     The file is checked before anything is parsed: its size, that it is a workbook, and what its
     parts unpack to (``workbook_checked``). A file that cannot be read raises ImportRejected, also
     halfway through (a damaged part): the caller stores nothing before the last row is read."""
-    data = workbook_checked(upload)
+    source = workbook_checked(upload)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        workbook = workbook_open_lean(source)
     except DAMAGED:
         raise _damaged() from None
     except (InvalidFileException, KeyError, OSError, ValueError, TypeError, SyntaxError):
@@ -234,9 +247,11 @@ def sheet_rows(upload, columns: list[Column]) -> Iterator[SheetRow]:
         if not workbook.worksheets:
             raise _not_a_workbook()
         sheet = workbook.worksheets[0]
-        # read_only stops at the <dimension> the file declares, which any program may get wrong.
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows()
+        # Not iter_rows(): read_only stops at the <dimension> the file declares, which any program
+        # may get wrong, and keeps every row read.
+        rows = sheet_cells(sheet)
+        if counted is not None:
+            counted(max(sheet_rows_count(sheet) - 1, 0))
         header_cells = next(rows, None)
         headers = [_cell_text(cell.value) for cell in header_cells] if header_cells else []
         positions = _check_headers(headers, columns)
@@ -251,7 +266,7 @@ def sheet_rows(upload, columns: list[Column]) -> Iterator[SheetRow]:
         # the zip declares: only seen while the sheet is read.
         raise _damaged() from None
     finally:
-        workbook.close()
+        workbook_close_lean(workbook)
 
 
 def _sheet_row(
@@ -280,16 +295,17 @@ def _sheet_row(
     return sheet_row
 
 
-def workbook_checked(upload) -> bytes:
-    """The upload's bytes, once they are known to be an .xlsx workbook whose parts unpack to no
-    more than the limits (docs/formats.md); raises ImportRejected before anything is unpacked.
+def workbook_checked(upload) -> io.BytesIO | Path:
+    """The upload as openpyxl reads it (its bytes, or the file of a path), once it is known to be
+    an .xlsx workbook whose parts unpack to no more than the limits (docs/formats.md); raises
+    ImportRejected before anything is unpacked.
 
     The sizes are those the zip's directory declares: zipfile never gives more than the declared
     size of a part, and fails a part whose data does not match it (sheet_rows reports that as a
     damaged workbook), so the declared sizes bound what reading the workbook can unpack."""
-    data = _upload_bytes(upload)
+    source = _upload_source(upload)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(source) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise _not_a_workbook() from None
@@ -321,7 +337,9 @@ def workbook_checked(upload) -> bytes:
             "limit": _megabytes(settings.IMPORT_MAX_UNPACKED_BYTES),
         }
         raise ImportRejected([RowError(None, None, message)])
-    return data
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
+    return source
 
 
 def _megabytes(size: int, *, over: int = 0) -> str:
@@ -333,13 +351,19 @@ def _megabytes(size: int, *, over: int = 0) -> str:
     return text
 
 
-def _upload_bytes(upload) -> bytes:
-    """The file's bytes, read no further than one byte past the size limit."""
+def _upload_source(upload) -> io.BytesIO | Path:
+    """The file's bytes, read no further than one byte past the size limit; or the file of a path,
+    not read yet."""
     limit = settings.IMPORT_MAX_BYTES
-    data = upload.read(limit + 1) if hasattr(upload, "read") else bytes(upload)
-    if len(data) == 0:
+    if isinstance(upload, str | Path):
+        path = Path(upload)
+        size = path.stat().st_size
+    else:
+        data = upload.read(limit + 1) if hasattr(upload, "read") else bytes(upload)
+        size = len(data)
+    if size == 0:
         raise ImportRejected([RowError(None, None, _("The file is empty."))])
-    if len(data) > limit:
+    if size > limit:
         raise ImportRejected(
             [
                 RowError(
@@ -349,7 +373,7 @@ def _upload_bytes(upload) -> bytes:
                 )
             ]
         )
-    return data
+    return path if isinstance(upload, str | Path) else io.BytesIO(data)
 
 
 def _check_headers(headers: list[str], columns: list[Column]) -> dict[str, int]:

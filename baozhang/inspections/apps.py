@@ -9,12 +9,16 @@ class InspectionsConfig(AppConfig):
 
     def ready(self) -> None:
         from baozhang.core.transfers import transfer_register
-        from baozhang.inspections import spreadsheets
+        from baozhang.inspections import imports, spreadsheets
+        from baozhang.orgs.permissions import RECORD_INSPECTIONS
 
         transfer_register(
             kind="findings",
             app=self.label,
             title=_("Findings"),
-            import_file=spreadsheets.findings_import,
+            import_file=imports.findings_import,
             export_file=spreadsheets.findings_export,
+            undo_import=imports.findings_import_undo,
+            import_permission=RECORD_INSPECTIONS,
+            records_url="inspections:findings",
         )

@@ -184,6 +184,16 @@ class Inspection(TenantModel):
     date = models.DateField(_("date"))
     week_key = models.CharField(max_length=8)
     month_key = models.CharField(max_length=7)
+    # The background import that stored the check, so that a failed import takes back its checks.
+    import_job = models.ForeignKey(
+        "orgs.ImportJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("import job"),
+    )
     history = HistoricalRecords()
 
     class Meta:

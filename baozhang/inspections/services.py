@@ -132,28 +132,19 @@ def inspection_submit(
     (rectification/notices.py).
     """
     client_id = client_id or uuid.uuid4()
-    done_at = done_at or timezone.now()
-    day = timezone.localdate(done_at)
     try:
         _same_organisation(location, version, schedule)
-        checked = _findings_checked(findings, location=location, version=version, day=day)
-        score = _check_scored(checked, version=version)
-        inspection = Inspection(
-            organisation_id=location.organisation_id,
-            client_id=client_id,
+        inspection, checked = _check_prepared(
             location=location,
-            standard_version=version,
-            schedule=schedule,
-            level=level or _level(schedule),
+            version=version,
+            findings=findings,
+            done_at=done_at or timezone.now(),
             inspector=inspector,
             submitted_by=submitted_by,
-            done_at=done_at,
+            schedule=schedule,
+            level=level,
             note=note,
-            score=score.score,
-            is_failed=score.red_lines > 0,
-            date=day,
-            week_key=week_key(day),
-            month_key=month_key(day),
+            client_id=client_id,
         )
         _check_stored(inspection, checked)
     except (ValidationError, IntegrityError):
@@ -165,6 +156,46 @@ def inspection_submit(
             raise
         return existing, False
     return inspection, True
+
+
+def _check_prepared(
+    *,
+    location: Location,
+    version: StandardVersion,
+    findings: list[FindingInput],
+    done_at: datetime,
+    inspector: Person | None,
+    submitted_by: User | None,
+    schedule: Schedule | None = None,
+    level: str | None = None,
+    note: str = "",
+    client_id: uuid.UUID | None = None,
+    holders: dict | None = None,
+) -> tuple[Inspection, list[_Checked]]:
+    """The check, validated, attributed and scored, not stored yet; with its checked findings."""
+    day = timezone.localdate(done_at)
+    checked = _findings_checked(
+        findings, location=location, version=version, day=day, holders=holders
+    )
+    score = _check_scored(checked, version=version)
+    inspection = Inspection(
+        organisation_id=location.organisation_id,
+        client_id=client_id or uuid.uuid4(),
+        location=location,
+        standard_version=version,
+        schedule=schedule,
+        level=level or _level(schedule),
+        inspector=inspector,
+        submitted_by=submitted_by,
+        done_at=done_at,
+        note=note,
+        score=score.score,
+        is_failed=score.red_lines > 0,
+        date=day,
+        week_key=week_key(day),
+        month_key=month_key(day),
+    )
+    return inspection, checked
 
 
 def _same_organisation(
@@ -188,11 +219,19 @@ def _level(schedule: Schedule | None) -> str:
 
 
 def _findings_checked(
-    findings: list[FindingInput], *, location: Location, version: StandardVersion, day: date
+    findings: list[FindingInput],
+    *,
+    location: Location,
+    version: StandardVersion,
+    day: date,
+    holders: dict | None = None,
 ) -> list[_Checked]:
-    """Each finding validated and attributed, in order; the first bad one refuses the check."""
+    """Each finding validated and attributed, in order; the first bad one refuses the check.
+
+    ``holders`` keeps the unit that held each location on each day for the next checks of a batch.
+    """
     items = {item.pk: item for item in standard_version_items(version=version)}
-    holder = unit_responsible_for(location=location, on=day) if findings else None
+    holder = _holder(location, day, {} if holders is None else holders) if findings else None
     checked = []
     for number, given in enumerate(findings, start=1):
         try:
@@ -203,6 +242,13 @@ def _findings_checked(
             raise finding_error(number, error) from error
         checked.append(_Checked(given, item, kind, points, unit, reason, photos))
     return checked
+
+
+def _holder(location: Location, day: date, holders: dict) -> Unit | None:
+    key = (location.pk, day)
+    if key not in holders:
+        holders[key] = unit_responsible_for(location=location, on=day)
+    return holders[key]
 
 
 def _finding_valued(
@@ -389,11 +435,33 @@ def finding_correct(*, finding: Finding, given: FindingInput, by: User | None) -
     standard version as when it was submitted, and score the check again; False when nothing
     changes. The check's location, time and inspector stay; the unit stays unless another is given.
     """
+    values = finding_correction(finding=finding, given=given)
+    if values is None:
+        return False
+    inspection = finding.inspection
+    with transaction.atomic():
+        for name, value in values.items():
+            setattr(finding, name, value)
+        if by is not None:
+            finding._history_user = inspection._history_user = by
+        finding.save()
+        stored = inspection.findings.select_related("item")
+        score = _score_of(
+            [(each.item, each.kind, each.points) for each in stored],
+            version=inspection.standard_version,
+        )
+        inspection.score, inspection.is_failed = score.score, score.red_lines > 0
+        inspection.save(update_fields=["score", "is_failed", "updated_at"])
+    return True
+
+
+def finding_correction(*, finding: Finding, given: FindingInput) -> dict | None:
+    """What correcting the finding as given would change (its fields' new values), checked as
+    finding_correct checks it; None when nothing would. Reads only."""
     inspection = finding.inspection
     if inspection is None:
         raise ValidationError(_("This finding belongs to no check."))
-    version = inspection.standard_version
-    items = {item.pk: item for item in standard_version_items(version=version)}
+    items = {item.pk: item for item in standard_version_items(version=inspection.standard_version)}
     item, kind, points = _finding_valued(given, items)
     if (given.unit.pk if given.unit else None) == finding.unit_id:
         unit, reason = finding.unit, finding.unit_reason
@@ -414,18 +482,90 @@ def finding_correct(*, finding: Finding, given: FindingInput, by: User | None) -
         and all(getattr(finding, name) == values[name] for name in ("kind", "points", "note"))
         and finding.unit_reason == reason
     ):
-        return False
+        return None
+    return values
+
+
+# Many checks at once (a workbook's) -------------------------------------------------------------
+
+
+@dataclass
+class CheckInput:
+    """One ad-hoc check of many stored together, without photos."""
+
+    location: Location
+    version: StandardVersion
+    findings: list[FindingInput]
+    done_at: datetime
+    inspector: Person | None = None
+
+
+def inspections_store(
+    *,
+    checks: list[CheckInput],
+    submitted_by: User | None,
+    note: str = "",
+    import_job_id: int | None = None,
+) -> int:
+    """Store many ad-hoc checks, each validated, attributed and scored as inspection_submit does,
+    in one short transaction; one bad check stores none of them. Returns the findings stored.
+
+    Everything is read before the transaction starts, so that it only writes (two statements and
+    their audit rows). ``import_job_id`` tags the checks with the import that stored them, so that
+    they can be taken back (inspections_of_import_remove)."""
+    holders: dict = {}
+    prepared = []
+    for check in checks:
+        if any(given.photos or given.uploads for given in check.findings):
+            raise ValueError("inspections_store takes checks without photos")
+        _same_organisation(check.location, check.version, None)
+        inspection, checked = _check_prepared(
+            location=check.location,
+            version=check.version,
+            findings=check.findings,
+            done_at=check.done_at,
+            inspector=check.inspector,
+            submitted_by=submitted_by,
+            note=note,
+            holders=holders,
+        )
+        inspection.import_job_id = import_job_id
+        prepared.append((inspection, checked))
+    findings = [
+        _finding_row(inspection, each) for inspection, checked in prepared for each in checked
+    ]
     with transaction.atomic():
-        for name, value in values.items():
-            setattr(finding, name, value)
-        if by is not None:
-            finding._history_user = inspection._history_user = by
-        finding.save()
-        stored = inspection.findings.select_related("item")
-        score = _score_of([(each.item, each.kind, each.points) for each in stored], version=version)
-        inspection.score, inspection.is_failed = score.score, score.red_lines > 0
-        inspection.save(update_fields=["score", "is_failed", "updated_at"])
-    return True
+        rows_insert([inspection for inspection, _checked in prepared], history_user=submitted_by)
+        for finding in findings:
+            finding.inspection_id = finding.inspection.pk
+        rows_insert(findings, history_user=submitted_by)
+    return len(findings)
+
+
+def inspections_of_import_remove(
+    *, organisation: Organisation, import_job_id: int, batch: int = 500
+) -> int:
+    """Remove the checks an import stored, with their findings and every audit row of both, a
+    batch of checks per short transaction; returns the findings removed.
+
+    Anything attached to those findings meanwhile (a task, a photo) goes with them."""
+    removed = 0
+    inspection_history = Inspection.history.model
+    finding_history = Finding.history.model
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Inspection.objects.filter(
+                    organisation=organisation, import_job_id=import_job_id
+                ).values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                return removed
+            _count, deleted = Inspection.objects.filter(pk__in=ids).delete()
+            # The deletion wrote "-" audit rows; the records never were, so no row of them stays.
+            inspection_history.objects.filter(id__in=ids).delete()
+            finding_history.objects.filter(inspection_id__in=ids).delete()
+            removed += deleted.get(Finding._meta.label, 0)
 
 
 # Red flags --------------------------------------------------------------------------------------

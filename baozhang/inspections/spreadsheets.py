@@ -3,16 +3,14 @@
 Headers 日期, 时间, 位置, 责任单位, 检查项, 分值, 说明, 检查人, 系统编号. Each row is one finding; the
 rows of one location, date and time form one ad-hoc check, so imported findings count in scores like
 any other. A row with a 系统编号 (an export edited and imported again) corrects that finding instead.
-All rows or none: one bad row stores nothing and every problem names its row and column.
+All rows or none: one bad row stores nothing and every problem names its row and column; the
+import itself is in imports.py.
 """
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,19 +18,16 @@ from baozhang.core.rows import LocalTimes, plain_rows
 from baozhang.core.xlsx import (
     RECORD_ID,
     Column,
-    ImportRejected,
-    RowError,
-    SheetRow,
     WorkbookWriter,
     neutralise,
-    read_sheet,
 )
 from baozhang.inspections.models import Finding, FindingKind
-from baozhang.inspections.services import FindingInput, finding_correct, inspection_submit
-from baozhang.orgs.models import Location, Organisation, Person, Unit, User
-from baozhang.orgs.spreadsheets import ImportResult
+from baozhang.inspections.services import (
+    FindingInput,
+)
+from baozhang.orgs.models import Location, Organisation, Person, Unit
 from baozhang.standards.models import StandardItem, StandardVersion
-from baozhang.standards.selectors import standard_version_for_location
+from baozhang.standards.selectors import standard_version_for_location, standard_version_items
 
 COLUMNS = [
     Column("日期", "date", required=True, kind="date", note="如 2026-11-16"),
@@ -71,9 +66,11 @@ def _exported_note(kind: str, note: str) -> str:
 
 
 class _Known:
-    """The organisation's locations, units, people and standard items, read once per import."""
+    """The organisation's locations, units and people, read once per import; the standard version
+    of each area type and the items of each version, read once each."""
 
     def __init__(self, organisation: Organisation):
+        self.organisation = organisation
         self.locations = {
             location.code: location
             for location in Location.objects.filter(organisation=organisation)
@@ -82,153 +79,20 @@ class _Known:
         self.people = {
             person.name: person for person in Person.objects.filter(organisation=organisation)
         }
+        self._versions: dict[int | None, StandardVersion | None] = {}
         self._items: dict[int, dict[str, StandardItem]] = {}
+
+    def version(self, location: Location) -> StandardVersion | None:
+        if location.area_type_id not in self._versions:
+            self._versions[location.area_type_id] = standard_version_for_location(location=location)
+        return self._versions[location.area_type_id]
 
     def items(self, version: StandardVersion) -> dict[str, StandardItem]:
         if version.pk not in self._items:
-            self._items[version.pk] = {item.text: item for item in version.items.all()}
+            self._items[version.pk] = {
+                item.text: item for item in standard_version_items(version=version)
+            }
         return self._items[version.pk]
-
-
-def findings_import(*, organisation: Organisation, upload, by: User | None) -> ImportResult:
-    """Import findings, all or nothing: a row with a number corrects that finding; the others are
-    grouped into one ad-hoc check per location, time and inspector."""
-    rows = read_sheet(upload, COLUMNS, keep_invalid=True)
-    errors = [error for row in rows for error in row.errors]
-    known = _Known(organisation)
-    recorded = _findings_numbered(organisation, rows, errors)
-    checks: dict[tuple, list] = defaultdict(list)
-    corrections: list[tuple[SheetRow, Finding, FindingInput]] = []
-    for row in rows:
-        if row.errors:
-            continue
-
-        def problem(key: str, message: str, row=row) -> None:
-            errors.append(RowError(row.number, HEADERS[key], message))
-
-        if row.values.get("id") is not None:
-            finding = recorded.get(row.values["id"])  # an unknown number is already an error
-            given = _correction(row.values, finding, known, problem) if finding else None
-            if given is not None:
-                corrections.append((row, finding, given))
-            continue
-        entry = _new_finding(row, known, problem)
-        if entry is not None:
-            location, done_at, inspector = entry[1], entry[2], entry[3]
-            checks[(location.pk, done_at, inspector.pk if inspector else None)].append(entry)
-    if errors:
-        raise ImportRejected(sorted(errors, key=lambda error: error.row or 0))
-    return _findings_stored(checks, corrections, by)
-
-
-def _findings_numbered(
-    organisation: Organisation, rows: list[SheetRow], errors: list[RowError]
-) -> dict[int, Finding]:
-    """The findings the rows name by number; a number that is unknown or given twice is an error."""
-    numbers: dict[int, int] = {}
-    for row in rows:
-        number = row.values.get("id")
-        if number is None or row.errors:
-            continue
-        if number in numbers:
-            errors.append(
-                RowError(
-                    row.number,
-                    HEADERS["id"],
-                    _("“%(value)s” also appears in row %(row)s")
-                    % {"value": number, "row": numbers[number]},
-                )
-            )
-        else:
-            numbers[number] = row.number
-    ids = list(numbers)
-    recorded: dict[int, Finding] = {}
-    for start in range(0, len(ids), ID_CHUNK):
-        chunk = Finding.objects.filter(
-            organisation=organisation, pk__in=ids[start : start + ID_CHUNK]
-        ).select_related("inspection__standard_version", "location", "unit", "inspector")
-        recorded.update((finding.pk, finding) for finding in chunk)
-    for number, row_number in numbers.items():
-        if number not in recorded:
-            errors.append(
-                RowError(
-                    row_number,
-                    HEADERS["id"],
-                    _(
-                        "no finding of this organisation has the number %(id)s "
-                        "(leave it empty for a new finding)"
-                    )
-                    % {"id": number},
-                )
-            )
-    return recorded
-
-
-def _new_finding(row: SheetRow, known: _Known, problem: Problem):
-    """(row, location, moment, inspector, version, finding) of a row without a number, or None."""
-    values = row.values
-    moment = _time(values.get("time"))
-    if moment is None:
-        problem("time", _("“%(value)s” is not a time like 07:30") % {"value": values["time"]})
-        return None
-    location = known.locations.get(values["location"])
-    if location is None:
-        problem("location", _("no location has the code “%(code)s”") % {"code": values["location"]})
-        return None
-    version = standard_version_for_location(location=location)
-    if version is None:
-        problem("location", _("No active standard applies to this location."))
-        return None
-    finding = _finding(values, known.items(version), version, known.units, problem)
-    if finding is None:
-        return None
-    inspector = None
-    if values.get("inspector"):
-        inspector = known.people.get(values["inspector"])
-        if inspector is None:
-            problem(
-                "inspector",
-                _("nobody of this organisation is called “%(name)s”")
-                % {"name": values["inspector"]},
-            )
-            return None
-    done_at = timezone.make_aware(dt.datetime.combine(values["date"], moment))
-    return row, location, done_at, inspector, version, finding
-
-
-def _findings_stored(checks: dict, corrections: list, by: User | None) -> ImportResult:
-    """The corrections and the new checks written in one transaction, or none of them."""
-    result = ImportResult()
-    errors: list[RowError] = []
-    with transaction.atomic():
-        for row, finding, given in corrections:
-            try:
-                finding_correct(finding=finding, given=given, by=by)
-            except ValidationError as error:
-                errors.append(RowError(row.number, None, " ".join(error.messages)))
-                continue
-            result.updated += 1
-        for (_location_id, done_at, _inspector_id), entries in checks.items():
-            row, location, _done_at, inspector, version, _finding_input = entries[0]
-            try:
-                inspection_submit(
-                    location=location,
-                    version=version,
-                    findings=[entry[5] for entry in entries],
-                    done_at=done_at,
-                    inspector=inspector,
-                    submitted_by=by,
-                    note=_("Entered from a workbook"),
-                )
-            except ValidationError as error:
-                errors.append(RowError(row.number, None, " ".join(error.messages)))
-                continue
-            result.created += len(entries)
-        if errors:
-            transaction.set_rollback(True)
-    if errors:
-        raise ImportRejected(sorted(errors, key=lambda error: error.row or 0))
-    return result
 
 
 def _correction(values: dict, finding: Finding, known: _Known, problem: Problem):

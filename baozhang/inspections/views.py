@@ -33,10 +33,11 @@ from baozhang.inspections.finding_lines import FindingLines
 from baozhang.inspections.models import FindingKind
 from baozhang.inspections.occasions import occasion_for_request
 from baozhang.inspections.services import FindingInput, inspection_submit
-from baozhang.inspections.spreadsheets import COLUMNS, findings_export, findings_import
+from baozhang.inspections.spreadsheets import COLUMNS, findings_export
 from baozhang.orgs.access import access_location
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.forms import ImportForm
+from baozhang.orgs.imports import import_start, rejected_lines
 from baozhang.orgs.models import AreaType, Site, Unit
 from baozhang.orgs.permissions import (
     EXPORT_DATA,
@@ -45,6 +46,7 @@ from baozhang.orgs.permissions import (
     VIEW_INSPECTIONS,
 )
 from baozhang.orgs.selectors import unit_responsible_for
+from baozhang.orgs.views import import_started_redirect
 from baozhang.standards.models import ItemKind
 from baozhang.standards.selectors import items_for_location, standard_version_for_location
 
@@ -290,20 +292,16 @@ def findings_import_page(request, access):
     errors = []
     if request.method == "POST" and form.is_valid():
         try:
-            result = findings_import(
+            started = import_start(
                 organisation=access.organisation,
+                kind="findings",
                 upload=form.cleaned_data["file"],
                 by=request.user,
             )
         except ImportRejected as rejected:
-            errors = [str(error) for error in rejected.errors]
+            errors = rejected_lines(rejected)
         else:
-            messages.success(
-                request,
-                _("Imported: %(created)s new, %(updated)s updated.")
-                % {"created": result.created, "updated": result.updated},
-            )
-            return redirect("inspections:findings", org=access.organisation.slug)
+            return import_started_redirect(request, access, started, "findings")
     return render(request, "inspections/findings_import.html", {"form": form, "errors": errors})
 
 

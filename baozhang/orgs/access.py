@@ -22,9 +22,11 @@ from django.http import Http404, HttpRequest
 from django_scopes import scope, scopes_disabled
 
 from baozhang.core.compiled import CompiledQuery
+from baozhang.core.transfers import transfer_for_kind
 from baozhang.orgs.models import (
     AreaType,
     Assignment,
+    ImportJob,
     Location,
     Membership,
     Organisation,
@@ -197,6 +199,15 @@ def access_assignment(access: OrgAccess, assignment_id: int, *, permission: str)
 
 def access_person(access: OrgAccess, person_id: int, *, permission: str) -> Person:
     return tenant_record(access, Person, person_id, permission=permission)
+
+
+def access_import_job(access: OrgAccess, job_id: int, *, permission: str) -> ImportJob:
+    """An import job of the organisation; importing its kind may need a permission more."""
+    job = tenant_record(access, ImportJob, job_id, permission=permission)
+    transfer = transfer_for_kind(job.kind)
+    if transfer is not None and transfer.import_permission:
+        access.require(transfer.import_permission)
+    return job
 
 
 RECORD_GATES = {

@@ -18,7 +18,7 @@ from pydantic import Field, create_model
 from baozhang.core import api as shared
 from baozhang.core.api import ApiValidationError, validation_errors
 from baozhang.orgs import schemas, services
-from baozhang.orgs.access import OrgAccess, org_scope, request_access
+from baozhang.orgs.access import OrgAccess, access_import_job, org_scope, request_access
 from baozhang.orgs.entities import (
     AREA_TYPES,
     ASSIGNMENTS,
@@ -31,6 +31,8 @@ from baozhang.orgs.entities import (
 )
 from baozhang.orgs.forms import errors_to_fields
 from baozhang.orgs.history import history_entries
+from baozhang.orgs.imports import import_start, importable
+from baozhang.orgs.models import ImportJob
 from baozhang.orgs.permissions import EXPORT_DATA, IMPORT_DATA, MANAGE_PEOPLE, VIEW_HISTORY
 from baozhang.orgs.selectors import membership_histories
 from baozhang.orgs.spreadsheets import (
@@ -38,7 +40,6 @@ from baozhang.orgs.spreadsheets import (
     SHEET_NAMES,
     ImportRejected,
     export_workbook,
-    import_workbook,
     template_workbook,
 )
 
@@ -328,19 +329,51 @@ def _xlsx(filename: str, content: bytes) -> HttpResponse:
 KIND_DESCRIPTION = "One of: " + ", ".join(IMPORT_KINDS) + ". The columns are in docs/formats.md."
 
 
+class ImportJobOut(shared.JobOut):
+    kind: str
+    file_name: str
+    created: int = Field(description="Records created, once done.")
+    updated: int = Field(description="Records updated, once done.")
+    problems: list[shared.RowErrorOut] = Field(
+        description="When the rows were refused: the first 300 problems (nothing was stored)."
+    )
+    problems_total: int = Field(description="How many problems the rows have in all.")
+
+
+def import_job_out(job: ImportJob) -> dict:
+    return {
+        **shared.job_out(job),
+        "kind": job.kind,
+        "file_name": job.file_name,
+        "created": job.records_created,
+        "updated": job.records_updated,
+        "problems": job.row_errors,
+        "problems_total": job.row_errors_total,
+    }
+
+
 @router.post(
     "/orgs/{org}/imports/{kind}",
-    response=shared.answers({200: shared.ImportResultOut, 422: shared.ImportErrors}),
+    response=shared.answers(
+        {200: shared.ImportResultOut, 202: ImportJobOut, 422: shared.ImportErrors}
+    ),
     operation_id="workbook_import",
     summary="Import a workbook (.xlsx), all rows or none",
-    description=KIND_DESCRIPTION,
+    description="One of: locations, units, responsibilities, people, findings (the columns are"
+    " in docs/formats.md). A file larger than BAOZHANG_IMPORT_BACKGROUND_KB is imported by the"
+    " background worker: the answer is 202 with the job, followed with GET"
+    " /orgs/{org}/import-jobs/{id}.",
 )
 def workbook_import(request, org: str, kind: str, file: File[UploadedFile]):
     access = request_access(request, org, IMPORT_DATA)
-    kind = _kind(kind)
+    transfer = importable(kind)
+    if transfer is None:
+        raise Http404
+    if transfer.import_permission:
+        access.require(transfer.import_permission)
     with org_scope(access):
         try:
-            result = import_workbook(
+            started = import_start(
                 organisation=access.organisation, kind=kind, upload=file, by=access.user
             )
         except ImportRejected as rejected:
@@ -355,10 +388,25 @@ def workbook_import(request, org: str, kind: str, file: File[UploadedFile]):
                             "text": str(error),
                         }
                         for error in rejected.errors
-                    ]
+                    ],
+                    "total": rejected.total,
                 },
             )
-    return Status(200, {"created": result.created, "updated": result.updated})
+    if started.job is not None:
+        return Status(202, import_job_out(started.job))
+    return Status(200, {"created": started.created, "updated": started.updated})
+
+
+@router.get(
+    "/orgs/{org}/import-jobs/{id}",
+    response=shared.answers({200: ImportJobOut}),
+    operation_id="import_job_read",
+    summary="A workbook imported in the background: its progress, its counts, or its problems",
+)
+def import_job_read(request, org: str, id: int):  # noqa: A002
+    access = request_access(request, org, IMPORT_DATA)
+    with org_scope(access):
+        return import_job_out(access_import_job(access, id, permission=IMPORT_DATA))
 
 
 @router.get(

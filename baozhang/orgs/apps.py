@@ -20,4 +20,5 @@ class OrgsConfig(AppConfig):
                 title=spreadsheets.KIND_TITLES[kind],
                 import_file=partial(spreadsheets.import_workbook, kind=kind),
                 export_file=partial(spreadsheets.export_workbook, kind=kind),
+                records_url=f"orgs:{kind}-list",
             )

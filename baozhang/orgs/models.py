@@ -1,5 +1,7 @@
 """Organisations, sites, the location tree, units, people and their roles."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -7,7 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from baozhang.core.models import TenantModel
+from baozhang.core.models import BackgroundJob, TenantModel
 
 CODE_TAKEN = _("Another record of this organisation already has this code.")
 NAME_TAKEN = _("Another record of this organisation already has this name.")
@@ -370,3 +372,47 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+def _import_file_name(job: "ImportJob", filename: str) -> str:
+    # The name the person gave is kept in file_name; on disk the file has a name nobody can guess.
+    return f"imports/{uuid.uuid4().hex}.xlsx"
+
+
+class ImportJob(TenantModel, BackgroundJob):
+    """A workbook imported in the background (orgs/imports.py): the file, kept under the media
+    folder until the job ends, what it imports and for whom, and how it ended: the records
+    created and updated, or the problems of the rows (the first ERRORS_KEPT, and their number)."""
+
+    STEPS = {
+        "checking": _("Checking the rows (%(done)s of %(total)s)"),
+        "storing": _("Storing the rows (%(done)s of %(total)s)"),
+        "records": _("Storing the records"),
+        "undoing": _("Taking back the rows already stored"),
+    }
+
+    kind = models.CharField(_("kind"), max_length=30)
+    file = models.FileField(_("file"), upload_to=_import_file_name, max_length=200, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_size = models.PositiveIntegerField(_("size (bytes)"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    language = models.CharField(_("language"), max_length=10)
+    records_created = models.PositiveIntegerField(_("created"), default=0)
+    records_updated = models.PositiveIntegerField(_("updated"), default=0)
+    row_errors = models.JSONField(_("problems"), default=list, blank=True)
+    row_errors_total = models.PositiveIntegerField(_("number of problems"), default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.file_name}"
+
+    @property
+    def is_refused(self) -> bool:
+        """Failed because rows have problems (listed in row_errors), not because of an error."""
+        return self.row_errors_total > 0

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from baozhang.core.transfers import ImportRun
 from baozhang.core.xlsx import (
     RECORD_ID,
     Column,
@@ -178,9 +179,10 @@ def _row_error(kind: str, row: SheetRow, error: ValidationError) -> list[RowErro
 
 
 def import_workbook(
-    *, organisation: Organisation, kind: str, upload, by: User | None
+    *, organisation: Organisation, kind: str, upload, by: User | None, run: ImportRun | None = None
 ) -> ImportResult:
-    """Import one kind from a workbook into the organisation, all rows or none."""
+    """Import one kind from a workbook into the organisation, all rows or none, in one
+    transaction (also in the background: ``run`` is not needed)."""
     if kind not in COLUMNS:
         raise ImportRejected(
             [RowError(None, None, _("Unknown import kind: %(kind)s") % {"kind": kind})]

@@ -28,6 +28,7 @@ urlpatterns = [
     path("orgs/new/", views.organisation_create, name="organisation-create"),
     path("o/<slug:org>/", views.dashboard, name="dashboard"),
     path("o/<slug:org>/import/", views.import_page, name="import"),
+    path("o/<slug:org>/import/jobs/<int:import_job_id>/", views.import_job, name="import-job"),
     path(
         "o/<slug:org>/import/template/<slug:kind>.xlsx",
         views.import_template,

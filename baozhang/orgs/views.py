@@ -8,17 +8,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from baozhang.core.pagination import paginate, query_without_page
 from baozhang.core.selectors import workers_status
 from baozhang.orgs import selectors, services
-from baozhang.orgs.access import access_person, organisations_for_user
+from baozhang.orgs.access import access_import_job, access_person, organisations_for_user
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.entities import ENTITIES, ENTITIES_BY_KEY, PEOPLE, Entity, entity_save
 from baozhang.orgs.forms import ImportForm, OrganisationForm, PasswordSetForm, errors_to_fields
 from baozhang.orgs.history import history_entries
+from baozhang.orgs.imports import ImportStarted, import_start, importable, rejected_lines
 from baozhang.orgs.permissions import (
     EXPORT_DATA,
     IMPORT_DATA,
@@ -33,7 +35,6 @@ from baozhang.orgs.spreadsheets import (
     SHEET_NAMES,
     ImportRejected,
     export_workbook,
-    import_workbook,
     template_workbook,
 )
 
@@ -240,25 +241,56 @@ def import_page(request, access):
     errors = []
     if request.method == "POST" and form.is_valid():
         try:
-            result = import_workbook(
+            started = import_start(
                 organisation=access.organisation,
                 kind=kind,
                 upload=form.cleaned_data["file"],
                 by=request.user,
             )
         except ImportRejected as rejected:
-            errors = [str(error) for error in rejected.errors]
+            errors = rejected_lines(rejected)
         else:
-            messages.success(
-                request,
-                _("Imported: %(created)s new, %(updated)s updated.")
-                % {"created": result.created, "updated": result.updated},
-            )
-            entity = ENTITIES_BY_KEY[kind]
-            return redirect(f"orgs:{entity.key}-list", org=access.organisation.slug)
+            return import_started_redirect(request, access, started, kind)
     kinds = [(key, KIND_TITLES[key]) for key in IMPORT_KINDS]
     return render(
         request, "orgs/import.html", {"form": form, "kind": kind, "kinds": kinds, "errors": errors}
+    )
+
+
+def import_started_redirect(request, access, started: ImportStarted, kind: str):
+    """To the job's page for an import in the background, else to the records imported."""
+    if started.job is not None:
+        return redirect(
+            "orgs:import-job", org=access.organisation.slug, import_job_id=started.job.pk
+        )
+    messages.success(
+        request,
+        _("Imported: %(created)s new, %(updated)s updated.")
+        % {"created": started.created, "updated": started.updated},
+    )
+    return redirect(importable(kind).records_url, org=access.organisation.slug)
+
+
+@org_view(IMPORT_DATA)
+def import_job(request, access, import_job_id: int):
+    """A workbook imported in the background: a progress bar that the page refreshes until the
+    job ends, then what was imported, or the problems of the rows."""
+    job = access_import_job(access, import_job_id, permission=IMPORT_DATA)
+    transfer = importable(job.kind)
+    template = (
+        "orgs/_import_job.html" if request.headers.get("HX-Request") else "orgs/import_job.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "job": job,
+            "title": transfer.title if transfer else job.kind,
+            "records_url": reverse(transfer.records_url, kwargs={"org": access.organisation.slug})
+            if transfer and transfer.records_url
+            else "",
+            "errors_hidden": job.row_errors_total - len(job.row_errors),
+        },
     )
 
 

@@ -1,0 +1,175 @@
+"""A workbook read row by row in memory that does not grow with its rows: its shared strings on
+disk, each row let go once read, and the number of rows of its first sheet counted without
+reading them (docs/performance.md, "Large imports").
+
+openpyxl's read-only mode streams a sheet's rows, but first reads the workbook's whole table of
+shared strings into a list (a 100,000-row sheet whose notes all differ keeps 100,000 strings, about
+15 MB, for as long as the sheet is read), and keeps every row it has read in its XML tree, emptied
+but attached (about 100 bytes a row). Here the table is written to a temporary file as it is
+parsed and a cell's string read back by its index, and each row is taken out of the tree once
+openpyxl has read its cells.
+
+It relies on openpyxl's reader: ``ExcelReader`` (``read``, ``read_strings``, ``package``,
+``archive``, ``wb``, ``shared_strings``), ``read_string_table``'s treatment of a string
+(``Text.from_tree(node).content`` without ``x005F_``), ``WorkSheetParser`` (its arguments,
+``parse_row``), a read-only sheet's ``_worksheet_path``, ``_shared_strings`` and ``_get_row``, and
+its workbook's ``_archive``, ``epoch``, ``_date_formats`` and ``_timedelta_formats``;
+tests/test_large_imports.py reads workbooks both ways and compares.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import tempfile
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+
+from openpyxl.cell.text import Text
+from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
+from openpyxl.worksheet._reader import DATA_TAG, ROW_TAG, WorkSheetParser
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
+
+_STRING_TAG = "{%s}si" % SHEET_MAIN_NS  # noqa: UP031 - openpyxl's own spelling
+_OFFSET = struct.Struct("<Q")
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_RECENT = 256  # strings read back recently (codes, names and items repeat row after row)
+
+
+class SharedStringsOnDisk(Sequence):
+    """The table of shared strings in two unnamed temporary files: the strings one after the
+    other in UTF-8, and where each one starts (8 bytes per string). Nothing is left behind, even if
+    the process is killed: the files have no name."""
+
+    def __init__(self, source):
+        self._texts = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._starts = tempfile.TemporaryFile()  # noqa: SIM115
+        self._count = 0
+        position, table = 0, None
+        for event, node in iterparse(source, events=("start", "end")):
+            if event == "start":
+                table = node if table is None else table  # <sst>, holding every <si>
+            elif node.tag == _STRING_TAG:
+                text = Text.from_tree(node).content.replace("x005F_", "").encode()
+                table.remove(node)
+                node.clear()
+                self._starts.write(_OFFSET.pack(position))
+                self._texts.write(text)
+                position += len(text)
+                self._count += 1
+        self._starts.write(_OFFSET.pack(position))
+        self._texts.flush()
+        self._starts.flush()
+        self.get = lru_cache(maxsize=_RECENT)(self._read)
+
+    def _read(self, index: int) -> str:
+        self._starts.seek(index * _OFFSET.size)
+        start, end = struct.unpack("<QQ", self._starts.read(2 * _OFFSET.size))
+        self._texts.seek(start)
+        return self._texts.read(end - start).decode()
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.get(each) for each in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError("shared string index out of range")
+        return self.get(index)
+
+    def close(self) -> None:
+        self._texts.close()
+        self._starts.close()
+
+
+class _LeanReader(ExcelReader):
+    def read_strings(self):
+        part = self.package.find(SHARED_STRINGS)
+        if part is not None:
+            with self.archive.open(part.PartName[1:]) as source:
+                self.shared_strings = SharedStringsOnDisk(source)
+
+
+def workbook_open_lean(source):
+    """The workbook read-only, formulas kept as formulas, its shared strings on disk; close it
+    with ``workbook_close_lean``. Raises what openpyxl's ``load_workbook`` raises."""
+    reader = _LeanReader(source, read_only=True, data_only=False)
+    try:
+        reader.read()
+    except BaseException:
+        _strings_close(reader.shared_strings)
+        reader.archive.close()
+        raise
+    workbook = reader.wb
+    workbook._baozhang_strings = reader.shared_strings  # closed with the workbook
+    return workbook
+
+
+def workbook_close_lean(workbook) -> None:
+    workbook.close()
+    _strings_close(getattr(workbook, "_baozhang_strings", None))
+
+
+def _strings_close(strings) -> None:
+    if isinstance(strings, SharedStringsOnDisk):
+        strings.close()
+
+
+def sheet_rows_count(sheet) -> int:
+    """How many rows a read-only sheet's XML holds (empty ones included), counted in its text
+    without parsing it, whatever its <dimension> says."""
+    count, tail = 0, b""
+    with sheet.parent._archive.open(sheet._worksheet_path) as source:
+        while chunk := source.read(1 << 16):
+            text = tail + chunk
+            # A tag cut by the chunk's end is counted with the next chunk, never twice: the kept
+            # tail is shorter than the shortest tag that could match in it.
+            tail = text[-64:]
+            count += _matches(text) - _matches(tail)
+    return count + _matches(tail)
+
+
+def _matches(text: bytes) -> int:
+    return sum(1 for _match in _ROW_TAG.finditer(text))
+
+
+class _LeanSheetParser(WorkSheetParser):
+    """openpyxl's parser of a sheet's rows, each row taken out of the tree once read."""
+
+    def parse(self):
+        rows = None
+        for event, element in iterparse(self.source, events=("start", "end")):
+            if event == "start":
+                if element.tag == DATA_TAG:
+                    rows = element
+            elif element.tag == ROW_TAG:
+                row = self.parse_row(element)
+                if rows is not None:
+                    rows.remove(element)
+                element.clear()
+                yield row
+
+
+def sheet_cells(sheet) -> Iterator[tuple]:
+    """The rows of a read-only sheet as ``iter_rows()`` gives them after ``reset_dimensions()``
+    (every row, an empty tuple for a row the file leaves out), in flat memory."""
+    workbook = sheet.parent
+    with workbook._archive.open(sheet._worksheet_path) as source:
+        parser = _LeanSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=False,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        expected = 1
+        for number, row in parser.parse():
+            for _missing in range(expected, number):
+                yield ()
+            expected = number + 1
+            yield sheet._get_row(row)

@@ -1,0 +1,138 @@
+"""Background task of the organisations: import a workbook kept by an import job (orgs/imports.py).
+
+A kind that stores its rows in batches (findings) tags them with the job; whatever stops the job
+(its rows refused, an error, its worker lost twice) takes back what was stored before the job is
+marked failed, and a second attempt after a lost worker starts by taking back what the first one
+stored. The file is removed once the job has ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import OperationalError, transaction
+from django.utils import translation
+from django_scopes import scope as tenant_scope
+from django_scopes import scopes_disabled
+from django_tasks import task
+
+from baozhang.core.background import Lease, LeaseLost, background_job_run
+from baozhang.core.models import JobFailure, JobStatus
+from baozhang.core.transfers import ERRORS_KEPT, transfer_for_kind
+from baozhang.core.xlsx import ImportRejected
+from baozhang.orgs.models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+UNDO_TRIES = 5  # a busy database is waited for, a few times, before the undo gives up
+
+
+@task()
+def import_job_run(job_id: int) -> str:
+    """Import the workbook of a queued import job."""
+    return background_job_run(ImportJob, job_id, import_job_work)
+
+
+@dataclass
+class _Run:
+    """What the kind's import function is given (core/transfers.py, ImportRun)."""
+
+    job_id: int
+    batch_rows: int
+    lease: Lease
+
+    def step(self, key: str, *, progress: int, done: int = 0, total: int = 0) -> None:
+        self.lease.step(key, progress=progress, done=done, total=total)
+
+
+def import_job_work(lease: Lease) -> None:
+    """Import the job's file; done with its counts, or failed with its rows' problems or the
+    error, after what it stored is taken back."""
+    with scopes_disabled():
+        job = ImportJob.objects.select_related("organisation", "requested_by").get(pk=lease.pk)
+    transfer = transfer_for_kind(job.kind)
+    if transfer is None or transfer.import_file is None:
+        raise ValueError(f"no import of the kind {job.kind!r}")
+    run = _Run(job_id=job.pk, batch_rows=settings.IMPORT_BATCH_ROWS, lease=lease)
+    with tenant_scope(organisation=job.organisation), translation.override(job.language):
+        try:
+            if lease.attempt > 1:
+                import_job_undo(job, lease=lease)  # what the lost attempt stored
+            if transfer.undo_import is None:
+                lease.step("records", progress=10)
+            result = transfer.import_file(
+                organisation=job.organisation, upload=job.file.path, by=job.requested_by, run=run
+            )
+        except LeaseLost:
+            raise  # the job is another attempt's now: it takes back what this one stored
+        except ImportRejected as rejected:
+            import_job_undo(job, lease=lease)
+            _refused(lease, rejected)
+        except Exception:
+            import_job_undo(job, lease=lease)
+            import_job_file_remove(job)  # the job is failed with the error next
+            raise
+        else:
+            lease.finish(records_created=result.created, records_updated=result.updated)
+    import_job_file_remove(job)
+
+
+def _refused(lease: Lease, rejected: ImportRejected) -> None:
+    lease.update(
+        status=JobStatus.FAILED,
+        failure=JobFailure.ERROR,
+        leased_until=None,
+        error=str(rejected.errors[0]) if rejected.errors else "",
+        row_errors=[
+            {
+                "row": error.row,
+                "column": error.column,
+                "message": str(error.message),
+                "text": str(error),
+            }
+            for error in rejected.errors[:ERRORS_KEPT]
+        ],
+        row_errors_total=max(rejected.total, 1),
+    )
+
+
+def import_job_undo(job: ImportJob, *, lease: Lease | None = None) -> int:
+    """Take back what the job stored so far, with the audit rows (kinds that store in batches);
+    a busy database is waited for a few times. Returns the rows removed."""
+    transfer = transfer_for_kind(job.kind)
+    if transfer is None or transfer.undo_import is None:
+        return 0
+    if lease is not None:
+        lease.step("undoing", progress=job.progress)
+    for attempt in range(UNDO_TRIES):
+        try:
+            with tenant_scope(organisation=job.organisation):
+                return transfer.undo_import(organisation=job.organisation, job_id=job.pk)
+        except OperationalError:
+            if attempt == UNDO_TRIES - 1:
+                raise
+            logger.warning("Import job %s: the database is busy, undo tried again", job.pk)
+            time.sleep(2**attempt)
+    return 0
+
+
+def import_job_file_remove(job: ImportJob) -> None:
+    """Remove the job's file once the job has ended."""
+    if job.file:
+        job.file.delete(save=False)
+        with transaction.atomic(), scopes_disabled():
+            ImportJob.objects.filter(pk=job.pk).update(file="")
+
+
+def import_job_lost(pk: int) -> None:
+    """A job whose worker was lost for good: what it stored is taken back and its file removed
+    (called by the sweep before it marks the job failed)."""
+    with scopes_disabled():
+        job = ImportJob.objects.select_related("organisation").filter(pk=pk).first()
+    if job is None:
+        return
+    import_job_undo(job)
+    import_job_file_remove(job)
