@@ -36,6 +36,7 @@ from baozhang.orgs.models import (
     ApiToken,
     AreaType,
     Assignment,
+    ImportJob,
     Location,
     LoginInvitation,
     Organisation,
@@ -104,6 +105,7 @@ class Records:
     webhook: Webhook
     report: Report
     job: ReportJob
+    import_job: ImportJob
     invitation: LoginInvitation
     token: ApiToken
     spot_fix: SpotFix
@@ -395,6 +397,37 @@ def _reports(organisation, admin_access: OrgAccess, made: dict, n: int) -> tuple
     return report, jobs[0]
 
 
+def _import_jobs(organisation, admin: User, n: int, first: Records | None) -> ImportJob:
+    """An import job of each state, the refused one with its problems; the second set doubles the
+    problems of the first set's refused job."""
+    jobs = [
+        ImportJob.objects.create(
+            organisation=organisation,
+            kind="findings",
+            file_name=f"检查记录{n}.xlsx",
+            file_size=1000,
+            requested_by=admin,
+            language="zh-hans",
+            status=status,
+        )
+        for status in JobStatus
+    ]
+    refused = next(job for job in jobs if job.status == JobStatus.FAILED)
+    for job in [refused] if first is None else [refused, first.import_job]:
+        job.row_errors += [
+            {
+                "row": row,
+                "column": "位置",
+                "message": f"没有编码为“X{row}”的位置",
+                "text": f"第 {row} 行，“位置”列：没有编码为“X{row}”的位置",
+            }
+            for row in range(2, 5)
+        ]
+        job.row_errors_total = len(job.row_errors)
+        job.save()
+    return refused
+
+
 def records_add(
     organisation: Organisation, admin: User, *, first: Records | None = None
 ) -> Records:
@@ -448,6 +481,7 @@ def records_add(
         rectification.deadlines_process(organisation=organisation, now=timezone.now())
         _messages(organisation, admin, n)
         report, job = _reports(organisation, people["admin"], made, n)
+        import_job = _import_jobs(organisation, admin, n, first)
         token, _raw = api_token_create(user=admin, name=f"令牌{n}")
     made.update(
         standard=standard,
@@ -458,6 +492,7 @@ def records_add(
         patrol_round=patrol,
         report=report,
         job=job,
+        import_job=import_job,
         token=token,
         spot_fix=fix,
     )
