@@ -3,12 +3,10 @@ remove the photos sent ahead and never used."""
 
 from datetime import timedelta
 
-from django.db.models import Q
 from django.utils import timezone
 
 from baozhang.core.clock import periodic
-from baozhang.inspections.models import Schedule
-from baozhang.inspections.schedules import PLAN_AHEAD_DAYS, expected_checks_ensure
+from baozhang.inspections.schedules import expected_checks_plan_ahead
 from baozhang.inspections.services import (
     photo_uploads_unattached_remove,
     red_flags_award_closed_weeks,
@@ -18,18 +16,9 @@ from baozhang.orgs.selectors import each_organisation
 
 @periodic("inspections.plan-ahead", every=timedelta(hours=1))
 def plan_ahead(now) -> int:
-    """Keep the expected checks of every active schedule planned two weeks ahead."""
-    today = timezone.localdate(now)
-    created = 0
-    for organisation in each_organisation():
-        schedules = Schedule.objects.filter(organisation=organisation, is_active=True).filter(
-            Q(ends_on__isnull=True) | Q(ends_on__gte=today)
-        )
-        for schedule in schedules:
-            created += expected_checks_ensure(
-                schedule=schedule, start=today, end=today + timedelta(days=PLAN_AHEAD_DAYS)
-            )
-    return created
+    """Keep the expected checks of every active schedule planned two weeks ahead: the new day,
+    and the schedules whose inputs changed since they were planned (schedules.py)."""
+    return expected_checks_plan_ahead(today=timezone.localdate(now))
 
 
 @periodic("inspections.red-flags", every=timedelta(minutes=10))
