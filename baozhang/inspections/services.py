@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from baozhang.core.periods import month_key, period_of_week, week_key
 from baozhang.core.photos import Photo, photo_encode
+from baozhang.core.public_pages import public_pages_changed
 from baozhang.core.rows import rows_insert
 from baozhang.inspections import scoring
 from baozhang.inspections.models import (
@@ -313,6 +314,7 @@ def _check_stored(inspection: Inspection, checked: list[_Checked]) -> None:
         PhotoUpload.objects.filter(
             pk__in=[upload.pk for each in checked for upload in each.given.uploads]
         ).delete()
+        public_pages_changed(organisation_id=inspection.organisation_id)
 
 
 def _expected_check(schedule: Schedule | None, location: Location, done_at: datetime):
@@ -425,6 +427,7 @@ def finding_correct(*, finding: Finding, given: FindingInput, by: User | None) -
         score = _score_of([(each.item, each.kind, each.points) for each in stored], version=version)
         inspection.score, inspection.is_failed = score.score, score.red_lines > 0
         inspection.save(update_fields=["score", "is_failed", "updated_at"])
+        public_pages_changed(organisation_id=inspection.organisation_id)
     return True
 
 
@@ -471,6 +474,8 @@ def red_flags_award(*, organisation, week: str, today=None) -> list[RedFlag]:
                         score=row.score,
                     )
                 )
+        if flags:
+            public_pages_changed(organisation_id=organisation.pk)
     return flags
 
 
