@@ -7,6 +7,8 @@ Prints, per database, ratios against raw baselines on the same connection and se
       and the p99 when the 16 connections pause between checks, for half those requests a second
   (c) page 1 of the findings list by organisation and month / the raw indexed LIMIT query (goal ≤ 2)
   (h) each read compiled once (core/compiled.py) / the same queryset run by the ORM (--only compiled)
+  (t) one clock tick with 1,000 organisations × 20 schedules (goal < 10 s), and its planning job /
+      the same planning in raw SQL (--only tick [--organisations N]; bench/tick.py)
 The data set (10 organisations, 2,000 locations, N findings over one year) is built once per
 database and reused. SQLite lives in bench/out/; PostgreSQL in the database baozhang_bench at
 127.0.0.1:5432 (or BENCH_POSTGRES_URL).
@@ -43,7 +45,7 @@ def postgres_database_ensure() -> None:
             admin.execute(f'CREATE DATABASE "{name}"')
 
 
-def child(database: str, findings: int, only: str = "") -> dict:
+def child(database: str, findings: int, only: str = "", tick_organisations: int = 1000) -> dict:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
@@ -55,6 +57,10 @@ def child(database: str, findings: int, only: str = "") -> dict:
     from bench.dataset import dataset_build
 
     call_command("migrate", verbosity=0)
+    if only == "tick":
+        from bench.tick import tick_ratios
+
+        return {"database": database, "tick": tick_ratios(tick_organisations)}
     organisations = dataset_build(findings=findings)
     organisation = organisations[0]
     if connection.vendor == "postgresql":
@@ -110,6 +116,9 @@ def inspections_measure(results: dict, database: str, organisation, *, api_only=
 
 
 def report(results: dict) -> None:
+    if "tick" in results:
+        tick_report(results)
+        return
     print(f"\n== {results['database']} · {results['findings']:,} findings")
     if "api" in results:
         inspections_report(results)
@@ -167,20 +176,44 @@ def reports_report(results: dict) -> None:
     )
 
 
+def tick_report(results: dict) -> None:
+    tick = results["tick"]
+    print(
+        f"\n== {results['database']} · {tick['organisations']:,} organisations ×"
+        f" {tick['schedules'] // tick['organisations']} schedules · {tick['rounds']} rounds,"
+        f" median (min–max)"
+    )
+    print(f"(t) clock tick        {_spread(tick['tick'])}   (every periodic job; goal < 10 s)")
+    print(
+        f"    planning job      product {_spread(tick['product'])}   raw SQL {_spread(tick['raw'])}"
+        f"   ratio {tick['ratio']:.2f}   ({tick['made']:,} expected checks made;"
+        f" {tick['edited']} schedules edited)"
+    )
+
+
+def _spread(times) -> str:
+    median, low, high = times
+    return f"{median:6.2f} s ({low:.2f}–{high:.2f})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--findings", type=int, default=1_000_000)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
         "--only",
-        choices=["reports", "inspections", "api", "compiled"],
-        help="measure only the reports (d–g), the inspections (a–c), the check submissions (b) or"
-        " the compiled reads (h)",
+        choices=["reports", "inspections", "api", "compiled", "tick"],
+        help="measure only the reports (d–g), the inspections (a–c), the check submissions (b),"
+        " the compiled reads (h) or the clock tick (t)",
+    )
+    parser.add_argument(
+        "--organisations", type=int, default=1000, help="organisations of the tick's data set (t)"
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
-        print(json.dumps(child(arguments.child, arguments.findings, arguments.only or "")))
+        only = arguments.only or ""
+        print(json.dumps(child(arguments.child, arguments.findings, only, arguments.organisations)))
         return
     OUT.mkdir(parents=True, exist_ok=True)
     for database in arguments.databases.split(","):
@@ -188,7 +221,8 @@ def main() -> None:
             postgres_database_ensure()
         result = subprocess.run(  # noqa: S603
             [sys.executable, __file__, "--child", database, "--findings", str(arguments.findings)]
-            + (["--only", arguments.only] if arguments.only else []),
+            + (["--only", arguments.only] if arguments.only else [])
+            + ["--organisations", str(arguments.organisations)],
             env=environment(database),
             cwd=ROOT,
             capture_output=True,

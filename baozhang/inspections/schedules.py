@@ -208,6 +208,18 @@ def _inputs_digest(schedule: Schedule, location_ids: Iterable[int]) -> str:
     return hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
 
 
+def schedule_plan(schedule: Schedule) -> planning.Plan:
+    """When the schedule expects its checks, for planning.py."""
+    return planning.Plan(
+        kind=schedule.kind,
+        times=planning.parse_times(schedule.times),
+        weekdays=tuple(schedule.weekdays),
+        month_day=schedule.month_day,
+        checks_per_week=schedule.checks_per_week,
+        seed=schedule.pk,
+    )
+
+
 def _expected_rows(
     schedule: Schedule, location_ids: list[int], start: date, end: date
 ) -> list[ExpectedCheck]:
@@ -216,17 +228,9 @@ def _expected_rows(
     end = min(end, schedule.ends_on) if schedule.ends_on else end
     if not schedule.is_active or start > end or not location_ids:
         return []
-    plan = planning.Plan(
-        kind=schedule.kind,
-        times=planning.parse_times(schedule.times),
-        weekdays=tuple(schedule.weekdays),
-        month_day=schedule.month_day,
-        checks_per_week=schedule.checks_per_week,
-        seed=schedule.pk,
-    )
     window = timedelta(minutes=schedule.window_minutes)
     rows = []
-    for slot in planning.plan_slots(plan, start, end):
+    for slot in planning.plan_slots(schedule_plan(schedule), start, end):
         due_at = timezone.make_aware(slot)
         week, month = week_key(slot.date()), month_key(slot.date())
         rows += [
