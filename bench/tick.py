@@ -2,7 +2,8 @@
 
 The data set: N organisations (tick-0000 …), each with 8 locations in 2 area types and 20 schedules
 of every kind (daily at two times at one location, weekly and monthly at two, random checks and
-patrol rounds over an area type), built with bulk inserts and planned by the product from DAY.
+patrol rounds over an area type), built with bulk inserts, then one tick of the product on DAY
+plans their fortnights and stores what a running site has (each organisation's policies).
 
 Each round is the tick of the next morning at 06:00, the one that moves every schedule's fortnight
 on by a day, after 1 schedule in 100 was edited (new times). It runs inside a transaction that is
@@ -32,11 +33,7 @@ from baozhang.core.periods import month_key, week_key
 from baozhang.inspections import planning
 from baozhang.inspections.jobs import plan_ahead
 from baozhang.inspections.models import ExpectedCheck, Schedule
-from baozhang.inspections.schedules import (
-    _planning_step,
-    expected_checks_plan_ahead,
-    schedule_plan,
-)
+from baozhang.inspections.schedules import _planning_step, schedule_plan
 from baozhang.orgs.models import AreaType, Location, Organisation, Site
 from baozhang.standards.models import Standard
 
@@ -47,7 +44,8 @@ SCHEDULES = [  # kind, its fields, named locations (indexes) or an area type (in
     *[("daily", {"times": ["07:30", "13:30"]}, [index], None) for index in range(8)],
     *[("weekly", {"times": ["10:00"], "weekdays": [day + 1]}, [day, day + 4], None)
       for day in range(4)],
-    *[("monthly", {"times": ["09:00"], "month_day": day}, [day, day + 1], None) for day in (1, 15)],
+    ("monthly", {"times": ["09:00"], "month_day": 1}, [1, 5], None),
+    ("monthly", {"times": ["09:00"], "month_day": 15}, [2, 6], None),
     *[("random", {"times": ["08:00", "15:00"], "checks_per_week": 3}, [], area)
       for area in (0, 1, 0, 1)],
     *[("patrol", {"times": ["16:00"], "weekdays": [3]}, [], area) for area in (0, 1)],
@@ -84,20 +82,34 @@ def tick_dataset_build(organisations: int) -> None:
         if existing == organisations:
             return
         if existing:
-            raise SystemExit(f"the data set has {existing} tick organisations: drop bench/out")
+            raise SystemExit(
+                f"the data set has {existing} tick organisations, not {organisations}:"
+                " remove bench/out/ or the PostgreSQL bench database"
+            )
         started = time.perf_counter()
-        created = Organisation.objects.bulk_create(
-            Organisation(slug=f"tick-{number:04d}", name=f"时钟基准单位{number:04d}")
-            for number in range(organisations)
-        )
-        for first in range(0, len(created), 100):
-            _organisations_fill(created[first : first + 100])
-        expected_checks_plan_ahead(today=DAY)
+        with transaction.atomic():
+            _dataset_write(organisations)
         print(
             f"tick data set: {organisations:,} organisations, "
             f"{ExpectedCheck.objects.count():,} expected checks, "
             f"in {time.perf_counter() - started:.0f} s"
         )
+
+
+def _dataset_write(organisations: int) -> None:
+    created = Organisation.objects.bulk_create(
+        Organisation(slug=f"tick-{number:04d}", name=f"时钟基准单位{number:04d}")
+        for number in range(organisations)
+    )
+    for first in range(0, len(created), 100):
+        _organisations_fill(created[first : first + 100])
+    # A tick of DAY plans the fortnights and leaves what a running site has: each organisation's
+    # policies, each job's row.
+    clock.tick(_morning(DAY), force=True)
+
+
+def _morning(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(6, 0)))
 
 
 def _organisations_fill(organisations: list[Organisation]) -> None:
@@ -290,7 +302,7 @@ def tick_ratios(organisations: int, rounds: int = 5) -> dict:
     """Median and spread of the whole tick, and of the planning job against its baseline."""
     clock.discover()
     tick_dataset_build(organisations)
-    now = timezone.make_aware(dt.datetime.combine(DAY + dt.timedelta(days=1), dt.time(6, 0)))
+    now = _morning(DAY + dt.timedelta(days=1))
     today = timezone.localdate(now)
     with scopes_disabled():
         ids = Schedule.objects.filter(organisation__slug__startswith="tick-").order_by("pk")
