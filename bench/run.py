@@ -9,6 +9,8 @@ Prints, per database, ratios against raw baselines on the same connection and se
   (h) each read compiled once (core/compiled.py) / the same queryset run by the ORM (--only compiled)
   (i) a findings import of --rows / 5 and --rows rows by the background worker: its peak memory
       (flat), and the longest wait of another writer meanwhile (goal < 1 s) (--only imports)
+  (t) one clock tick with 1,000 organisations × 20 schedules (goal < 10 s), and its planning job /
+      the same planning in raw SQL (--only tick [--organisations N]; bench/tick.py)
 The data set (10 organisations, 2,000 locations, N findings over one year) is built once per
 database and reused. SQLite lives in bench/out/; PostgreSQL in the database baozhang_bench at
 127.0.0.1:5432 (or BENCH_POSTGRES_URL).
@@ -45,7 +47,9 @@ def postgres_database_ensure() -> None:
             admin.execute(f'CREATE DATABASE "{name}"')
 
 
-def child(database: str, findings: int, only: str = "", rows: int = 100_000) -> dict:
+def child(
+    database: str, findings: int, only: str = "", rows: int = 100_000, organisations: int = 1000
+) -> dict:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
@@ -62,6 +66,10 @@ def child(database: str, findings: int, only: str = "", rows: int = 100_000) -> 
 
         imports = imports_measure(environment(database), ROOT, OUT, rows)
         return {"database": database, "findings": findings, "imports": imports}
+    if only == "tick":
+        from bench.tick import tick_ratios
+
+        return {"database": database, "tick": tick_ratios(organisations)}
     organisations = dataset_build(findings=findings)
     organisation = organisations[0]
     if connection.vendor == "postgresql":
@@ -120,6 +128,9 @@ def report(results: dict) -> None:
     if "imports" in results:
         print(f"\n== {results['database']} · a findings import by the background worker")
         imports_report(results["imports"])
+        return
+    if "tick" in results:
+        tick_report(results)
         return
     print(f"\n== {results['database']} · {results['findings']:,} findings")
     if "api" in results:
@@ -197,25 +208,55 @@ def imports_report(results: dict) -> None:
     )
 
 
+def tick_report(results: dict) -> None:
+    tick = results["tick"]
+    print(
+        f"\n== {results['database']} · {tick['organisations']:,} organisations ×"
+        f" {tick['schedules'] // tick['organisations']} schedules · {tick['rounds']} rounds,"
+        f" median (min–max)"
+    )
+    print(f"(t) clock tick        {_spread(tick['tick'])}   (every periodic job; goal < 10 s)")
+    print(
+        f"    planning job      product {_spread(tick['product'])}   raw SQL {_spread(tick['raw'])}"
+        f"   ratio {tick['ratio']:.2f}   ({tick['made']:,} expected checks made;"
+        f" {tick['edited']} schedules edited)"
+    )
+
+
+def _spread(times) -> str:
+    median, low, high = times
+    return f"{median:6.2f} s ({low:.2f}–{high:.2f})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--findings", type=int, default=1_000_000)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
         "--only",
-        choices=["reports", "inspections", "api", "compiled", "imports"],
+        choices=["reports", "inspections", "api", "compiled", "imports", "tick"],
         help="measure only the reports (d–g), the inspections (a–c), the check submissions (b),"
-        " the compiled reads (h) or the large import (i)",
+        " the compiled reads (h), the large import (i) or the clock tick (t)",
     )
     parser.add_argument(
         "--rows", type=int, default=100_000, help="rows of the larger import workbook (i)"
     )
+    parser.add_argument(
+        "--organisations", type=int, default=1000, help="organisations of the tick's data set (t)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
+        only = arguments.only or ""
         print(
             json.dumps(
-                child(arguments.child, arguments.findings, arguments.only or "", arguments.rows)
+                child(
+                    arguments.child,
+                    arguments.findings,
+                    only,
+                    arguments.rows,
+                    arguments.organisations,
+                )
             )
         )
         return
@@ -225,7 +266,7 @@ def main() -> None:
             postgres_database_ensure()
         result = subprocess.run(  # noqa: S603
             [sys.executable, __file__, "--child", database, "--findings", str(arguments.findings)]
-            + ["--rows", str(arguments.rows)]
+            + ["--rows", str(arguments.rows), "--organisations", str(arguments.organisations)]
             + (["--only", arguments.only] if arguments.only else []),
             env=environment(database),
             cwd=ROOT,

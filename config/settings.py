@@ -212,6 +212,9 @@ CACHES = {
     }
 }
 RATELIMIT_USE_CACHE = "default"
+# Public pages (the notice board) are kept in the cache this long, or until what they show changes
+# (baozhang/core/public_pages.py); 0 makes them on every request.
+BAOZHANG_PUBLIC_PAGE_SECONDS = int(os.environ.get("BAOZHANG_PUBLIC_PAGE_SECONDS", "60"))
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 TASKS = {

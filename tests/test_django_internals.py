@@ -45,6 +45,13 @@ def test_the_functions_the_helpers_call_take_the_arguments_they_pass():
     assert parameters(models.Field.get_db_prep_save) == ["self", "value", "connection"]
     assert parameters(connection.ops.bulk_batch_size) == ["fields", "objs"]
     assert parameters(connection.ops.last_insert_id) == ["cursor", "table_name", "pk_name"]
+    assert parameters(connection.ops.insert_statement) == ["on_conflict"]
+    assert parameters(connection.ops.on_conflict_suffix_sql) == [
+        "fields",
+        "on_conflict",
+        "update_fields",
+        "unique_fields",
+    ]
     assert parameters(connection.ops.adapt_datefield_value) == ["value"]
     assert parameters(connection.ops.adapt_datetimefield_value) == ["value"]
     assert callable(connection.chunked_cursor)

@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 
 from django.db import connections, models, router
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from baozhang.core.history import history_created
@@ -55,22 +56,7 @@ def rows_insert(records: Sequence[models.Model], *, history_user=None) -> None:
     connection = connections[router.db_for_write(model)]
     fields = [field for field in meta.concrete_fields if field is not pk]
     now = timezone.now()
-    for field in fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            for record in records:
-                setattr(record, field.attname, now)
-    rows, last = [], [(object(), None)] * len(fields)
-    for record in records:
-        row = []
-        for index, field in enumerate(fields):
-            value = getattr(record, field.attname)
-            if value is last[index][0]:
-                row.append(last[index][1])
-                continue
-            prepared = field.get_db_prep_save(value, connection)
-            last[index] = (value, prepared)
-            row.append(prepared)
-        rows.append(row)
+    rows = _prepared(records, fields, connection, now)
     quote = connection.ops.quote_name
     # Only the model's own table, column and type names are formatted in; every value is a
     # parameter.
@@ -114,6 +100,63 @@ def rows_insert(records: Sequence[models.Model], *, history_user=None) -> None:
         record._state.adding = False
         record._state.db = connection.alias
     history_created(records, moment=now, connection=connection, history_user=history_user)
+
+
+def rows_insert_missing(records: Sequence[models.Model]) -> int:
+    """Insert new records of one model that has no audit trail, leaving out those a unique
+    constraint finds stored already; returns how many were inserted.
+
+    ``bulk_create(ignore_conflicts=True)`` with the count the database gives back, so that a caller
+    learns what was new without counting the table before and after. The records get no ids."""
+    if not records:
+        return 0
+    model = type(records[0])
+    meta = model._meta
+    if any(type(record) is not model for record in records):
+        raise TypeError("rows_insert_missing takes new records of one model")
+    connection = connections[router.db_for_write(model)]
+    fields = [field for field in meta.concrete_fields if field is not meta.pk]
+    rows = _prepared(records, fields, connection, timezone.now())
+    quote = connection.ops.quote_name
+    insert = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
+    into = f"{insert} {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"
+    ignore = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
+    ignore = f" {ignore}" if ignore else ""
+    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    size = max(min(connection.ops.bulk_batch_size(fields, records), 65535 // len(fields)), 1)
+    inserted = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            cursor.execute(
+                f"{into} VALUES {', '.join([marks] * len(batch))}{ignore}",
+                [value for row in batch for value in row],
+            )
+            inserted += cursor.rowcount
+    return inserted
+
+
+def _prepared(records, fields, connection, now) -> list[list]:
+    """Each record's values as its fields prepare them for the database; every auto_now and
+    auto_now_add field gets ``now``. A value that is the same object in the row before is prepared
+    once."""
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            for record in records:
+                setattr(record, field.attname, now)
+    rows, last = [], [(object(), None)] * len(fields)
+    for record in records:
+        row = []
+        for index, field in enumerate(fields):
+            value = getattr(record, field.attname)
+            if value is last[index][0]:
+                row.append(last[index][1])
+                continue
+            prepared = field.get_db_prep_save(value, connection)
+            last[index] = (value, prepared)
+            row.append(prepared)
+        rows.append(row)
+    return rows
 
 
 def _unnestable(fields, connection) -> bool:

@@ -8,6 +8,7 @@ import qrcode
 import qrcode.image.svg
 from django.db import transaction
 
+from baozhang.core.public_pages import public_pages_changed
 from baozhang.inspections.models import BoardPolicy
 from baozhang.orgs.models import Organisation
 
@@ -40,6 +41,7 @@ def board_enable(*, policy: BoardPolicy, enabled: bool, new_link: bool = False) 
         elif new_link or not was_enabled or not policy.board_token:
             policy.board_token = secrets.token_urlsafe(24)
         policy.save()
+        public_pages_changed(organisation_id=policy.organisation_id)
     return policy
 
 

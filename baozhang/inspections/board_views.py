@@ -1,5 +1,6 @@
 """Notice board settings, red-flag history, the public board and the QR label sheet."""
 
+import hashlib
 from urllib.parse import quote
 
 from django import forms
@@ -9,13 +10,14 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_scopes import scope
 from weasyprint import HTML
 
 from baozhang.core.forms import StyledFormMixin
 from baozhang.core.periods import period_parse, period_previous, week_key
+from baozhang.core.public_pages import public_page
 from baozhang.core.xlsx import wants_workbook, workbook_response
 from baozhang.inspections import selectors
 from baozhang.inspections.board import board_enable, board_policy_ensure, qr_data_uri, qr_svg
@@ -108,10 +110,27 @@ def red_flags(request, access):
 
 
 def public_board(request, token: str):
-    """The notice board for a TV or a phone: no sign-in, no names of people."""
-    policy = BoardPolicy.objects.filter(board_token=token, board_enabled=True).first()
+    """The notice board for a TV or a phone: no sign-in, no names of people. Kept in the cache
+    for BAOZHANG_PUBLIC_PAGE_SECONDS, per board and language, until a check is stored, a finding
+    corrected, red flags awarded or the board's settings change (core/public_pages.py); a board
+    turned off, or a link made anew, is refused before the cache is read."""
+    policy = (
+        BoardPolicy.objects.select_related("organisation")
+        .filter(board_token=token, board_enabled=True)
+        .first()
+    )
     if policy is None or not token:
         raise Http404
+    board = hashlib.sha256(token.encode()).hexdigest()[:16]
+    page = public_page(
+        organisation_id=policy.organisation_id,
+        key=f"board:{board}:{get_language()}",
+        make=lambda: _board_page(request, policy),
+    )
+    return HttpResponse(page)
+
+
+def _board_page(request, policy: BoardPolicy) -> str:
     organisation = policy.organisation
     today = timezone.localdate()
     week = period_parse(week_key(today))
@@ -124,19 +143,19 @@ def public_board(request, token: str):
             .order_by("area_type__sort_order", "rank")
         )
         bulletin = selectors.weekly_bulletin(organisation=organisation, week=week)
-    return render(
-        request,
-        "inspections/board_public.html",
-        {
-            "organisation": organisation,
-            "week": week,
-            "last_week": last_week,
-            "ranking": ranking,
-            "flags": flags,
-            "bulletin": bulletin,
-            "updated": timezone.localtime(),
-        },
-    )
+        return render_to_string(
+            "inspections/board_public.html",
+            {
+                "organisation": organisation,
+                "week": week,
+                "last_week": last_week,
+                "ranking": ranking,
+                "flags": flags,
+                "bulletin": bulletin,
+                "updated": timezone.localtime(),
+            },
+            request=request,
+        )
 
 
 LABELS_PER_SHEET_LIMIT = 2000

@@ -82,6 +82,12 @@ class Schedule(TenantModel):
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The days its expected checks are planned for, and a digest of what they were planned from
+    # (schedules.py): the hourly planning plans only what changed since, and the new days. The
+    # planning writes them with UPDATE, which makes no audit row.
+    planned_from = models.DateField(null=True, blank=True, editable=False)
+    planned_until = models.DateField(null=True, blank=True, editable=False)
+    planned_inputs = models.CharField(max_length=64, blank=True, editable=False)
     history = HistoricalRecords(m2m_fields=[assignees, locations, area_types])
 
     class Meta:

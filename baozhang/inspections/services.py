@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from baozhang.core.periods import month_key, period_of_week, week_key
 from baozhang.core.photos import Photo, photo_encode
+from baozhang.core.public_pages import public_pages_changed
 from baozhang.core.rows import rows_insert
 from baozhang.inspections import scoring
 from baozhang.inspections.models import (
@@ -359,6 +360,7 @@ def _check_stored(inspection: Inspection, checked: list[_Checked]) -> None:
         PhotoUpload.objects.filter(
             pk__in=[upload.pk for each in checked for upload in each.given.uploads]
         ).delete()
+        public_pages_changed(organisation_id=inspection.organisation_id)
 
 
 def _expected_check(schedule: Schedule | None, location: Location, done_at: datetime):
@@ -452,6 +454,7 @@ def finding_correct(*, finding: Finding, given: FindingInput, by: User | None) -
         )
         inspection.score, inspection.is_failed = score.score, score.red_lines > 0
         inspection.save(update_fields=["score", "is_failed", "updated_at"])
+        public_pages_changed(organisation_id=inspection.organisation_id)
     return True
 
 
@@ -539,6 +542,8 @@ def inspections_store(
         for finding in findings:
             finding.inspection_id = finding.inspection.pk
         rows_insert(findings, history_user=submitted_by)
+        for organisation_id in {inspection.organisation_id for inspection, _checked in prepared}:
+            public_pages_changed(organisation_id=organisation_id)
     return len(findings)
 
 
@@ -566,6 +571,7 @@ def inspections_of_import_remove(
             inspection_history.objects.filter(id__in=ids).delete()
             finding_history.objects.filter(inspection_id__in=ids).delete()
             removed += deleted.get(Finding._meta.label, 0)
+            public_pages_changed(organisation_id=organisation.pk)
 
 
 # Red flags --------------------------------------------------------------------------------------
@@ -611,6 +617,8 @@ def red_flags_award(*, organisation, week: str, today=None) -> list[RedFlag]:
                         score=row.score,
                     )
                 )
+        if flags:
+            public_pages_changed(organisation_id=organisation.pk)
     return flags
 
 

@@ -20,9 +20,13 @@ from baozhang.orgs.models import (
 )
 
 
-def each_organisation():
-    """Every active organisation, each inside its own tenant scope (for periodic jobs)."""
-    for organisation in Organisation.objects.filter(is_active=True):
+def each_organisation(*, among=None):
+    """Every active organisation, or those among some ids (a list or a query of ids), each inside
+    its own tenant scope (for periodic jobs: among those with something to do)."""
+    organisations = Organisation.objects.filter(is_active=True)
+    if among is not None:
+        organisations = organisations.filter(pk__in=among)
+    for organisation in organisations:
         with scope(organisation=organisation):
             yield organisation
 

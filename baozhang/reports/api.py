@@ -22,11 +22,11 @@ from baozhang.core.api import (
 from baozhang.core.periods import period_parse
 from baozhang.orgs.access import org_scope, request_access
 from baozhang.orgs.permissions import VIEW_INSPECTIONS, WRITE_REPORTS
-from baozhang.reports import services
+from baozhang.reports import files, services
 from baozhang.reports.access import access_report, access_report_job, access_report_version
 from baozhang.reports.figures import ScopeUnknown, figures_compute, scope_resolve
 from baozhang.reports.models import Report, ReportKind, ReportVersion
-from baozhang.reports.views import FILES, file_response
+from baozhang.reports.views import file_response
 
 router = Router(tags=["reports"])
 
@@ -290,7 +290,7 @@ def report_redraft(request, org: str, id: int):  # noqa: A002
 )
 def report_file(request, org: str, id: int, number: int, extension: str):  # noqa: A002
     access = request_access(request, org, VIEW_INSPECTIONS)
-    if extension not in FILES:
+    if extension not in files.CONTENT_TYPES:
         raise Http404
     with org_scope(access):
         return file_response(

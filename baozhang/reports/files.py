@@ -1,21 +1,35 @@
 """A report version as files: PDF (WeasyPrint, A4, CJK fonts embedded, page numbers, title block),
-Word (.docx, python-docx) and an Excel workbook with every table (XlsxWriter)."""
+Word (.docx, python-docx) and an Excel workbook with every table (XlsxWriter).
+
+A draft may change at any moment, so its files are made each time they are asked for. A final
+version never changes: each of its files is made once per language, at the first download, kept
+under MEDIA_ROOT (reports/files/) and served from then on. Two first downloads at once do not
+make it twice: the first holds a lock in the cache while it makes the file, and the other waits
+for the kept file (at most LOCK_SECONDS, after which it makes the file itself)."""
 
 from __future__ import annotations
 
 import base64
 import io
+import time
+from collections.abc import Callable
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from baozhang.core.xlsx import write_workbook
 from baozhang.reports.charts import CHARTS
 from baozhang.reports.document import Document, build_document
-from baozhang.reports.models import ReportVersion
+from baozhang.reports.models import KeptFile, ReportVersion
+from baozhang.reports.services import report_file_keep
+
+LOCK_SECONDS = 60  # longest a download waits for another one making the same file
+LOCK_PAUSE = 0.25
 
 
 def chart_png(version: ReportVersion, name: str) -> bytes:
@@ -135,3 +149,55 @@ def version_xlsx(version: ReportVersion) -> bytes:
     buffer = io.BytesIO()
     write_workbook(buffer, sheets)
     return buffer.getvalue()
+
+
+RENDERERS: dict[str, Callable[[ReportVersion], bytes]] = {
+    "pdf": version_pdf,
+    "docx": version_docx,
+    "xlsx": version_xlsx,
+}
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def version_file(version: ReportVersion, kind: str) -> bytes:
+    """The version as a file of the kind (pdf, docx or xlsx) in the current language: a draft's
+    made now; a final version's made once, kept and served from then on."""
+    if not version.is_final:
+        return RENDERERS[kind](version)
+    try:
+        language = translation.get_supported_language_variant(translation.get_language() or "")
+    except LookupError:
+        language = settings.LANGUAGE_CODE
+    if (kept := _kept(version, kind, language)) is not None:
+        return kept
+    lock = f"reports:file:{version.pk}:{kind}:{language}"
+    waited = 0.0
+    while not (locked := cache.add(lock, True, timeout=LOCK_SECONDS)) and waited < LOCK_SECONDS:
+        _pause(LOCK_PAUSE)
+        waited += LOCK_PAUSE
+        if (kept := _kept(version, kind, language)) is not None:
+            return kept
+    try:
+        if (kept := _kept(version, kind, language)) is not None:
+            return kept
+        content = RENDERERS[kind](version)
+        return report_file_keep(version=version, kind=kind, language=language, content=content)
+    finally:
+        if locked:
+            cache.delete(lock)
+
+
+def _kept(version: ReportVersion, kind: str, language: str) -> bytes | None:
+    kept = KeptFile.objects.filter(version=version, kind=kind, language=language).first()
+    if kept is None:
+        return None
+    with kept.file.open("rb") as stored:
+        return stored.read()
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)

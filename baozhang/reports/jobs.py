@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope as tenant_scope
+from django_scopes import scopes_disabled
 
 from baozhang.core.background import job_kind
 from baozhang.core.clock import periodic
@@ -41,9 +42,17 @@ def due_period(schedule: ReportSchedule, now) -> str | None:
 
 @periodic("reports.scheduled", every=timedelta(minutes=10))
 def scheduled(now) -> int:
-    """Queue the scheduled reports that are due, once per period each."""
+    """Queue the scheduled reports that are due, once per period each (in the organisations with
+    an active schedule)."""
     queued = 0
-    for organisation in each_organisation():
+    with scopes_disabled():
+        among = list(
+            ReportSchedule.objects.filter(is_active=True)
+            .values_list("organisation_id", flat=True)
+            .order_by()
+            .distinct()
+        )
+    for organisation in each_organisation(among=among):
         with tenant_scope(organisation=organisation):
             for schedule in ReportSchedule.objects.filter(
                 organisation=organisation, is_active=True

@@ -90,6 +90,33 @@ class ReportVersion(TenantModel):
         return self.status == VersionStatus.FINAL
 
 
+class FileKind(models.TextChoices):
+    PDF = "pdf", "PDF"
+    DOCX = "docx", "Word"
+    XLSX = "xlsx", "Excel"
+
+
+class KeptFile(TenantModel):
+    """A final version's file in one language, as first made: a final version never changes, so
+    its file is made once and served from then on (files.py). Under MEDIA_ROOT, in the backup."""
+
+    version = models.ForeignKey(ReportVersion, on_delete=models.CASCADE, related_name="kept_files")
+    kind = models.CharField(_("kind"), max_length=4, choices=FileKind.choices)
+    language = models.CharField(_("language"), max_length=15)
+    file = models.FileField(_("file"), upload_to="reports/files/%Y/%m/")
+
+    class Meta:
+        ordering = ["version", "kind", "language"]
+        verbose_name = _("kept file")
+        verbose_name_plural = _("kept files")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "kind", "language"], name="kept_file_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
 class ReportJob(TenantModel, BackgroundJob):
     """A report being made in the background, with its progress for the page to show."""
 

@@ -6,7 +6,8 @@ checked there); ``access`` names who acts."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,7 @@ from baozhang.core.periods import Period
 from baozhang.orgs.access import OrgAccess
 from baozhang.reports.figures import figures_compute
 from baozhang.reports.models import (
+    KeptFile,
     Report,
     ReportKind,
     ReportSchedule,
@@ -140,6 +142,28 @@ def report_redraft(*, access: OrgAccess, report: Report) -> ReportVersion:
             narrative=last.narrative,
             edited_by=access.user,
         )
+
+
+def report_file_keep(*, version: ReportVersion, kind: str, language: str, content: bytes) -> bytes:
+    """Keep a final version's file as made, once: returns the kept file's content, that of the
+    file kept already when another request kept one first."""
+    if not version.is_final:
+        raise ValidationError(_("Only a final version's files are kept."))
+    kept = KeptFile(organisation_id=version.organisation_id, version=version, kind=kind)
+    kept.language = language
+    name = f"{version.report_id}-v{version.number}-{language}.{kind}"
+    kept.file.save(name, ContentFile(content), save=False)
+    try:
+        with transaction.atomic():
+            kept.save()
+    except Exception as error:
+        kept.file.delete(save=False)  # the row was not stored: neither is its file
+        if not isinstance(error, IntegrityError):
+            raise
+        first = KeptFile.objects.get(version=version, kind=kind, language=language)
+        with first.file.open("rb") as stored:
+            return stored.read()
+    return content
 
 
 def report_schedule_save(*, schedule: ReportSchedule, recipients) -> ReportSchedule:

@@ -51,18 +51,6 @@ from baozhang.reports.models import (
 )
 from baozhang.reports.narrative import WRITERS
 
-FILES = {
-    "pdf": ("application/pdf", files.version_pdf),
-    "docx": (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        files.version_docx,
-    ),
-    "xlsx": (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        files.version_xlsx,
-    ),
-}
-
 
 class GenerateForm(StyledFormMixin, forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ReportKind.choices)
@@ -243,7 +231,7 @@ def report_chart(request, access, report_id: int, number: int, name: str):
 
 @org_view(VIEW_INSPECTIONS)
 def report_file(request, access, report_id: int, number: int, extension: str):
-    if extension not in FILES:
+    if extension not in files.CONTENT_TYPES:
         raise Http404
     return file_response(
         access_report_version(access, report_id, number, permission=VIEW_INSPECTIONS), extension
@@ -251,9 +239,11 @@ def report_file(request, access, report_id: int, number: int, extension: str):
 
 
 def file_response(version: ReportVersion, extension: str) -> HttpResponse:
-    """The version as a download (pdf, docx or xlsx), for the page and the API."""
-    content_type, render_file = FILES[extension]
-    response = HttpResponse(render_file(version), content_type=content_type)
+    """The version as a download (pdf, docx or xlsx), for the page and the API: a final
+    version's file as kept (files.py)."""
+    response = HttpResponse(
+        files.version_file(version, extension), content_type=files.CONTENT_TYPES[extension]
+    )
     filename = f"{version.report.title}-v{version.number}.{extension}"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
