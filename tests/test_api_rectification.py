@@ -4,6 +4,7 @@ meeting's decision, rounds with their sheet, statistics, the inbox, robots and t
 import uuid
 
 import pytest
+from django.db import connection
 from django_scopes import scope, scopes_disabled
 
 from baozhang.inspections.models import Inspection
@@ -226,3 +227,22 @@ def test_a_round_check_resent_or_read_names_its_round(api):
     assert plain["patrol_round_id"] is None
     with scopes_disabled():
         assert PatrolRoundCheck.objects.count() == 1
+
+
+def test_a_number_past_what_the_database_stores_is_refused_or_finds_nothing(api):
+    """SQLite refuses such a number as it reads (an OverflowError, once a 500); PostgreSQL
+    compares it and finds nothing."""
+    huge = str(2**63)
+    for path, query, field in [
+        ("/tasks", {"unit": huge}, "unit"),
+        ("/rectification/statistics", {"round": huge}, "round"),
+    ]:
+        answer = call(api, "admin", "get", path, query)
+        if connection.vendor == "sqlite":
+            assert answer.status_code == 422, (path, answer.content)
+            assert answer.json()["detail"] == [
+                {"field": field, "message": "不能大于 9223372036854775807"}
+            ]
+        else:
+            assert answer.status_code == 200, (path, answer.content)
+    assert call(api, "admin", "get", f"/tasks/{huge}").status_code == 404

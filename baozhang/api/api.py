@@ -122,6 +122,29 @@ def invalid_schema(request, exc):
     return api.create_response(request, {"detail": errors}, status=422)
 
 
+LARGEST_INTEGER = 2**63 - 1  # what the databases store in an integer column
+
+
+@api.exception_handler(OverflowError)
+def number_too_large(request, exc):
+    """A whole number past what the database stores, which SQLite refuses as it reads (PostgreSQL
+    just finds nothing): a 422 naming the parameters that hold such a number."""
+    match = getattr(request, "resolver_match", None)
+    given = {**(match.kwargs if match else {}), **request.GET}
+    fields = [
+        name
+        for name, value in given.items()
+        for each in (value if isinstance(value, list) else [value])
+        if str(each).strip().lstrip("+-").isdigit()
+        and abs(int(str(each).strip())) > LARGEST_INTEGER
+    ]
+    message = _("must be at most %(limit)s") % {"limit": LARGEST_INTEGER}
+    errors = [{"field": name, "message": message} for name in dict.fromkeys(fields)]
+    return api.create_response(
+        request, {"detail": errors or [{"field": None, "message": message}]}, status=422
+    )
+
+
 api.add_router("", account_router)
 api.add_router("", setup_router)
 api.add_router("", inspections_router)
