@@ -61,6 +61,7 @@ def child(
     from bench.dataset import dataset_build
 
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)  # the product's cache (public pages)
     if only == "imports":  # an organisation of its own, not the data set's
         from bench.imports import imports_measure
 

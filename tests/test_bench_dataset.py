@@ -1,0 +1,116 @@
+"""The benchmark data set (bench/dataset.py) looks like a year of use: every finding in a check
+scored as the product scores it, every kind and task state, photos on disk, audit rows, red flags,
+and nothing after today; the product's ranking gives the scores the stored rows add up to."""
+
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from baozhang.core.periods import period_parse
+from baozhang.inspections import scoring
+from baozhang.inspections.models import (
+    ExpectedCheck,
+    Finding,
+    FindingPhoto,
+    Inspection,
+    RedFlag,
+)
+from baozhang.inspections.selectors import unit_ranking
+from baozhang.rectification.models import SpotFix, Task, TaskEvent
+from baozhang.standards.models import StandardItem
+from bench import dataset
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_data_set_looks_like_a_year_of_use():
+    # One build (a few seconds), checked from every side.
+    with scopes_disabled():
+        built = dataset.dataset_build(findings=2000)
+        findings_in_scored_checks_and_nothing_after_today(built)
+        expected_checks_photos_tasks_history_and_red_flags(built)
+        the_ranking_adds_up_the_stored_findings_and_the_build_is_reused(built)
+
+
+def findings_in_scored_checks_and_nothing_after_today(built):
+    today, now = timezone.localdate(), timezone.now()
+    assert len(built) == dataset.ORGANISATIONS
+    assert Finding.objects.filter(organisation__in=built).count() == 2000
+    assert not Finding.objects.filter(inspection__isnull=True).exists()
+    for model, field in (
+        (Finding, "date"), (Inspection, "date"), (ExpectedCheck, "due_at__date"),
+        (TaskEvent, "at__date"), (SpotFix, "fixed_at__date"),
+    ):  # fmt: skip
+        assert not model.objects.filter(**{f"{field}__gt": today}).exists(), model
+    assert not TaskEvent.objects.filter(at__gt=now).exists()
+    assert set(Finding.objects.values_list("kind", flat=True)) == {
+        "deduction", "scored", "bonus", "red_line", "highlight",
+    }  # fmt: skip
+    assert set(Task.objects.values_list("status", flat=True)) == {"open", "submitted", "closed"}
+    caps = dict(StandardItem.objects.values_list("pk", "cap"))
+    findings = defaultdict(list)
+    for pk, item, kind, points in Finding.objects.values_list(
+        "inspection_id", "item_id", "kind", "points"
+    ):
+        findings[pk].append(scoring.ScoredFinding(
+            item=str(item) if item else f"free-{len(findings[pk])}", kind=kind, points=points,
+            cap=caps.get(item),
+        ))  # fmt: skip
+    inspections = Inspection.objects.select_related("standard_version")
+    assert inspections.filter(findings__isnull=True).exists()  # checks that found nothing
+    for inspection in inspections:
+        version = inspection.standard_version
+        score = scoring.check_score(
+            findings[inspection.pk], base=version.base_score, floor=version.floor_score
+        )
+        assert (inspection.score, inspection.is_failed) == (score.score, score.red_lines > 0)
+        assert inspection.week_key and inspection.month_key == f"{inspection.date:%Y-%m}"
+
+
+def expected_checks_photos_tasks_history_and_red_flags(built):
+    done = ExpectedCheck.objects.filter(inspection__isnull=False).count()
+    missed = ExpectedCheck.objects.filter(inspection__isnull=True).count()
+    assert done > 0 and 0 < missed < done
+    photos = FindingPhoto.objects.all()
+    assert 0 < photos.values("finding").distinct().count() < Finding.objects.count()
+    for name in set(photos.values_list("image", flat=True)) | set(
+        photos.values_list("thumbnail", flat=True)
+    ):
+        assert (Path(settings.MEDIA_ROOT) / name).stat().st_size > 0
+    for model in (Inspection, Finding, Task, SpotFix):
+        assert model.history.filter(history_type="+").count() == model.objects.count() > 0, model
+    assert Inspection.history.filter(history_user__isnull=True).count() == 0
+    closed = Task.objects.filter(status="closed").first()
+    assert [e.kind for e in closed.events.all()][::len(closed.events.all()) - 1] == [
+        "opened", "closed",
+    ]  # fmt: skip
+    assert RedFlag.objects.filter(organisation=built[0]).count() > 0
+
+
+def the_ranking_adds_up_the_stored_findings_and_the_build_is_reused(built):
+    organisation = built[0]
+    period = period_parse(f"{timezone.localdate() - timezone.timedelta(days=40):%Y-%m}")
+    caps = dict(StandardItem.objects.values_list("pk", "cap"))
+    per_unit = defaultdict(list)
+    rows = Finding.objects.filter(
+        organisation=organisation, date__gte=period.start, date__lte=period.end
+    ).values_list("unit_id", "item_id", "kind", "points")
+    for unit, item, kind, points in rows:
+        per_unit[unit].append(scoring.ScoredFinding(
+            item=str(item), kind=kind, points=points, cap=caps.get(item)
+        ))  # fmt: skip
+    ranking = unit_ranking(organisation=organisation, period=period)
+    assert len(ranking) == dataset.UNITS_PER_ORGANISATION
+    for row in ranking:
+        expected = scoring.unit_score(per_unit[row.unit.pk], base=Decimal(100))
+        assert (row.score, row.findings, row.red_lines) == (
+            expected.score, expected.findings, expected.red_lines,
+        ), row.unit  # fmt: skip
+    again = dataset.dataset_build(findings=2000)
+    assert [each.pk for each in again] == [each.pk for each in built]
+    assert Finding.objects.count() == 2000
