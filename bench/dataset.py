@@ -1,6 +1,6 @@
 """The benchmark data set: a year of use of 10 organisations with 2,000 locations and N findings.
 
-Like a year of real use up to yesterday: two schedules per organisation (spot checks of the
+Like the year of real use up to now: two schedules per organisation (spot checks of the
 department and of the leaders) with their expected checks, most done and some missed; checks
 (inspections) grouping one to nine findings of one location and moment, and checks that found
 nothing; findings of every kind (deductions, scored items, bonuses, highlights, rare red lines)
@@ -62,7 +62,7 @@ from baozhang.orgs.services import organisation_create
 from baozhang.rectification.models import SpotFix, Task, TaskEvent
 from baozhang.standards.models import Standard, StandardItem, StandardVersion
 
-BUILDER = 2  # raise it when the data set changes: a data set of another builder is rebuilt
+BUILDER = 3  # raise it when the data set changes: a data set of another builder is rebuilt
 ORGANISATIONS = 10
 LOCATIONS_PER_ORGANISATION = 200
 UNITS_PER_ORGANISATION = 40
@@ -343,9 +343,13 @@ class Writer:
         return schedules
 
     def _moment(self) -> dt.datetime:
-        day = self.today - dt.timedelta(days=self.random.randint(1, DAYS))
-        clock = dt.time(self.random.randrange(7, 20), self.random.choice((0, 15, 30, 45)))
-        return dt.datetime.combine(day, clock, tzinfo=self.zone)
+        """A moment of a working day of the last year, today's before now."""
+        while True:
+            day = self.today - dt.timedelta(days=self.random.randrange(DAYS))
+            clock = dt.time(self.random.randrange(7, 20), self.random.choice((0, 15, 30, 45)))
+            moment = dt.datetime.combine(day, clock, tzinfo=self.zone)
+            if moment < self.now:
+                return moment
 
     def _expected(self, schedule, location_id, due_at) -> int | None:
         key = (schedule.pk, location_id, due_at)

@@ -11,8 +11,8 @@ Prints, per database, ratios against raw baselines on the same connection and se
       (flat), and the longest wait of another writer meanwhile (goal < 1 s) (--only imports)
   (t) one clock tick with 1,000 organisations × 20 schedules (goal < 10 s), and its planning job /
       the same planning in raw SQL (--only tick [--organisations N]; bench/tick.py)
-The data set (10 organisations, 2,000 locations, N findings over one year) is built once per
-database and reused. SQLite lives in bench/out/; PostgreSQL in the database baozhang_bench at
+The data set (10 organisations, 2,000 locations, a year of checks with N findings; bench/dataset.py)
+is built once per database, size and builder version and reused. SQLite lives in bench/out/; PostgreSQL in the database baozhang_bench at
 127.0.0.1:5432 (or BENCH_POSTGRES_URL).
 """
 
