@@ -62,7 +62,7 @@ from baozhang.orgs.services import organisation_create
 from baozhang.rectification.models import SpotFix, Task, TaskEvent
 from baozhang.standards.models import Standard, StandardItem, StandardVersion
 
-BUILDER = 3  # raise it when the data set changes: a data set of another builder is rebuilt
+BUILDER = 4  # raise it when the data set changes: a data set of another builder is rebuilt
 ORGANISATIONS = 10
 LOCATIONS_PER_ORGANISATION = 200
 UNITS_PER_ORGANISATION = 40
@@ -466,10 +466,13 @@ class Writer:
                 status = "closed"
         if events[-1][1] >= self.now:  # too recent for what it was to become: still open
             events, status, submitted, closed, rejections = events[:1], "open", None, None, 0
-        overdue = status != "closed" and deadline < self.now
+        overdue = status == "open" and deadline < self.now
         escalated = deadline + dt.timedelta(hours=72) if overdue else None
         if escalated is not None and escalated >= self.now:
             escalated = None
+        if escalated is not None:
+            events.append(("escalated", escalated, None, None))
+            events.sort(key=lambda event: event[1])
         self.rows[Task].append((
             task_id, org, finding_id, None, unit_id, None, "请整改", severity, deadline, status,
             opened, inspector_id, submitted, None, closed, inspector_id if closed else None,
@@ -542,31 +545,46 @@ def _sqlite(value):
     return value
 
 
+# A task's "+" row is the task as it was opened; its "~" row, at its last step, what it became.
+TASK_OPENED = {
+    "status": "'open'", "submitted_at": "NULL", "submitted_by_id": "NULL", "closed_at": "NULL",
+    "closed_by_id": "NULL", "rejections": "0", "escalation": "0", "escalated_at": "NULL",
+    "updated_at": "created_at",
+}  # fmt: skip
+
+
 def _history_write(model, organisation_id: int, first_id: int) -> None:
-    """The "+" audit rows of the records written, as core/history.py writes them: by the user who
-    submitted the check, at the moment the record was made."""
+    """The audit rows of the records written, as core/history.py writes them: a "+" row by the user
+    who submitted the check, at the moment the record was made; and for a task that moved on, a
+    "~" row at its last step."""
     history = _history(model)
     if history is None:
         return
     table = model._meta.db_table
-    copied = ", ".join(
+    columns = [
         field.column
         for field in history._meta.concrete_fields
         if field.name not in ("history_id", "history_date", "history_change_reason",
                               "history_type", "history_user")
-    )  # fmt: skip
+    ]  # fmt: skip
     user = {
         Inspection: "submitted_by_id",
         Finding: f"(SELECT i.submitted_by_id FROM {Inspection._meta.db_table} i"
         f" WHERE i.id = {table}.inspection_id)",
     }.get(model, "NULL")
+    opened = TASK_OPENED if model is Task else {}
+    rows = [(", ".join(opened.get(column, column) for column in columns), "created_at", "'+'", "")]
+    if model is Task:
+        rows.append((", ".join(columns), "updated_at", "'~'", " AND updated_at > created_at"))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {history._meta.db_table} ({copied}, history_date, history_type,"  # noqa: S608
-            f" history_user_id, history_change_reason) SELECT {copied}, created_at, '+', {user},"
-            f" NULL FROM {table} WHERE organisation_id = %s AND id >= %s",
-            [organisation_id, first_id],
-        )
+        for values, moment, kind, condition in rows:
+            cursor.execute(
+                f"INSERT INTO {history._meta.db_table} ({', '.join(columns)}, history_date,"  # noqa: S608
+                f" history_type, history_user_id, history_change_reason) SELECT {values},"
+                f" {moment}, {kind}, {user}, NULL FROM {table}"
+                f" WHERE organisation_id = %s AND id >= %s{condition}",
+                [organisation_id, first_id],
+            )
 
 
 def _sequences_reset(models) -> None:

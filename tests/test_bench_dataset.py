@@ -85,6 +85,11 @@ def expected_checks_photos_tasks_history_and_red_flags(built):
     for model in (Inspection, Finding, Task, SpotFix):
         assert model.history.filter(history_type="+").count() == model.objects.count() > 0, model
     assert Inspection.history.filter(history_user__isnull=True).count() == 0
+    # A task's first audit row is the task as opened; a "~" row at its last step, what it became.
+    assert not Task.history.filter(history_type="+").exclude(status="open").exists()
+    assert Task.history.filter(history_type="~", status="closed").count() == (
+        Task.objects.filter(status="closed").count()
+    )
     closed = Task.objects.filter(status="closed").first()
     assert [e.kind for e in closed.events.all()][::len(closed.events.all()) - 1] == [
         "opened", "closed",
