@@ -9,13 +9,14 @@ from functools import partial
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django_scopes import scope, scopes_disabled
 from PIL import Image
 
 from baozhang.inspections.access import access_finding
-from baozhang.inspections.models import FindingKind, Inspection
+from baozhang.inspections.models import Finding, FindingKind, Inspection
 from baozhang.inspections.services import FindingInput
 from baozhang.orgs.access import access_organisation
 from baozhang.orgs.models import Person
@@ -23,6 +24,7 @@ from baozhang.orgs.permissions import (
     DECIDE_REFERRALS,
     RECORD_INSPECTIONS,
     SUBMIT_RECTIFICATION,
+    VIEW_INSPECTIONS,
     VIEW_SETUP,
 )
 from baozhang.rectification import services
@@ -406,3 +408,20 @@ def test_a_check_is_not_recorded_in_another_organisations_round(world, hospital)
         assert Inspection.objects.count() == before
     with scopes_disabled():
         assert not PatrolRoundCheck.objects.exists()
+
+
+def test_a_gate_given_a_queryset_reads_only_its_record(world):
+    """A gate narrowed by a queryset (the finding's and the task's pages join what they show) reads
+    the one record; testing the queryset for emptiness would read every finding or task first."""
+    task = opened(world)
+    with scope(organisation=world["org"]):
+        for gate, queryset, pk in [
+            (access_finding, Finding.objects.select_related("location"), world["finding"].pk),
+            (access_task, Task.objects.select_related("unit"), task.pk),
+        ]:
+            with CaptureQueriesContext(connection) as queries:
+                record = gate(
+                    world["inspector"], pk, permission=VIEW_INSPECTIONS, queryset=queryset
+                )
+            assert record.pk == pk
+            assert len(queries) == 1, [query["sql"] for query in queries]

@@ -38,7 +38,9 @@ def access_finding(
     queryset: QuerySet[Finding] | None = None,
 ) -> Finding:
     """The finding; ``queryset`` may join what the caller shows with it."""
-    return tenant_record(access, queryset or Finding, finding_id, permission=permission)
+    return tenant_record(
+        access, Finding if queryset is None else queryset, finding_id, permission=permission
+    )
 
 
 def access_finding_photo(access: OrgAccess, photo_id: int, *, permission: str) -> FindingPhoto:

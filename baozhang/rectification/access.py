@@ -38,7 +38,9 @@ def access_task(
     queryset: QuerySet[Task] | None = None,
 ) -> Task:
     """The task; ``queryset`` may join what the caller shows with it."""
-    task = tenant_record(access, queryset or Task, task_id, permission=permission)
+    task = tenant_record(
+        access, Task if queryset is None else queryset, task_id, permission=permission
+    )
     if permission == SUBMIT_RECTIFICATION and not task_is_theirs(access, task):
         raise PermissionDenied
     return task
