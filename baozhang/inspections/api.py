@@ -34,7 +34,10 @@ from baozhang.inspections.models import (
 from baozhang.inspections.occasions import occasion_named, occasions_of_check
 from baozhang.inspections.services import FindingInput, inspection_submit, photo_upload_create
 from baozhang.orgs.access import access_location, org_scope, request_access
+from baozhang.orgs.api import XLSX, ExportJobOut, export_job_out, xlsx_answer
+from baozhang.orgs.exports import export_start
 from baozhang.orgs.permissions import (
+    EXPORT_DATA,
     RECORD_INSPECTIONS,
     SUBMIT_RECTIFICATION,
     VIEW_INSPECTIONS,
@@ -347,6 +350,46 @@ def finding_list(request, org: str, filters: Query[FindingQuery]):
             "pages": max(1, math.ceil(count / filters.page_size)),
             "results": [_finding(f) for f in findings[start : start + filters.page_size]],
         }
+
+
+class FindingExportQuery(Schema):
+    period: str | None = Field(None, description="e.g. 2026-W47, 2026-11")
+    site: str | None = Field(None, description="the id of the site of the findings' locations")
+    unit: str | None = None
+    area_type: str | None = None
+    location: str | None = None
+    kind: str | None = Field(None, description="a finding kind, or problems")
+    q: str | None = None
+
+
+@router.get(
+    "/orgs/{org}/findings/export",
+    response=answers({200: bytes, 202: ExportJobOut}),
+    operation_id="finding_export",
+    summary="Findings in the import layout (.xlsx), filtered like the findings page",
+    description="At most BAOZHANG_EXPORT_BACKGROUND_ROWS rows: the workbook at once. More: 202"
+    " with the export job, written by the background worker and followed with GET"
+    " /orgs/{org}/export-jobs/{id}, whose `download` gives the file once done.",
+    openapi_extra={
+        "responses": {200: {"description": "The workbook", "content": {XLSX: {}}}},
+    },
+)
+def finding_export(request, org: str, filters: Query[FindingExportQuery]):
+    access = request_access(request, org, EXPORT_DATA)
+    access.require(VIEW_INSPECTIONS)
+    params = {key: str(value) for key, value in filters.dict().items() if value is not None}
+    file_name = f"{access.organisation.slug}-检查记录.xlsx"
+    with org_scope(access):
+        started = export_start(
+            organisation=access.organisation,
+            kind="findings",
+            params=params,
+            by=access.user,
+            file_name=file_name,
+        )
+    if started.job is not None:
+        return Status(202, export_job_out(started.job, slug=access.organisation.slug))
+    return xlsx_answer(file_name, started.content)
 
 
 @router.get(

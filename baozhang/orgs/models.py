@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from baozhang.core.models import BackgroundJob, TenantModel
+from baozhang.core.models import BackgroundJob, JobStatus, TenantModel
 
 CODE_TAKEN = _("Another record of this organisation already has this code.")
 NAME_TAKEN = _("Another record of this organisation already has this name.")
@@ -379,6 +379,11 @@ def _import_file_name(job: "ImportJob", filename: str) -> str:
     return f"imports/{uuid.uuid4().hex}.xlsx"
 
 
+def _export_key() -> str:
+    # The name of the file on disk: nobody can guess it.
+    return uuid.uuid4().hex
+
+
 class ImportJob(TenantModel, BackgroundJob):
     """A workbook imported in the background (orgs/imports.py): the file, kept under the media
     folder until the job ends, what it imports and for whom, and how it ended: the records
@@ -416,3 +421,39 @@ class ImportJob(TenantModel, BackgroundJob):
     def is_refused(self) -> bool:
         """Failed because rows have problems (listed in row_errors), not because of an error."""
         return self.row_errors_total > 0
+
+
+class ExportJob(TenantModel, BackgroundJob):
+    """A workbook exported in the background (orgs/exports.py): what it exports (a kind of
+    core/transfers.py and the list's filters), for whom, and the file, kept under the media folder
+    until it expires (BAOZHANG_EXPORT_KEEP_HOURS) and a periodic job removes it."""
+
+    STEPS = {
+        "counting": _("Counting the rows"),
+        "writing": _("Writing (row %(done)s of %(total)s)"),
+    }
+
+    kind = models.CharField(_("kind"), max_length=30)
+    params = models.JSONField(_("filters"), default=dict, blank=True)
+    key = models.CharField(max_length=32, unique=True, default=_export_key, editable=False)
+    file = models.FileField(_("file"), max_length=200, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    language = models.CharField(_("language"), max_length=10)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.file_name}"
+
+    @property
+    def is_expired(self) -> bool:
+        """Done, but its file was removed."""
+        return self.status == JobStatus.DONE and not self.file

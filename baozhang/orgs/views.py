@@ -6,18 +6,25 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from baozhang.core.models import JobStatus
 from baozhang.core.pagination import paginate, query_without_page
 from baozhang.core.selectors import workers_status
 from baozhang.orgs import selectors, services
-from baozhang.orgs.access import access_import_job, access_person, organisations_for_user
+from baozhang.orgs.access import (
+    access_export_job,
+    access_import_job,
+    access_person,
+    organisations_for_user,
+)
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.entities import ENTITIES, ENTITIES_BY_KEY, PEOPLE, Entity, entity_save
+from baozhang.orgs.exports import ExportStarted, exportable
 from baozhang.orgs.forms import ImportForm, OrganisationForm, PasswordSetForm, errors_to_fields
 from baozhang.orgs.history import history_entries
 from baozhang.orgs.imports import ImportStarted, import_start, importable, rejected_lines
@@ -224,10 +231,11 @@ def person_password(request, access, person_id: int):
     return redirect(PEOPLE.url("detail", person))
 
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def _xlsx_response(filename: str) -> tuple[HttpResponse, HttpResponse]:
-    response = HttpResponse(
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    response = HttpResponse(content_type=XLSX_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response, response
 
@@ -317,3 +325,41 @@ def export(request, access, kind: str):
     response, target = _xlsx_response(f"{access.organisation.slug}-{SHEET_NAMES[kind]}.xlsx")
     target.write(buffer.getvalue())
     return response
+
+
+def export_started_response(request, access, started: ExportStarted, file_name: str):
+    """The workbook written at once, or to the page of the job that writes it."""
+    if started.job is not None:
+        return redirect(
+            "orgs:export-job", org=access.organisation.slug, export_job_id=started.job.pk
+        )
+    response, target = _xlsx_response(file_name)
+    target.write(started.content)
+    return response
+
+
+@org_view(EXPORT_DATA)
+def export_job(request, access, export_job_id: int):
+    """A workbook written in the background: a progress bar that the page refreshes until the
+    job ends, then the link to the file (until it expires)."""
+    job = access_export_job(access, export_job_id, permission=EXPORT_DATA)
+    transfer = exportable(job.kind)
+    template = (
+        "orgs/_export_job.html" if request.headers.get("HX-Request") else "orgs/export_job.html"
+    )
+    return render(
+        request, template, {"job": job, "title": transfer.title if transfer else job.kind}
+    )
+
+
+@org_view(EXPORT_DATA)
+def export_job_file(request, access, export_job_id: int):
+    """The file of an export job that is done, until it expires."""
+    job = access_export_job(access, export_job_id, permission=EXPORT_DATA)
+    if job.status != JobStatus.DONE or not job.file:
+        raise Http404
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=job.file_name, content_type=XLSX_TYPE)
