@@ -21,7 +21,7 @@ from baozhang.inspections.imports import findings_import
 from baozhang.orgs.jobs import export_files
 from baozhang.orgs.models import ExportJob
 from baozhang.orgs.tasks import export_job_run
-from tests.test_large_imports import findings_rows, workbook
+from tests.test_large_imports import findings_rows, steps_recorded, workbook
 
 pytestmark = pytest.mark.django_db
 EXPORT = reverse("inspections:findings-export", args=["college"])
@@ -115,14 +115,7 @@ def test_the_job_keeps_the_filters_of_the_list(alice_client, findings, small_lim
 def test_the_progress_is_told_in_rows_in_the_requesters_language(
     alice_client, findings, small_limit, monkeypatch
 ):
-    seen = []
-    step = Lease.step
-
-    def recorded(self, key, *, progress, done=0, total=0):
-        seen.append((key, progress, done, total))
-        step(self, key, progress=progress, done=done, total=total)
-
-    monkeypatch.setattr(Lease, "step", recorded)
+    seen = steps_recorded(monkeypatch)
     monkeypatch.setattr(spreadsheets, "PROGRESS_ROWS", 10)
     alice_client.get(EXPORT)
     job = ExportJob._base_manager.get()

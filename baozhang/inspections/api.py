@@ -317,7 +317,7 @@ def inspection_read(request, org: str, id: int):  # noqa: A002
         return _inspection(inspection, occasions_of_check(inspection))
 
 
-class FindingQuery(Schema):
+class FindingFiltersQuery(Schema):
     period: str | None = Field(None, description="e.g. 2026-W47, 2026-11")
     site: str | None = Field(None, description="the id of the site of the findings' locations")
     unit: str | None = None
@@ -325,6 +325,9 @@ class FindingQuery(Schema):
     location: str | None = None
     kind: str | None = Field(None, description="a finding kind, or problems")
     q: str | None = None
+
+
+class FindingQuery(FindingFiltersQuery):
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(PAGE_SIZE, ge=1, le=500)
 
@@ -352,16 +355,6 @@ def finding_list(request, org: str, filters: Query[FindingQuery]):
         }
 
 
-class FindingExportQuery(Schema):
-    period: str | None = Field(None, description="e.g. 2026-W47, 2026-11")
-    site: str | None = Field(None, description="the id of the site of the findings' locations")
-    unit: str | None = None
-    area_type: str | None = None
-    location: str | None = None
-    kind: str | None = Field(None, description="a finding kind, or problems")
-    q: str | None = None
-
-
 @router.get(
     "/orgs/{org}/findings/export",
     response=answers({200: bytes, 202: ExportJobOut}),
@@ -374,7 +367,7 @@ class FindingExportQuery(Schema):
         "responses": {200: {"description": "The workbook", "content": {XLSX: {}}}},
     },
 )
-def finding_export(request, org: str, filters: Query[FindingExportQuery]):
+def finding_export(request, org: str, filters: Query[FindingFiltersQuery]):
     access = request_access(request, org, EXPORT_DATA)
     access.require(VIEW_INSPECTIONS)
     params = {key: str(value) for key, value in filters.dict().items() if value is not None}

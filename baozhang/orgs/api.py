@@ -11,7 +11,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -38,6 +38,7 @@ from baozhang.orgs.entities import (
     Entity,
     entity_save,
 )
+from baozhang.orgs.exports import export_job_file_response
 from baozhang.orgs.forms import errors_to_fields
 from baozhang.orgs.history import history_entries
 from baozhang.orgs.imports import import_start, importable
@@ -468,13 +469,7 @@ def export_job_file(request, org: str, id: int):  # noqa: A002
     access = request_access(request, org, EXPORT_DATA)
     with org_scope(access):
         job = access_export_job(access, id, permission=EXPORT_DATA)
-    if job.status != JobStatus.DONE or not job.file:
-        raise Http404
-    try:
-        handle = job.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=job.file_name, content_type=XLSX)
+    return export_job_file_response(job)
 
 
 @router.get(

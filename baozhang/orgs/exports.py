@@ -15,12 +15,15 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.http import FileResponse, Http404
 from django.utils import translation
 
+from baozhang.core.models import JobStatus
 from baozhang.core.transfers import Transfer, transfer_for_kind
 from baozhang.orgs.models import ExportJob, Organisation, User
 from baozhang.orgs.tasks import export_job_run
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # URL parameters that are not filters of the rows.
 NOT_FILTERS = frozenset({"page", "page_size", "format"})
 
@@ -87,3 +90,14 @@ def export_job_request(
         )
         transaction.on_commit(partial(export_job_run.enqueue, job.pk))
     return job
+
+
+def export_job_file_response(job: ExportJob) -> FileResponse:
+    """The file of a job that is done, until it expires; else not found."""
+    if job.status != JobStatus.DONE or not job.file:
+        raise Http404
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=job.file_name, content_type=XLSX)

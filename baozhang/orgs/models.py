@@ -384,7 +384,26 @@ def _export_key() -> str:
     return uuid.uuid4().hex
 
 
-class ImportJob(TenantModel, BackgroundJob):
+class TransferJob(TenantModel, BackgroundJob):
+    """What an import job and an export job share: the kind of records (core/transfers.py), the
+    file's name as people see it, who asked and in which language the job works."""
+
+    kind = models.CharField(_("kind"), max_length=30)
+    file_name = models.CharField(_("file name"), max_length=255)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    language = models.CharField(_("language"), max_length=10)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.file_name}"
+
+
+class ImportJob(TransferJob):
     """A workbook imported in the background (orgs/imports.py): the file, kept under the media
     folder until the job ends, what it imports and for whom, and how it ended: the records
     created and updated, or the problems of the rows (the first ERRORS_KEPT, and their number)."""
@@ -396,26 +415,16 @@ class ImportJob(TenantModel, BackgroundJob):
         "undoing": _("Taking back the rows already stored"),
     }
 
-    kind = models.CharField(_("kind"), max_length=30)
     file = models.FileField(_("file"), upload_to=_import_file_name, max_length=200, blank=True)
-    file_name = models.CharField(_("file name"), max_length=255)
     file_size = models.PositiveIntegerField(_("size (bytes)"))
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    language = models.CharField(_("language"), max_length=10)
     records_created = models.PositiveIntegerField(_("created"), default=0)
     records_updated = models.PositiveIntegerField(_("updated"), default=0)
     row_errors = models.JSONField(_("problems"), default=list, blank=True)
     row_errors_total = models.PositiveIntegerField(_("number of problems"), default=0)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(TransferJob.Meta):
         verbose_name = _("import job")
         verbose_name_plural = _("import jobs")
-
-    def __str__(self) -> str:
-        return f"{self.kind} · {self.file_name}"
 
     @property
     def is_refused(self) -> bool:
@@ -423,7 +432,7 @@ class ImportJob(TenantModel, BackgroundJob):
         return self.row_errors_total > 0
 
 
-class ExportJob(TenantModel, BackgroundJob):
+class ExportJob(TransferJob):
     """A workbook exported in the background (orgs/exports.py): what it exports (a kind of
     core/transfers.py and the list's filters), for whom, and the file, kept under the media folder
     until it expires (BAOZHANG_EXPORT_KEEP_HOURS) and a periodic job removes it."""
@@ -433,25 +442,15 @@ class ExportJob(TenantModel, BackgroundJob):
         "writing": _("Writing (row %(done)s of %(total)s)"),
     }
 
-    kind = models.CharField(_("kind"), max_length=30)
     params = models.JSONField(_("filters"), default=dict, blank=True)
     key = models.CharField(max_length=32, unique=True, default=_export_key, editable=False)
     file = models.FileField(_("file"), max_length=200, blank=True)
-    file_name = models.CharField(_("file name"), max_length=255)
     rows = models.PositiveIntegerField(_("rows"), default=0)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    language = models.CharField(_("language"), max_length=10)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(TransferJob.Meta):
         verbose_name = _("export job")
         verbose_name_plural = _("export jobs")
-
-    def __str__(self) -> str:
-        return f"{self.kind} · {self.file_name}"
 
     @property
     def is_expired(self) -> bool:

@@ -6,13 +6,12 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from baozhang.core.models import JobStatus
 from baozhang.core.pagination import paginate, query_without_page
 from baozhang.core.selectors import workers_status
 from baozhang.orgs import selectors, services
@@ -24,7 +23,7 @@ from baozhang.orgs.access import (
 )
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.entities import ENTITIES, ENTITIES_BY_KEY, PEOPLE, Entity, entity_save
-from baozhang.orgs.exports import ExportStarted, exportable
+from baozhang.orgs.exports import XLSX, ExportStarted, export_job_file_response, exportable
 from baozhang.orgs.forms import ImportForm, OrganisationForm, PasswordSetForm, errors_to_fields
 from baozhang.orgs.history import history_entries
 from baozhang.orgs.imports import ImportStarted, import_start, importable, rejected_lines
@@ -231,11 +230,8 @@ def person_password(request, access, person_id: int):
     return redirect(PEOPLE.url("detail", person))
 
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 def _xlsx_response(filename: str) -> tuple[HttpResponse, HttpResponse]:
-    response = HttpResponse(content_type=XLSX_TYPE)
+    response = HttpResponse(content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response, response
 
@@ -356,10 +352,4 @@ def export_job(request, access, export_job_id: int):
 def export_job_file(request, access, export_job_id: int):
     """The file of an export job that is done, until it expires."""
     job = access_export_job(access, export_job_id, permission=EXPORT_DATA)
-    if job.status != JobStatus.DONE or not job.file:
-        raise Http404
-    try:
-        handle = job.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=job.file_name, content_type=XLSX_TYPE)
+    return export_job_file_response(job)
