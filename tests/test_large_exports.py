@@ -10,7 +10,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone, translation
-from django_scopes import scope
+from django_scopes import scope, scopes_disabled
 from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
@@ -21,6 +21,7 @@ from baozhang.inspections.imports import findings_import
 from baozhang.orgs.jobs import export_files
 from baozhang.orgs.models import ExportJob
 from baozhang.orgs.tasks import export_job_run
+from tests.factories import LocationFactory
 from tests.test_large_imports import findings_rows, steps_recorded, workbook
 
 pytestmark = pytest.mark.django_db
@@ -255,3 +256,23 @@ def test_the_api_answers_202_with_the_job_and_gives_the_file_once_done(
     assert served.status_code == 200
     content = b"".join(served.streaming_content)
     assert rows_of(content) == rows_of(immediate(alice_client, settings, period="2026-11"))
+
+
+def test_a_large_set_up_export_becomes_a_job_too_from_the_page_and_the_api(
+    alice_client, dorms, settings
+):
+    org = dorms["org"]
+    with scopes_disabled():
+        for number in range(4):
+            LocationFactory(organisation=org, site=dorms["room"].site, code=f"61{number:02d}")
+    at_once = alice_client.get(reverse("orgs:export", args=["college", "locations"])).content
+    settings.EXPORT_BACKGROUND_ROWS = 2
+    response = alice_client.get(reverse("orgs:export", args=["college", "locations"]))
+    job = ExportJob._base_manager.get()
+    assert response["Location"] == reverse("orgs:export-job", args=["college", job.pk])
+    export_job_run.call(job.pk)
+    served = alice_client.get(reverse("orgs:export-job-file", args=["college", job.pk]))
+    rows = rows_of(b"".join(served.streaming_content))
+    assert rows == rows_of(at_once) and len(rows) == 1 + 5
+    answer = alice_client.get("/api/v1/orgs/college/exports/locations", {"q": "61"})
+    assert answer.status_code == 202 and job_of(answer.json()["id"]).params == {"q": "61"}

@@ -34,8 +34,7 @@ from baozhang.inspections.models import (
 from baozhang.inspections.occasions import occasion_named, occasions_of_check
 from baozhang.inspections.services import FindingInput, inspection_submit, photo_upload_create
 from baozhang.orgs.access import access_location, org_scope, request_access
-from baozhang.orgs.api import XLSX, ExportJobOut, export_job_out, xlsx_answer
-from baozhang.orgs.exports import export_start
+from baozhang.orgs.api import XLSX, ExportJobOut, export_answer
 from baozhang.orgs.permissions import (
     EXPORT_DATA,
     RECORD_INSPECTIONS,
@@ -372,17 +371,7 @@ def finding_export(request, org: str, filters: Query[FindingFiltersQuery]):
     access.require(VIEW_INSPECTIONS)
     params = {key: str(value) for key, value in filters.dict().items() if value is not None}
     file_name = f"{access.organisation.slug}-检查记录.xlsx"
-    with org_scope(access):
-        started = export_start(
-            organisation=access.organisation,
-            kind="findings",
-            params=params,
-            by=access.user,
-            file_name=file_name,
-        )
-    if started.job is not None:
-        return Status(202, export_job_out(started.job, slug=access.organisation.slug))
-    return xlsx_answer(file_name, started.content)
+    return export_answer(access, kind="findings", params=params, file_name=file_name)
 
 
 @router.get(

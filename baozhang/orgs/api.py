@@ -38,7 +38,7 @@ from baozhang.orgs.entities import (
     Entity,
     entity_save,
 )
-from baozhang.orgs.exports import export_job_file_response
+from baozhang.orgs.exports import export_job_file_response, export_start
 from baozhang.orgs.forms import errors_to_fields
 from baozhang.orgs.history import history_entries
 from baozhang.orgs.imports import import_start, importable
@@ -49,7 +49,6 @@ from baozhang.orgs.spreadsheets import (
     IMPORT_KINDS,
     SHEET_NAMES,
     ImportRejected,
-    export_workbook,
     template_workbook,
 )
 
@@ -443,6 +442,21 @@ def export_job_out(job: ExportJob, *, slug: str) -> dict:
     }
 
 
+def export_answer(access: OrgAccess, *, kind: str, params, file_name: str):
+    """The workbook of the list's filters at once, or 202 with the job that writes it."""
+    with org_scope(access):
+        started = export_start(
+            organisation=access.organisation,
+            kind=kind,
+            params=params,
+            by=access.user,
+            file_name=file_name,
+        )
+    if started.job is not None:
+        return Status(202, export_job_out(started.job, slug=access.organisation.slug))
+    return xlsx_answer(file_name, started.content)
+
+
 @router.get(
     "/orgs/{org}/export-jobs/{id}",
     response=shared.answers({200: ExportJobOut}),
@@ -476,8 +490,10 @@ def export_job_file(request, org: str, id: int):  # noqa: A002
     "/orgs/{org}/exports/{kind}",
     operation_id="workbook_export",
     summary="Export records to a workbook (.xlsx)",
-    description=KIND_DESCRIPTION + " Takes the list's search and filter parameters.",
-    response=shared.answers({200: bytes}),
+    description=KIND_DESCRIPTION + " Takes the list's search and filter parameters. More than"
+    " BAOZHANG_EXPORT_BACKGROUND_ROWS rows are written by the background worker: the answer is 202"
+    " with the job, followed with GET /orgs/{org}/export-jobs/{id}.",
+    response=shared.answers({200: bytes, 202: ExportJobOut}),
     openapi_extra={
         "responses": {200: {"description": "The workbook", "content": {XLSX: {}}}},
     },
@@ -487,13 +503,8 @@ def workbook_export(request, org: str, kind: str):
     kind = _kind(kind)
     entity = next(resource.entity for resource in RESOURCES if resource.entity.key == kind)
     access.require(entity.view_permission)
-    buffer = io.BytesIO()
-    with org_scope(access):
-        queryset = entity.list_queryset(access.organisation, request.GET)
-        export_workbook(
-            organisation=access.organisation, kind=kind, target=buffer, queryset=queryset
-        )
-    return xlsx_answer(f"{access.organisation.slug}-{SHEET_NAMES[kind]}.xlsx", buffer.getvalue())
+    file_name = f"{access.organisation.slug}-{SHEET_NAMES[kind]}.xlsx"
+    return export_answer(access, kind=kind, params=request.GET, file_name=file_name)
 
 
 @router.get(

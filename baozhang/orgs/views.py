@@ -23,7 +23,13 @@ from baozhang.orgs.access import (
 )
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.entities import ENTITIES, ENTITIES_BY_KEY, PEOPLE, Entity, entity_save
-from baozhang.orgs.exports import XLSX, ExportStarted, export_job_file_response, exportable
+from baozhang.orgs.exports import (
+    XLSX,
+    ExportStarted,
+    export_job_file_response,
+    export_start,
+    exportable,
+)
 from baozhang.orgs.forms import ImportForm, OrganisationForm, PasswordSetForm, errors_to_fields
 from baozhang.orgs.history import history_entries
 from baozhang.orgs.imports import ImportStarted, import_start, importable, rejected_lines
@@ -40,7 +46,6 @@ from baozhang.orgs.spreadsheets import (
     KIND_TITLES,
     SHEET_NAMES,
     ImportRejected,
-    export_workbook,
     template_workbook,
 )
 
@@ -313,14 +318,16 @@ def import_template(request, access, kind: str):
 def export(request, access, kind: str):
     if kind not in IMPORT_KINDS:
         raise Http404
-    entity = ENTITIES_BY_KEY[kind]
-    access.require(entity.view_permission)
-    queryset = entity.list_queryset(access.organisation, request.GET)
-    buffer = io.BytesIO()
-    export_workbook(organisation=access.organisation, kind=kind, target=buffer, queryset=queryset)
-    response, target = _xlsx_response(f"{access.organisation.slug}-{SHEET_NAMES[kind]}.xlsx")
-    target.write(buffer.getvalue())
-    return response
+    access.require(ENTITIES_BY_KEY[kind].view_permission)
+    file_name = f"{access.organisation.slug}-{SHEET_NAMES[kind]}.xlsx"
+    started = export_start(
+        organisation=access.organisation,
+        kind=kind,
+        params=request.GET,
+        by=request.user,
+        file_name=file_name,
+    )
+    return export_started_response(request, access, started, file_name)
 
 
 def export_started_response(request, access, started: ExportStarted, file_name: str):
