@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from baozhang.core.models import BackgroundJob, JobStatus, TenantModel
+from baozhang.core.models import BackgroundJob, TenantModel
 
 CODE_TAKEN = _("Another record of this organisation already has this code.")
 NAME_TAKEN = _("Another record of this organisation already has this name.")
@@ -451,8 +451,3 @@ class ExportJob(TransferJob):
     class Meta(TransferJob.Meta):
         verbose_name = _("export job")
         verbose_name_plural = _("export jobs")
-
-    @property
-    def is_expired(self) -> bool:
-        """Done, but its file was removed."""
-        return self.status == JobStatus.DONE and not self.file

@@ -180,7 +180,9 @@ def export_job_work(lease: Lease) -> None:
         lease.step("writing", progress=2, done=0, total=total)
 
         def progress(done: int) -> None:
-            lease.step("writing", progress=2 + 97 * done // max(total, 1), done=done, total=total)
+            # Rows stored since the count may make the file a little longer than counted.
+            share = min(done, total) * 97 // max(total, 1)
+            lease.step("writing", progress=2 + share, done=done, total=max(done, total))
 
         try:
             with part.open("wb") as target:
