@@ -191,6 +191,10 @@ IMPORT_MAX_UNPACKED_BYTES = (
 # batches of IMPORT_BATCH_ROWS, each in its own short transaction.
 IMPORT_BACKGROUND_BYTES = int(os.environ.get("BAOZHANG_IMPORT_BACKGROUND_KB", "100")) * 1024
 IMPORT_BATCH_ROWS = int(os.environ.get("BAOZHANG_IMPORT_BATCH_ROWS", "1000"))
+# An export of more rows is written by the background worker (orgs/exports.py); its file is kept
+# under the media folder for EXPORT_KEEP_HOURS.
+EXPORT_BACKGROUND_ROWS = int(os.environ.get("BAOZHANG_EXPORT_BACKGROUND_ROWS", "5000"))
+EXPORT_KEEP_HOURS = int(os.environ.get("BAOZHANG_EXPORT_KEEP_HOURS", "24"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

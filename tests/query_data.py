@@ -16,13 +16,14 @@ import datetime as dt
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from django_scopes import scope
 
 from baozhang.accounts.services import api_token_create
 from baozhang.core.figures import Scope
 from baozhang.core.models import JobStatus
-from baozhang.core.periods import period_parse, period_previous, week_key
+from baozhang.core.periods import month_key, period_parse, period_previous, week_key
 from baozhang.inspections.board import board_enable
 from baozhang.inspections.models import Finding, FindingPhoto, Inspection, RedFlag, Schedule
 from baozhang.inspections.schedules import expected_checks_ensure
@@ -36,6 +37,7 @@ from baozhang.orgs.models import (
     ApiToken,
     AreaType,
     Assignment,
+    ExportJob,
     ImportJob,
     Location,
     LoginInvitation,
@@ -106,6 +108,7 @@ class Records:
     report: Report
     job: ReportJob
     import_job: ImportJob
+    export_job: ExportJob
     invitation: LoginInvitation
     token: ApiToken
     spot_fix: SpotFix
@@ -428,6 +431,27 @@ def _import_jobs(organisation, admin: User, n: int, first: Records | None) -> Im
     return refused
 
 
+def _export_jobs(organisation, admin: User, n: int) -> ExportJob:
+    """An export job of each state; the done one keeps its file, which its page links to."""
+    jobs = [
+        ExportJob.objects.create(
+            organisation=organisation,
+            kind="findings",
+            params={"period": month_key(timezone.localdate())},
+            file_name=f"检查记录{n}.xlsx",
+            requested_by=admin,
+            language="zh-hans",
+            status=status,
+            rows=3 if status == JobStatus.DONE else 0,
+            expires_at=timezone.now() + dt.timedelta(hours=24),
+        )
+        for status in JobStatus
+    ]
+    done = next(job for job in jobs if job.status == JobStatus.DONE)
+    done.file.save(f"exports/{done.key}.xlsx", ContentFile(b"PK"))
+    return done
+
+
 def records_add(
     organisation: Organisation, admin: User, *, first: Records | None = None
 ) -> Records:
@@ -482,6 +506,7 @@ def records_add(
         _messages(organisation, admin, n)
         report, job = _reports(organisation, people["admin"], made, n)
         import_job = _import_jobs(organisation, admin, n, first)
+        export_job = _export_jobs(organisation, admin, n)
         token, _raw = api_token_create(user=admin, name=f"令牌{n}")
     made.update(
         standard=standard,
@@ -493,6 +518,7 @@ def records_add(
         report=report,
         job=job,
         import_job=import_job,
+        export_job=export_job,
         token=token,
         spot_fix=fix,
     )

@@ -10,6 +10,7 @@ import io
 import re
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -186,9 +187,21 @@ def _victim_rectification(college, inspection, finding, person):
         import_job = models.ImportJob.objects.create(
             organisation=college, kind="findings", file_name=MARK, file_size=1, language="en"
         )
+        export_job = models.ExportJob.objects.create(
+            organisation=college,
+            kind="findings",
+            params={"q": MARK},
+            file_name=f"{MARK}.xlsx",
+            language="en",
+            status="done",
+            rows=1,
+            expires_at=now + dt.timedelta(hours=24),
+        )
+        export_job.file.save(f"{export_job.key}.xlsx", ContentFile(MARK.encode()))
     return {
         "job_id": job.pk,
         "import_job_id": import_job.pk,
+        "export_job_id": export_job.pk,
         "report_id": report.pk,
         "number": 1,
         "name": "trend",
@@ -283,6 +296,7 @@ def snapshot(outsider=None) -> dict[str, list]:
                 ReportJob,
                 ReportSchedule,
                 models.ImportJob,
+                models.ExportJob,
             )
         }
         state["tokens"] = sorted(
@@ -439,6 +453,7 @@ RECORD_SEGMENTS = (
     ("/reports/", "report_id"),
     ("/report-jobs/", "job_id"),
     ("/import-jobs/", "import_job_id"),
+    ("/export-jobs/", "export_job_id"),
 )
 
 
@@ -473,6 +488,7 @@ RECORD_KINDS = {
     "report_id": "report",
     "job_id": "reportjob",
     "import_job_id": "importjob",
+    "export_job_id": "exportjob",
 }
 
 

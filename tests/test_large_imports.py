@@ -83,6 +83,19 @@ def stored(organisation) -> tuple[int, int, int, int]:
         )
 
 
+def steps_recorded(monkeypatch) -> list[tuple[str, int, int, int]]:
+    """The steps that jobs report from now on: (key, progress, done, total)."""
+    seen = []
+    step = Lease.step
+
+    def recorded(self, key, *, progress, done=0, total=0):
+        seen.append((key, progress, done, total))
+        step(self, key, progress=progress, done=done, total=total)
+
+    monkeypatch.setattr(Lease, "step", recorded)
+    return seen
+
+
 @pytest.fixture
 def small_batches(settings):
     settings.IMPORT_BACKGROUND_BYTES = 1024
@@ -124,14 +137,7 @@ def test_a_large_import_from_the_page_is_followed_on_a_progress_bar_until_done(
 def test_the_progress_moves_through_human_steps_never_internal_names(
     alice_client, dorms, small_batches, monkeypatch
 ):
-    seen = []
-    step = Lease.step
-
-    def recorded(self, key, *, progress, done=0, total=0):
-        seen.append((key, progress, done, total))
-        step(self, key, progress=progress, done=done, total=total)
-
-    monkeypatch.setattr(Lease, "step", recorded)
+    seen = steps_recorded(monkeypatch)
     monkeypatch.setattr(imports, "PROGRESS_EVERY_SECONDS", 0)  # every row, to see each step
     job = job_queued(dorms["org"], findings_rows(30))
     worker(job)

@@ -154,6 +154,7 @@ def _values(first: Records, latest: Records, board_token: str) -> dict:
         "report_id": latest.report.pk,
         "job_id": latest.job.pk,
         "import_job_id": first.import_job.pk,
+        "export_job_id": first.export_job.pk,
         "number": 1,
         "token": board_token,
         "month": month_key(timezone.localdate()),

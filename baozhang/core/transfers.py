@@ -40,8 +40,14 @@ class ImportRun(Protocol):
 ImportFunction = Callable[..., ImportCounts]
 # undo_import(*, organisation, job_id) -> int: remove what a background import stored so far.
 UndoFunction = Callable[..., int]
-# export_file(*, organisation, target) -> None; target is a path or a binary file.
+# export_file(*, organisation, target, queryset=None, progress=None) -> None; target is a path or
+# a binary file; ``progress(rows_written)`` is called now and then by a kind that can be exported in
+# the background.
 ExportFunction = Callable[..., None]
+# export_query(*, organisation, params) -> QuerySet: the rows an export of the list's filters
+# (a mapping of its URL parameters) writes; a kind with one is exported in the background when it
+# has more than BAOZHANG_EXPORT_BACKGROUND_ROWS rows (orgs/exports.py).
+ExportQuery = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,9 @@ class Transfer:
     import_permission: str | None = None
     # The name of the page listing the records imported (its URL takes the organisation's slug).
     records_url: str | None = None
+    export_query: ExportQuery | None = None
+    # Needed to export this kind, besides the right to export data at all.
+    export_permission: str | None = None
 
 
 _TRANSFERS: dict[str, Transfer] = {}
@@ -71,6 +80,8 @@ def transfer_register(
     undo_import: UndoFunction | None = None,
     import_permission: str | None = None,
     records_url: str | None = None,
+    export_query: ExportQuery | None = None,
+    export_permission: str | None = None,
 ) -> None:
     """Make a kind importable and/or exportable; a kind belongs to one app only."""
     existing = _TRANSFERS.get(kind)
@@ -89,6 +100,8 @@ def transfer_register(
         undo_import=undo_import,
         import_permission=import_permission,
         records_url=records_url,
+        export_query=export_query,
+        export_permission=export_permission,
     )
 
 

@@ -34,7 +34,9 @@ from baozhang.inspections.models import (
 from baozhang.inspections.occasions import occasion_named, occasions_of_check
 from baozhang.inspections.services import FindingInput, inspection_submit, photo_upload_create
 from baozhang.orgs.access import access_location, org_scope, request_access
+from baozhang.orgs.api import XLSX, ExportJobOut, export_answer
 from baozhang.orgs.permissions import (
+    EXPORT_DATA,
     RECORD_INSPECTIONS,
     SUBMIT_RECTIFICATION,
     VIEW_INSPECTIONS,
@@ -314,7 +316,7 @@ def inspection_read(request, org: str, id: int):  # noqa: A002
         return _inspection(inspection, occasions_of_check(inspection))
 
 
-class FindingQuery(Schema):
+class FindingFiltersQuery(Schema):
     period: str | None = Field(None, description="e.g. 2026-W47, 2026-11")
     site: str | None = Field(None, description="the id of the site of the findings' locations")
     unit: str | None = None
@@ -322,6 +324,9 @@ class FindingQuery(Schema):
     location: str | None = None
     kind: str | None = Field(None, description="a finding kind, or problems")
     q: str | None = None
+
+
+class FindingQuery(FindingFiltersQuery):
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(PAGE_SIZE, ge=1, le=500)
 
@@ -347,6 +352,26 @@ def finding_list(request, org: str, filters: Query[FindingQuery]):
             "pages": max(1, math.ceil(count / filters.page_size)),
             "results": [_finding(f) for f in findings[start : start + filters.page_size]],
         }
+
+
+@router.get(
+    "/orgs/{org}/findings/export",
+    response=answers({200: bytes, 202: ExportJobOut}),
+    operation_id="finding_export",
+    summary="Findings in the import layout (.xlsx), filtered like the findings page",
+    description="At most BAOZHANG_EXPORT_BACKGROUND_ROWS rows: the workbook at once. More: 202"
+    " with the export job, written by the background worker and followed with GET"
+    " /orgs/{org}/export-jobs/{id}, whose `download` gives the file once done.",
+    openapi_extra={
+        "responses": {200: {"description": "The workbook", "content": {XLSX: {}}}},
+    },
+)
+def finding_export(request, org: str, filters: Query[FindingFiltersQuery]):
+    access = request_access(request, org, EXPORT_DATA)
+    access.require(VIEW_INSPECTIONS)
+    params = {key: str(value) for key, value in filters.dict().items() if value is not None}
+    file_name = f"{access.organisation.slug}-检查记录.xlsx"
+    return export_answer(access, kind="findings", params=params, file_name=file_name)
 
 
 @router.get(

@@ -9,8 +9,8 @@ class InspectionsConfig(AppConfig):
 
     def ready(self) -> None:
         from baozhang.core.transfers import transfer_register
-        from baozhang.inspections import imports, spreadsheets
-        from baozhang.orgs.permissions import RECORD_INSPECTIONS
+        from baozhang.inspections import imports, selectors, spreadsheets
+        from baozhang.orgs.permissions import RECORD_INSPECTIONS, VIEW_INSPECTIONS
 
         transfer_register(
             kind="findings",
@@ -21,4 +21,6 @@ class InspectionsConfig(AppConfig):
             undo_import=imports.findings_import_undo,
             import_permission=RECORD_INSPECTIONS,
             records_url="inspections:findings",
+            export_query=selectors.findings_filtered,
+            export_permission=VIEW_INSPECTIONS,
         )

@@ -235,8 +235,13 @@ def _finding_parts(
     return unit, item, points, note
 
 
-def findings_export(*, organisation: Organisation, target, queryset=None) -> None:
-    """Write findings in the import layout (newest first), streaming rows.
+# A background export reports its progress after every this many rows.
+PROGRESS_ROWS = 10_000
+
+
+def findings_export(*, organisation: Organisation, target, queryset=None, progress=None) -> None:
+    """Write findings in the import layout (newest first), streaming rows; ``progress(rows)`` is
+    called every PROGRESS_ROWS rows (a background export, orgs/tasks.py).
 
     The rows are read as the database gives them back, in chunks (core.rows), and each column is
     written by its own writer: a model instance with its location, unit, item and inspector per
@@ -290,3 +295,5 @@ def findings_export(*, organisation: Organisation, target, queryset=None) -> Non
             if who is not None:
                 name(row, 7, people[who])
             number(row, 8, pk)
+            if progress is not None and row % PROGRESS_ROWS == 0:
+                progress(row)

@@ -33,9 +33,10 @@ from baozhang.inspections.finding_lines import FindingLines
 from baozhang.inspections.models import FindingKind
 from baozhang.inspections.occasions import occasion_for_request
 from baozhang.inspections.services import FindingInput, inspection_submit
-from baozhang.inspections.spreadsheets import COLUMNS, findings_export
+from baozhang.inspections.spreadsheets import COLUMNS
 from baozhang.orgs.access import access_location
 from baozhang.orgs.decorators import org_view
+from baozhang.orgs.exports import export_start
 from baozhang.orgs.forms import ImportForm
 from baozhang.orgs.imports import import_start, rejected_lines
 from baozhang.orgs.models import AreaType, Site, Unit
@@ -46,7 +47,7 @@ from baozhang.orgs.permissions import (
     VIEW_INSPECTIONS,
 )
 from baozhang.orgs.selectors import unit_responsible_for
-from baozhang.orgs.views import import_started_redirect
+from baozhang.orgs.views import export_started_response, import_started_redirect
 from baozhang.standards.models import ItemKind
 from baozhang.standards.selectors import items_for_location, standard_version_for_location
 
@@ -307,14 +308,18 @@ def findings_import_page(request, access):
 
 @org_view(EXPORT_DATA)
 def findings_export_file(request, access):
+    """The findings of the list's filters: the workbook at once, or, past
+    BAOZHANG_EXPORT_BACKGROUND_ROWS rows, to the page of the job that writes it."""
     access.require(VIEW_INSPECTIONS)
-    findings = selectors.findings_filtered(organisation=access.organisation, params=request.GET)
-    buffer = io.BytesIO()
-    findings_export(organisation=access.organisation, target=buffer, queryset=findings)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    filename = f"{access.organisation.slug}-检查记录.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    file_name = f"{access.organisation.slug}-检查记录.xlsx"
+    started = export_start(
+        organisation=access.organisation,
+        kind="findings",
+        params=request.GET,
+        by=request.user,
+        file_name=file_name,
+    )
+    return export_started_response(request, access, started, file_name)
 
 
 @org_view(IMPORT_DATA)

@@ -26,6 +26,7 @@ from baozhang.core.transfers import transfer_for_kind
 from baozhang.orgs.models import (
     AreaType,
     Assignment,
+    ExportJob,
     ImportJob,
     Location,
     Membership,
@@ -204,10 +205,23 @@ def access_person(access: OrgAccess, person_id: int, *, permission: str) -> Pers
 def access_import_job(access: OrgAccess, job_id: int, *, permission: str) -> ImportJob:
     """An import job of the organisation; importing its kind may need a permission more."""
     job = tenant_record(access, ImportJob, job_id, permission=permission)
-    transfer = transfer_for_kind(job.kind)
-    if transfer is not None and transfer.import_permission:
-        access.require(transfer.import_permission)
+    _kind_permission_require(access, job.kind, "import_permission")
     return job
+
+
+def access_export_job(access: OrgAccess, job_id: int, *, permission: str) -> ExportJob:
+    """An export job of the organisation, and so its file; seeing its rows may need a permission
+    more (the findings: the right to see the checks)."""
+    job = tenant_record(access, ExportJob, job_id, permission=permission)
+    _kind_permission_require(access, job.kind, "export_permission")
+    return job
+
+
+def _kind_permission_require(access: OrgAccess, kind: str, which: str) -> None:
+    transfer = transfer_for_kind(kind)
+    needed = getattr(transfer, which) if transfer is not None else None
+    if needed:
+        access.require(needed)
 
 
 RECORD_GATES = {

@@ -7,18 +7,27 @@ gates) and writes through the same forms and services, so the API can do nothing
 import io
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field, create_model
 
 from baozhang.core import api as shared
 from baozhang.core.api import ApiValidationError, validation_errors
+from baozhang.core.models import JobStatus
 from baozhang.orgs import schemas, services
-from baozhang.orgs.access import OrgAccess, access_import_job, org_scope, request_access
+from baozhang.orgs.access import (
+    OrgAccess,
+    access_export_job,
+    access_import_job,
+    org_scope,
+    request_access,
+)
 from baozhang.orgs.entities import (
     AREA_TYPES,
     ASSIGNMENTS,
@@ -29,17 +38,17 @@ from baozhang.orgs.entities import (
     Entity,
     entity_save,
 )
+from baozhang.orgs.exports import export_job_file_response, export_start
 from baozhang.orgs.forms import errors_to_fields
 from baozhang.orgs.history import history_entries
 from baozhang.orgs.imports import import_start, importable
-from baozhang.orgs.models import ImportJob
+from baozhang.orgs.models import ExportJob, ImportJob
 from baozhang.orgs.permissions import EXPORT_DATA, IMPORT_DATA, MANAGE_PEOPLE, VIEW_HISTORY
 from baozhang.orgs.selectors import membership_histories
 from baozhang.orgs.spreadsheets import (
     IMPORT_KINDS,
     SHEET_NAMES,
     ImportRejected,
-    export_workbook,
     template_workbook,
 )
 
@@ -320,7 +329,7 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def _xlsx(filename: str, content: bytes) -> HttpResponse:
+def xlsx_answer(filename: str, content: bytes) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
@@ -409,12 +418,82 @@ def import_job_read(request, org: str, id: int):  # noqa: A002
         return import_job_out(access_import_job(access, id, permission=IMPORT_DATA))
 
 
+class ExportJobOut(shared.JobOut):
+    kind: str
+    file_name: str
+    rows: int = Field(description="Rows written, once done.")
+    download: str = Field(
+        description="Once done, the URL of the file (GET), until expires_at; else empty."
+    )
+    expires_at: datetime | None = Field(description="When the file is removed.")
+
+
+def export_job_out(job: ExportJob, *, slug: str) -> dict:
+    done = job.status == JobStatus.DONE and bool(job.file)
+    return {
+        **shared.job_out(job),
+        "kind": job.kind,
+        "file_name": job.file_name,
+        "rows": job.rows,
+        "download": reverse("api:export_job_file", kwargs={"org": slug, "id": job.pk})
+        if done
+        else "",
+        "expires_at": job.expires_at,
+    }
+
+
+def export_answer(access: OrgAccess, *, kind: str, params, file_name: str):
+    """The workbook of the list's filters at once, or 202 with the job that writes it."""
+    with org_scope(access):
+        started = export_start(
+            organisation=access.organisation,
+            kind=kind,
+            params=params,
+            by=access.user,
+            file_name=file_name,
+        )
+    if started.job is not None:
+        return Status(202, export_job_out(started.job, slug=access.organisation.slug))
+    return xlsx_answer(file_name, started.content)
+
+
+@router.get(
+    "/orgs/{org}/export-jobs/{id}",
+    response=shared.answers({200: ExportJobOut}),
+    operation_id="export_job_read",
+    summary="A workbook written in the background: its progress, and its file's URL once done",
+)
+def export_job_read(request, org: str, id: int):  # noqa: A002
+    access = request_access(request, org, EXPORT_DATA)
+    with org_scope(access):
+        job = access_export_job(access, id, permission=EXPORT_DATA)
+    return export_job_out(job, slug=access.organisation.slug)
+
+
+@router.get(
+    "/orgs/{org}/export-jobs/{id}/file",
+    operation_id="export_job_file",
+    summary="The workbook of an export job that is done (until it expires)",
+    response=shared.answers({200: bytes}),
+    openapi_extra={
+        "responses": {200: {"description": "The workbook", "content": {XLSX: {}}}},
+    },
+)
+def export_job_file(request, org: str, id: int):  # noqa: A002
+    access = request_access(request, org, EXPORT_DATA)
+    with org_scope(access):
+        job = access_export_job(access, id, permission=EXPORT_DATA)
+    return export_job_file_response(job)
+
+
 @router.get(
     "/orgs/{org}/exports/{kind}",
     operation_id="workbook_export",
     summary="Export records to a workbook (.xlsx)",
-    description=KIND_DESCRIPTION + " Takes the list's search and filter parameters.",
-    response=shared.answers({200: bytes}),
+    description=KIND_DESCRIPTION + " Takes the list's search and filter parameters. More than"
+    " BAOZHANG_EXPORT_BACKGROUND_ROWS rows are written by the background worker: the answer is 202"
+    " with the job, followed with GET /orgs/{org}/export-jobs/{id}.",
+    response=shared.answers({200: bytes, 202: ExportJobOut}),
     openapi_extra={
         "responses": {200: {"description": "The workbook", "content": {XLSX: {}}}},
     },
@@ -424,13 +503,8 @@ def workbook_export(request, org: str, kind: str):
     kind = _kind(kind)
     entity = next(resource.entity for resource in RESOURCES if resource.entity.key == kind)
     access.require(entity.view_permission)
-    buffer = io.BytesIO()
-    with org_scope(access):
-        queryset = entity.list_queryset(access.organisation, request.GET)
-        export_workbook(
-            organisation=access.organisation, kind=kind, target=buffer, queryset=queryset
-        )
-    return _xlsx(f"{access.organisation.slug}-{SHEET_NAMES[kind]}.xlsx", buffer.getvalue())
+    file_name = f"{access.organisation.slug}-{SHEET_NAMES[kind]}.xlsx"
+    return export_answer(access, kind=kind, params=request.GET, file_name=file_name)
 
 
 @router.get(
@@ -448,4 +522,4 @@ def workbook_template(request, org: str, kind: str):
     kind = _kind(kind)
     buffer = io.BytesIO()
     template_workbook(kind=kind, target=buffer)
-    return _xlsx(f"{SHEET_NAMES[kind]}-模板.xlsx", buffer.getvalue())
+    return xlsx_answer(f"{SHEET_NAMES[kind]}-模板.xlsx", buffer.getvalue())

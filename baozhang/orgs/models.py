@@ -379,7 +379,31 @@ def _import_file_name(job: "ImportJob", filename: str) -> str:
     return f"imports/{uuid.uuid4().hex}.xlsx"
 
 
-class ImportJob(TenantModel, BackgroundJob):
+def _export_key() -> str:
+    # The name of the file on disk: nobody can guess it.
+    return uuid.uuid4().hex
+
+
+class TransferJob(TenantModel, BackgroundJob):
+    """What an import job and an export job share: the kind of records (core/transfers.py), the
+    file's name as people see it, who asked and in which language the job works."""
+
+    kind = models.CharField(_("kind"), max_length=30)
+    file_name = models.CharField(_("file name"), max_length=255)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    language = models.CharField(_("language"), max_length=10)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.file_name}"
+
+
+class ImportJob(TransferJob):
     """A workbook imported in the background (orgs/imports.py): the file, kept under the media
     folder until the job ends, what it imports and for whom, and how it ended: the records
     created and updated, or the problems of the rows (the first ERRORS_KEPT, and their number)."""
@@ -391,28 +415,39 @@ class ImportJob(TenantModel, BackgroundJob):
         "undoing": _("Taking back the rows already stored"),
     }
 
-    kind = models.CharField(_("kind"), max_length=30)
     file = models.FileField(_("file"), upload_to=_import_file_name, max_length=200, blank=True)
-    file_name = models.CharField(_("file name"), max_length=255)
     file_size = models.PositiveIntegerField(_("size (bytes)"))
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    language = models.CharField(_("language"), max_length=10)
     records_created = models.PositiveIntegerField(_("created"), default=0)
     records_updated = models.PositiveIntegerField(_("updated"), default=0)
     row_errors = models.JSONField(_("problems"), default=list, blank=True)
     row_errors_total = models.PositiveIntegerField(_("number of problems"), default=0)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(TransferJob.Meta):
         verbose_name = _("import job")
         verbose_name_plural = _("import jobs")
-
-    def __str__(self) -> str:
-        return f"{self.kind} · {self.file_name}"
 
     @property
     def is_refused(self) -> bool:
         """Failed because rows have problems (listed in row_errors), not because of an error."""
         return self.row_errors_total > 0
+
+
+class ExportJob(TransferJob):
+    """A workbook exported in the background (orgs/exports.py): what it exports (a kind of
+    core/transfers.py and the list's filters), for whom, and the file, kept under the media folder
+    until it expires (BAOZHANG_EXPORT_KEEP_HOURS) and a periodic job removes it."""
+
+    STEPS = {
+        "counting": _("Counting the rows"),
+        "writing": _("Writing (row %(done)s of %(total)s)"),
+    }
+
+    params = models.JSONField(_("filters"), default=dict, blank=True)
+    key = models.CharField(max_length=32, unique=True, default=_export_key, editable=False)
+    file = models.FileField(_("file"), max_length=200, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    class Meta(TransferJob.Meta):
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")

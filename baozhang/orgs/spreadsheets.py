@@ -607,8 +607,12 @@ def _export_rows(kind: str, organisation: Organisation, queryset=None):
             ]
 
 
-def export_workbook(*, organisation: Organisation, kind: str, target, queryset=None) -> None:
-    """Write the organisation's records of one kind in the import format (re-importable)."""
+def export_workbook(
+    *, organisation: Organisation, kind: str, target, queryset=None, progress=None
+) -> None:
+    """Write the organisation's records of one kind in the import format (re-importable). A
+    background export (orgs/tasks.py) passes ``progress``: the set-up records are few enough that
+    the job tells only its start and its end."""
     headers = [column.header for column in COLUMNS[kind]]
     write_workbook(
         target, [(SHEET_NAMES[kind], headers, _export_rows(kind, organisation, queryset))]

@@ -1,4 +1,5 @@
-"""Background task of the organisations: import a workbook kept by an import job (orgs/imports.py).
+"""Background tasks of the organisations: import a workbook kept by an import job
+(orgs/imports.py), and write the workbook of an export job (orgs/exports.py).
 
 A kind that stores its rows in batches (findings) tags them with the job; whatever stops the job
 (its rows refused, an error, its worker lost twice) takes back what was stored before the job is
@@ -9,12 +10,16 @@ stored. The file is removed once the job has ended.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import OperationalError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django_scopes import scope as tenant_scope
 from django_scopes import scopes_disabled
 from django_tasks import task
@@ -23,7 +28,7 @@ from baozhang.core.background import Lease, LeaseLost, background_job_run
 from baozhang.core.models import JobFailure, JobStatus
 from baozhang.core.transfers import ERRORS_KEPT, transfer_for_kind
 from baozhang.core.xlsx import ImportRejected
-from baozhang.orgs.models import ImportJob
+from baozhang.orgs.models import ExportJob, ImportJob
 
 logger = logging.getLogger(__name__)
 
@@ -136,3 +141,74 @@ def import_job_lost(pk: int) -> None:
         return
     import_job_undo(job)
     import_job_file_remove(job)
+
+
+# Exports ---------------------------------------------------------------------------------------
+
+
+@task()
+def export_job_run(job_id: int) -> str:
+    """Write the workbook of a queued export job."""
+    return background_job_run(ExportJob, job_id, export_job_work)
+
+
+def export_job_name(job: ExportJob) -> str:
+    """The job's file, under the media folder; each attempt writes first to a name of its own."""
+    return f"exports/{job.key}.xlsx"
+
+
+def _parts(job: ExportJob) -> list[Path]:
+    written = Path(default_storage.path(export_job_name(job)))
+    return list(written.parent.glob(f"{written.name}.*.part"))
+
+
+def export_job_work(lease: Lease) -> None:
+    """Write the rows of the job's filters to a file of a temporary name, renamed once complete:
+    a file is never served half written, and a second attempt writes it anew."""
+    with scopes_disabled():
+        job = ExportJob.objects.select_related("organisation").get(pk=lease.pk)
+    transfer = transfer_for_kind(job.kind)
+    if transfer is None or transfer.export_file is None or transfer.export_query is None:
+        raise ValueError(f"no export of the kind {job.kind!r}")
+    name = export_job_name(job)
+    part = Path(default_storage.path(f"{name}.{lease.attempt}.part"))
+    part.parent.mkdir(parents=True, exist_ok=True)
+    with tenant_scope(organisation=job.organisation), translation.override(job.language):
+        lease.step("counting", progress=1)
+        rows = transfer.export_query(organisation=job.organisation, params=job.params)
+        total = rows.count()
+        lease.step("writing", progress=2, done=0, total=total)
+
+        def progress(done: int) -> None:
+            # Rows stored since the count may make the file a little longer than counted.
+            share = min(done, total) * 97 // max(total, 1)
+            lease.step("writing", progress=2 + share, done=done, total=max(done, total))
+
+        try:
+            with part.open("wb") as target:
+                transfer.export_file(
+                    organisation=job.organisation, target=target, queryset=rows, progress=progress
+                )
+            os.replace(part, default_storage.path(name))
+        finally:
+            part.unlink(missing_ok=True)
+        expires = timezone.now() + timedelta(hours=settings.EXPORT_KEEP_HOURS)
+        lease.finish(file=name, rows=total, expires_at=expires)
+
+
+def export_job_file_remove(job: ExportJob) -> None:
+    """Remove the job's file (expired) and what a stopped attempt left half written."""
+    for part in _parts(job):
+        part.unlink(missing_ok=True)
+    if job.file:
+        job.file.delete(save=False)
+        with transaction.atomic(), scopes_disabled():
+            ExportJob.objects.filter(pk=job.pk).update(file="")
+
+
+def export_job_lost(pk: int) -> None:
+    """A job whose worker was lost for good: what it left half written is removed."""
+    with scopes_disabled():
+        job = ExportJob.objects.filter(pk=pk).first()
+    if job is not None:
+        export_job_file_remove(job)

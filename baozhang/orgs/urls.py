@@ -29,6 +29,12 @@ urlpatterns = [
     path("o/<slug:org>/", views.dashboard, name="dashboard"),
     path("o/<slug:org>/import/", views.import_page, name="import"),
     path("o/<slug:org>/import/jobs/<int:import_job_id>/", views.import_job, name="import-job"),
+    path("o/<slug:org>/export/jobs/<int:export_job_id>/", views.export_job, name="export-job"),
+    path(
+        "o/<slug:org>/export/jobs/<int:export_job_id>/file.xlsx",
+        views.export_job_file,
+        name="export-job-file",
+    ),
     path(
         "o/<slug:org>/import/template/<slug:kind>.xlsx",
         views.import_template,

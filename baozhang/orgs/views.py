@@ -15,9 +15,21 @@ from django.views.decorators.http import require_POST
 from baozhang.core.pagination import paginate, query_without_page
 from baozhang.core.selectors import workers_status
 from baozhang.orgs import selectors, services
-from baozhang.orgs.access import access_import_job, access_person, organisations_for_user
+from baozhang.orgs.access import (
+    access_export_job,
+    access_import_job,
+    access_person,
+    organisations_for_user,
+)
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.entities import ENTITIES, ENTITIES_BY_KEY, PEOPLE, Entity, entity_save
+from baozhang.orgs.exports import (
+    XLSX,
+    ExportStarted,
+    export_job_file_response,
+    export_start,
+    exportable,
+)
 from baozhang.orgs.forms import ImportForm, OrganisationForm, PasswordSetForm, errors_to_fields
 from baozhang.orgs.history import history_entries
 from baozhang.orgs.imports import ImportStarted, import_start, importable, rejected_lines
@@ -34,7 +46,6 @@ from baozhang.orgs.spreadsheets import (
     KIND_TITLES,
     SHEET_NAMES,
     ImportRejected,
-    export_workbook,
     template_workbook,
 )
 
@@ -225,9 +236,7 @@ def person_password(request, access, person_id: int):
 
 
 def _xlsx_response(filename: str) -> tuple[HttpResponse, HttpResponse]:
-    response = HttpResponse(
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    response = HttpResponse(content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response, response
 
@@ -309,11 +318,45 @@ def import_template(request, access, kind: str):
 def export(request, access, kind: str):
     if kind not in IMPORT_KINDS:
         raise Http404
-    entity = ENTITIES_BY_KEY[kind]
-    access.require(entity.view_permission)
-    queryset = entity.list_queryset(access.organisation, request.GET)
-    buffer = io.BytesIO()
-    export_workbook(organisation=access.organisation, kind=kind, target=buffer, queryset=queryset)
-    response, target = _xlsx_response(f"{access.organisation.slug}-{SHEET_NAMES[kind]}.xlsx")
-    target.write(buffer.getvalue())
+    access.require(ENTITIES_BY_KEY[kind].view_permission)
+    file_name = f"{access.organisation.slug}-{SHEET_NAMES[kind]}.xlsx"
+    started = export_start(
+        organisation=access.organisation,
+        kind=kind,
+        params=request.GET,
+        by=request.user,
+        file_name=file_name,
+    )
+    return export_started_response(request, access, started, file_name)
+
+
+def export_started_response(request, access, started: ExportStarted, file_name: str):
+    """The workbook written at once, or to the page of the job that writes it."""
+    if started.job is not None:
+        return redirect(
+            "orgs:export-job", org=access.organisation.slug, export_job_id=started.job.pk
+        )
+    response, target = _xlsx_response(file_name)
+    target.write(started.content)
     return response
+
+
+@org_view(EXPORT_DATA)
+def export_job(request, access, export_job_id: int):
+    """A workbook written in the background: a progress bar that the page refreshes until the
+    job ends, then the link to the file (until it expires)."""
+    job = access_export_job(access, export_job_id, permission=EXPORT_DATA)
+    transfer = exportable(job.kind)
+    template = (
+        "orgs/_export_job.html" if request.headers.get("HX-Request") else "orgs/export_job.html"
+    )
+    return render(
+        request, template, {"job": job, "title": transfer.title if transfer else job.kind}
+    )
+
+
+@org_view(EXPORT_DATA)
+def export_job_file(request, access, export_job_id: int):
+    """The file of an export job that is done, until it expires."""
+    job = access_export_job(access, export_job_id, permission=EXPORT_DATA)
+    return export_job_file_response(job)
