@@ -5,12 +5,13 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_scopes import scope, scopes_disabled
 
 from baozhang.inspections.models import Inspection
 from baozhang.inspections.services import FindingInput
 from baozhang.orgs.models import Person
-from baozhang.rectification.models import PatrolRoundCheck, Task, TaskEvent
+from baozhang.rectification.models import PatrolRound, PatrolRoundCheck, Task, TaskEvent
 from tests.factories import member
 from tests.inspection_data import submit
 from tests.test_api_inspections import client_for, jpeg
@@ -246,3 +247,23 @@ def test_a_number_past_what_the_database_stores_is_refused_or_finds_nothing(api)
         else:
             assert answer.status_code == 200, (path, answer.content)
     assert call(api, "admin", "get", f"/tasks/{huge}").status_code == 404
+
+
+def test_a_round_naming_more_records_than_allowed_is_refused_before_any_is_read(api):
+    with scopes_disabled():
+        leader = Person.objects.get(user__username="leader")
+    body = {
+        "title": "全校专项巡查",
+        "date": "2026-11-16",
+        "leader_id": leader.pk,
+        "location_ids": [api["room"].pk] * 1001,
+    }
+    with CaptureQueriesContext(connection) as queries:
+        refused = call(api, "leader", "post", "/rounds", body)
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == [{"field": "location_ids", "message": "太长"}]
+    assert not [query for query in queries if "location" in query["sql"].lower()]
+    with scopes_disabled():
+        assert not PatrolRound.objects.exists()
+    body["location_ids"] = [api["room"].pk] * 1000
+    assert call(api, "leader", "post", "/rounds", body).status_code == 201

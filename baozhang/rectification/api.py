@@ -587,13 +587,17 @@ def statistics(
         }
 
 
+ROUND_RECORDS_MAX = 1000
+
+
 class RoundIn(Input):
     title: str = Field(max_length=200)
     date: date
     leader_id: int
-    member_ids: list[int] = Field(default_factory=list)
-    area_type_ids: list[int] = Field(default_factory=list)
-    location_ids: list[int] = Field(default_factory=list)
+    # Each record named goes through its gate, one query each: a bound keeps a request bounded.
+    member_ids: list[int] = Field(default_factory=list, max_length=ROUND_RECORDS_MAX)
+    area_type_ids: list[int] = Field(default_factory=list, max_length=ROUND_RECORDS_MAX)
+    location_ids: list[int] = Field(default_factory=list, max_length=ROUND_RECORDS_MAX)
     note: str = Field("", max_length=2000)
 
 
