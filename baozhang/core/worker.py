@@ -20,11 +20,9 @@ from collections.abc import Callable
 from functools import partial
 
 from django.conf import settings
-from django.core.exceptions import SuspiciousOperation
 from django.core.management.base import CommandError
 from django.db import OperationalError, close_old_connections, connection
 from django.utils import timezone
-from django_tasks_db.compat import TaskContext, task_finished, task_started
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.utils import is_locked_database_exception
 
@@ -71,34 +69,15 @@ class Worker(db_worker.Worker):
                 time.sleep(BUSY_PAUSE_SECONDS)
 
     def run_task(self, db_task_result) -> None:
-        """db_worker's run_task, with the result written whatever the wait for the database."""
-        try:
-            self.running_task = True
-            task = db_task_result.task
-            task_result = db_task_result.task_result
-            backend_type = task.get_backend()
-            task_started.send(sender=backend_type, task_result=task_result)
-            if task.takes_context:
-                value = task.call(
-                    TaskContext(task_result=task_result),
-                    *task_result.args,
-                    **task_result.kwargs,
-                )
-            else:
-                value = task.call(*task_result.args, **task_result.kwargs)
-            self._patiently(partial(db_task_result.set_successful, value))
-            task_finished.send(sender=backend_type, task_result=db_task_result.task_result)
-        except BaseException as error:
-            self._patiently(partial(db_task_result.set_failed, error))
-            try:
-                sender = type(db_task_result.task.get_backend())
-            except (ImportError, SuspiciousOperation):
-                logger.exception("Task id=%s failed unexpectedly", db_task_result.id)
-            else:
-                task_finished.send(sender=sender, task_result=db_task_result.task_result)
-        finally:
-            self.running_task = False
-            self._run_tasks += 1
+        """db_worker's run_task, with the task's result written whatever the wait for the
+        database: its two writes are made patient on this task result alone."""
+        for name in ("set_successful", "set_failed"):
+            write = getattr(db_task_result, name)
+            setattr(db_task_result, name, partial(self._patient_write, write))
+        super().run_task(db_task_result)
+
+    def _patient_write(self, write: Callable[..., None], *args) -> None:
+        self._patiently(partial(write, *args))
 
 
 class Heartbeat:
