@@ -5,46 +5,16 @@ wrk."""
 import json
 import secrets
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench.paced import paced
+from bench.server import server_start, server_stop
 
 CONNECTIONS = 16
 SECONDS = 15  # of each measurement, in ROUNDS turns for the product and the bare view
 ROUNDS = 3
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def server_start(env: dict) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "baozhang.cli", "serve", "--port", str(port), "--workers", "2",
-         "--no-worker"],
-        env={**env, "DJANGO_SETTINGS_MODULE": "bench.settings"},
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server, port
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise SystemExit("the benchmark server did not start")
 
 
 # wrk (C, epoll) drives the load: a load generator in Python would take much of the two cores the
@@ -140,8 +110,7 @@ def api_ratio(env: dict, *, org: str, token: str, location_id: int, version_id: 
             rate=product_rps / 2,
         )  # fmt: skip
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server_stop(server)
     return {
         "product_rps": product_rps,
         "bare_rps": bare_rps,

@@ -1,0 +1,118 @@
+"""The product as people reach it: `baozhang serve` (gunicorn, production settings, django-axes on)
+on loopback, and HTTP clients signed in through the sign-in page or carrying an API token.
+
+Every bench that times a page or an API operation goes through here, so that the middleware, the
+sign-in, the templates and the server's own cost fall on the product and its baseline alike."""
+
+from __future__ import annotations
+
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_start(
+    env: dict, *, workers: int = 2, worker: bool = False
+) -> tuple[subprocess.Popen, int]:
+    """`baozhang serve` with the bench settings; with ``worker`` its background worker beside it."""
+    port = free_port()
+    command = [sys.executable, "-m", "baozhang.cli", "serve", "--port", str(port),
+               "--workers", str(workers)] + ([] if worker else ["--no-worker"])  # fmt: skip
+    server = subprocess.Popen(  # noqa: S603
+        command,
+        env={**env, "DJANGO_SETTINGS_MODULE": "bench.settings"},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server, port
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise SystemExit("the benchmark server did not start")
+
+
+def server_stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+@contextmanager
+def served(env: dict, **options):
+    server, port = server_start(env, **options)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server_stop(server)
+
+
+def signed_in(base: str, username: str, password: str) -> requests.Session:
+    """A browser's session: the sign-in page fetched, the form posted with its CSRF token."""
+    session = requests.Session()
+    page = session.get(f"{base}/accounts/login/", timeout=30)
+    token = CSRF.search(page.text).group(1)
+    answer = session.post(
+        f"{base}/accounts/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base}/accounts/login/"},
+        timeout=30,
+        allow_redirects=False,
+    )
+    if answer.status_code != 302:
+        raise SystemExit(f"the bench user could not sign in ({answer.status_code})")
+    return session
+
+
+def with_token(token: str) -> requests.Session:
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    return session
+
+
+def get(session: requests.Session, url: str) -> tuple[float, requests.Response]:
+    """The time from sending the request to the last byte of the answer, and the answer."""
+    started = time.perf_counter()
+    answer = session.get(url, timeout=120)
+    _body = answer.content
+    elapsed = time.perf_counter() - started
+    if answer.status_code != 200:
+        raise SystemExit(f"GET {url} answered {answer.status_code}: {answer.text[:300]}")
+    return elapsed, answer
+
+
+def spread(times: list[float]) -> dict:
+    """Median and spread (lowest, highest, and the 95th percentile) of several rounds, in seconds."""
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {
+        "median": statistics.median(ordered),
+        "low": ordered[0],
+        "high": ordered[-1],
+        "p95": p95,
+        "rounds": len(ordered),
+    }
