@@ -1,7 +1,6 @@
-"""The product's settings plus the bare baseline view the API is measured against."""
+"""The product's production settings (DEBUG off, django-axes on) plus the baselines' bare views."""
 
 from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
 DEBUG = False
-AXES_ENABLED = False
