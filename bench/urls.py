@@ -1,6 +1,15 @@
 from django.urls import path
 
+from bench import baselines
 from bench.bare import bare_submit
 from config.urls import urlpatterns as product
 
-urlpatterns = [path("bench/bare/<slug:org>/", bare_submit), *product]
+urlpatterns = [
+    path("bench/bare/<slug:org>/", bare_submit),
+    path("bench/ranking/<slug:org>/", baselines.bare_ranking),
+    path("bench/findings/<slug:org>/", baselines.bare_findings),
+    path("bench/bulletin/<slug:org>/", baselines.bare_bulletin),
+    path("bench/board/<slug:org>/", baselines.bare_board),
+    path("bench/file/<int:version>/<str:kind>/<str:language>/", baselines.bare_file),
+    *product,
+]

@@ -1,0 +1,295 @@
+"""The baselines: what a careful engineer would write for the same result, without the product.
+
+Each is a bare Django view served by the same server as the product (bench/urls.py), so that the
+server, the connection and the network fall on both: raw SQL that computes the same numbers (red
+lines included), a page of the same rows rendered by one small template, the same file streamed.
+No sign-in, no permissions, no scopes, no history, no cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.template import Context, Template
+from django.utils import timezone
+
+from baozhang.core.periods import Period, period_parse, period_previous, week_key
+
+PROBLEMS = "('deduction', 'scored', 'red_line')"
+TENTH = Decimal("0.1")
+
+# A unit's score for a period in one statement: per unit and item the points found capped by the
+# item's cap, base − deductions + bonuses never below the floor, a red line of the period_floor
+# rule holding the score at its standard's red-line score; the active units that held a place in
+# the period and any unit found; ranked with ties sharing a rank. %(area)s narrows to an area type.
+RANKING_SQL = f"""
+WITH per_item AS (
+    SELECT f.unit_id, f.item_id, f.kind, COUNT(*) AS n,
+           CASE WHEN i.cap IS NOT NULL AND SUM(f.points) > i.cap THEN i.cap ELSE SUM(f.points) END
+               AS total,
+           MIN(CASE WHEN f.kind = 'red_line' AND v.red_line_rule = 'period_floor'
+                    THEN v.red_line_score END) AS red_floor
+    FROM inspections_finding f
+    LEFT JOIN standards_standarditem i ON i.id = f.item_id
+    LEFT JOIN standards_standardversion v ON v.id = i.version_id
+    WHERE f.organisation_id = %(org)s AND f.date >= %(start)s AND f.date <= %(end)s
+      AND f.unit_id IS NOT NULL {{area_findings}}
+    GROUP BY f.unit_id, f.item_id, f.kind, i.cap
+), units AS (
+    SELECT u.id FROM orgs_unit u
+    WHERE u.organisation_id = %(org)s AND u.is_active AND EXISTS (
+        SELECT 1 FROM orgs_assignment a JOIN orgs_location l ON l.id = a.location_id
+        WHERE a.unit_id = u.id AND a.starts_on <= %(end)s
+          AND (a.ends_on IS NULL OR a.ends_on >= %(start)s) {{area_held}})
+    UNION SELECT unit_id FROM per_item
+), per_unit AS (
+    SELECT r.id AS unit_id,
+           COALESCE(SUM(CASE WHEN p.kind IN {PROBLEMS} THEN p.total END), 0) AS deductions,
+           COALESCE(SUM(CASE WHEN p.kind = 'bonus' THEN p.total END), 0) AS bonus,
+           COALESCE(SUM(CASE WHEN p.kind <> 'highlight' THEN p.n END), 0) AS findings,
+           COALESCE(SUM(CASE WHEN p.kind = 'highlight' THEN p.n END), 0) AS highlights,
+           COALESCE(SUM(CASE WHEN p.kind = 'red_line' THEN p.n END), 0) AS red_lines,
+           MIN(p.red_floor) AS red_floor
+    FROM units r LEFT JOIN per_item p ON p.unit_id = r.id
+    GROUP BY r.id
+), plain AS (
+    SELECT *, CASE WHEN %(base)s - deductions + bonus < %(floor)s THEN %(floor)s
+                   ELSE %(base)s - deductions + bonus END AS s0
+    FROM per_unit
+), scored AS (
+    SELECT *, ROUND(CASE WHEN red_floor IS NULL OR red_floor >= s0 THEN s0
+                         WHEN red_floor < %(floor)s THEN %(floor)s ELSE red_floor END, 1) AS score
+    FROM plain
+)
+SELECT s.unit_id, u.name, s.score, RANK() OVER (ORDER BY s.score DESC) AS place,
+       s.deductions, s.bonus, s.findings, s.highlights, s.red_lines
+FROM scored s JOIN orgs_unit u ON u.id = s.unit_id
+ORDER BY place, u.code, s.unit_id
+"""
+
+
+def tenth(value) -> str:
+    """A number as the product shows it: in tenths, half up, with no trailing .0."""
+    number = Decimal(str(value)).quantize(TENTH, rounding=ROUND_HALF_UP)
+    return f"{number.normalize():f}" if number == number.to_integral() else f"{number:f}"
+
+
+def policy_of(organisation_id: int) -> tuple[float, float]:
+    """The board policy's base and floor scores (as numbers: SQLite compares Decimal as text)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT base_score, floor_score FROM inspections_boardpolicy WHERE organisation_id = %s",
+            [organisation_id],
+        )
+        row = cursor.fetchone()
+    return (float(row[0]), float(row[1])) if row else (100.0, 0.0)
+
+
+def organisation_id(slug: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM orgs_organisation WHERE slug = %s", [slug])
+        return cursor.fetchone()[0]
+
+
+def ranking_rows(org: int, period: Period, area_type: int | None = None) -> list[dict]:
+    base, floor = policy_of(org)
+    area = area_type is not None
+    statement = RANKING_SQL.format(
+        area_findings="AND f.area_type_id = %(area)s" if area else "",
+        area_held="AND l.area_type_id = %(area)s" if area else "",
+    )
+    values = {"org": org, "start": period.start, "end": period.end, "base": base, "floor": floor}
+    with connection.cursor() as cursor:
+        cursor.execute(statement, {**values, "area": area_type})
+        rows = cursor.fetchall()
+    return [
+        {
+            "unit_id": unit, "unit": name, "score": tenth(score), "rank": place,
+            "deductions": tenth(deductions), "bonus": tenth(bonus), "findings": findings,
+            "highlights": highlights, "red_lines": red_lines,
+        }
+        for unit, name, score, place, deductions, bonus, findings, highlights, red_lines in rows
+    ]  # fmt: skip
+
+
+def missed_count(org: int, period: Period) -> int:
+    first, after = (_moment(each) for each in period.moments())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM inspections_expectedcheck e WHERE e.organisation_id = %s"
+            " AND e.due_at >= %s AND e.due_at < %s AND e.window_ends_at < %s"
+            " AND NOT EXISTS (SELECT 1 FROM inspections_inspection i WHERE i.expected_id = e.id)",
+            [org, first, after, _moment(timezone.now())],
+        )
+        return cursor.fetchone()[0]
+
+
+def _moment(value):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def bare_ranking(request, org: str):
+    """The ranking page's numbers: the period's ranking, the previous period's scores (the
+    trend) and the missed checks; ?previous=0 for the API's (the period's ranking alone)."""
+    pk = organisation_id(org)
+    period = period_parse(request.GET["period"])
+    answer = {"rows": ranking_rows(pk, period)}
+    if request.GET.get("previous", "1") == "1":
+        answer["previous"] = {
+            row["unit_id"]: row["score"] for row in ranking_rows(pk, period_previous(period))
+        }
+        answer["missed"] = missed_count(pk, period)
+    return JsonResponse(answer)
+
+
+FINDINGS_SQL = """
+SELECT f.id, f.observed_at, l.code, u.name, i.text, f.kind, f.points, f.note, f.inspection_id
+FROM inspections_finding f
+JOIN orgs_location l ON l.id = f.location_id
+LEFT JOIN orgs_unit u ON u.id = f.unit_id
+LEFT JOIN standards_standarditem i ON i.id = f.item_id
+WHERE f.organisation_id = %s AND f.observed_at >= %s AND f.observed_at < %s
+ORDER BY f.observed_at DESC, f.id DESC LIMIT %s OFFSET %s
+"""
+FINDINGS_PAGE = Template(
+    "<!doctype html><title>findings</title><p>{{ total }}</p><table>{% for row in rows %}"
+    "<tr><td><a href='/i/{{ row.8 }}'>{{ row.1|date:'m-d H:i' }}</a></td><td>{{ row.2 }}</td>"
+    "<td>{{ row.3|default:'—' }}</td><td><a href='/f/{{ row.0 }}/'>{{ row.4|default:row.5 }}</a>"
+    "</td><td>{{ row.6 }}</td><td>{{ row.7 }}</td></tr>{% endfor %}</table>"
+)
+
+
+def bare_findings(request, org: str):
+    """A page of the findings list: the period's total, and the page's rows with the location,
+    unit and item they show, newest first, in local time, rendered by one small template."""
+    from django.conf import settings
+
+    pk = organisation_id(org)
+    period = period_parse(request.GET["period"])
+    number = int(request.GET.get("page", "1"))
+    first, after = (_moment(each) for each in period.moments())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM inspections_finding WHERE organisation_id = %s"
+            " AND observed_at >= %s AND observed_at < %s",
+            [pk, first, after],
+        )
+        total = cursor.fetchone()[0]
+        size = settings.PAGE_SIZE
+        cursor.execute(FINDINGS_SQL, [pk, first, after, size, (number - 1) * size])
+        rows = [list(row) for row in cursor.fetchall()]
+    for row in rows:
+        moment = row[1]
+        if isinstance(moment, str):  # SQLite
+            moment = dt.datetime.fromisoformat(moment)
+        if timezone.is_naive(moment):
+            moment = moment.replace(tzinfo=dt.UTC)
+        row[1] = timezone.localtime(moment)
+        row[6] = tenth(row[6])
+    html = FINDINGS_PAGE.render(Context({"total": total, "rows": rows}))
+    return HttpResponse(html)
+
+
+BULLETIN_SQL = """
+SELECT f.id, f.area_type_id, f.date, f.kind, f.unit_id, u.name, f.location_id, l.code, l.name,
+       f.item_id, i.text, f.points, f.note, f.observed_at, f.inspection_id
+FROM inspections_finding f
+JOIN orgs_location l ON l.id = f.location_id
+LEFT JOIN orgs_unit u ON u.id = f.unit_id
+LEFT JOIN standards_standarditem i ON i.id = f.item_id
+WHERE f.organisation_id = %s AND f.date >= %s AND f.date <= %s AND f.area_type_id IS NOT NULL
+ORDER BY f.date, u.code, f.observed_at, f.id
+"""
+
+
+def bulletin_numbers(org: int, week: Period) -> dict:
+    """Per area type: the problems' ids by day, the bonuses' and highlights' ids, the photos of
+    each finding, the units praised and the ranking."""
+    with connection.cursor() as cursor:
+        cursor.execute(BULLETIN_SQL, [org, week.start, week.end])
+        findings = cursor.fetchall()
+        cursor.execute(
+            "SELECT p.finding_id, p.id FROM inspections_findingphoto p"
+            " JOIN inspections_finding f ON f.id = p.finding_id"
+            " WHERE f.organisation_id = %s AND f.date >= %s AND f.date <= %s ORDER BY p.id",
+            [org, week.start, week.end],
+        )
+        photos: dict[int, list[int]] = {}
+        for finding, photo in cursor.fetchall():
+            photos.setdefault(finding, []).append(photo)
+        cursor.execute(
+            "SELECT DISTINCT l.area_type_id FROM orgs_assignment a"
+            " JOIN orgs_location l ON l.id = a.location_id JOIN orgs_unit u ON u.id = a.unit_id"
+            " WHERE a.organisation_id = %s AND a.starts_on <= %s"
+            " AND (a.ends_on IS NULL OR a.ends_on >= %s) AND l.area_type_id IS NOT NULL",
+            [org, week.end, week.start],
+        )
+        areas = {row[0] for row in cursor.fetchall()} | {row[1] for row in findings}
+    sections = {}
+    for area in sorted(areas):
+        mine = [row for row in findings if row[1] == area]
+        problems = [row for row in mine if row[3] not in ("bonus", "highlight")]
+        ranking = ranking_rows(org, week, area)
+        with_problems = {row[4] for row in problems}
+        sections[area] = {
+            "problems": [row[0] for row in problems],
+            "bonuses": [row[0] for row in mine if row[3] == "bonus"],
+            "highlights": [row[0] for row in mine if row[3] == "highlight"],
+            "photos": {row[0]: photos.get(row[0], []) for row in mine},
+            "praised": [row["unit_id"] for row in ranking if row["unit_id"] not in with_problems],
+            "ranking": [(row["unit_id"], row["score"], row["rank"]) for row in ranking],
+        }
+    return sections
+
+
+def bare_bulletin(request, org: str):
+    week = period_parse(week_key(period_parse(request.GET["period"]).start))
+    sections = bulletin_numbers(organisation_id(org), week)
+    units = {row[0] for section in sections.values() for row in section["ranking"]}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, name FROM orgs_unit WHERE id IN ({','.join(['%s'] * len(units))})"
+            if units
+            else "SELECT id, name FROM orgs_unit WHERE 1 = 0",
+            list(units),
+        )
+        names = dict(cursor.fetchall())
+    return JsonResponse(
+        {"sections": {str(key): value for key, value in sections.items()}, "names": names}
+    )
+
+
+def bare_board(request, org: str):
+    """The notice board's numbers: this week's ranking and last week's red flags."""
+    pk = organisation_id(org)
+    week = period_parse(week_key(timezone.localdate()))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r.unit_id, r.area_type_id, r.rank FROM inspections_redflag r"
+            " WHERE r.organisation_id = %s AND r.week_key = %s ORDER BY r.rank, r.unit_id",
+            [pk, period_previous(week).label],
+        )
+        flags = cursor.fetchall()
+    return JsonResponse({"ranking": ranking_rows(pk, week), "flags": flags})
+
+
+def bare_file(request, version: int, kind: str, language: str):
+    """A kept file of a report version, streamed as it lies on disk."""
+    from django.conf import settings
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT file FROM reports_keptfile WHERE version_id = %s AND kind = %s"
+            " AND language = %s",
+            [version, kind, language],
+        )
+        name = cursor.fetchone()[0]
+    return FileResponse(open(f"{settings.MEDIA_ROOT}/{name}", "rb"))  # noqa: SIM115, PTH123
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,266 @@
+"""What people wait for, through the full stack: each page and API operation requested from the
+product served as in production (bench/server.py), against its baseline (bench/baselines.py)
+served by the same server, in turns, several rounds; the median and the spread of each, and their
+ratio. Before anything is timed, the product's answer and the baseline's are compared (the same
+numbers, the same rows, the same bytes); a difference fails the bench.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bench.baselines import digest, tenth
+from bench.server import get, spread
+
+ROUNDS = 15
+WARM = 2
+
+
+class Mismatch(AssertionError):
+    """The product and its baseline gave different results."""
+
+
+@dataclass
+class Case:
+    key: str
+    name: str
+    product: str  # URL of the product
+    baseline: str  # URL of the baseline
+    who: str  # "page" (signed in), "api" (a token) or "public" (nobody)
+    same: Callable[[object, object], None]  # raises Mismatch
+    goal: float
+
+
+def measure(case: Case, base: str, sessions: dict, rounds: int = ROUNDS) -> dict:
+    session = sessions[case.who]
+    plain = sessions["public"]
+    answers = []
+    for _warm in range(WARM):
+        _time, product = get(session, base + case.product)
+        _time, baseline = get(plain, base + case.baseline)
+        answers = [product, baseline]
+    case.same(*answers)
+    product_times, baseline_times = [], []
+    for _round in range(rounds):
+        product_times.append(get(session, base + case.product)[0])
+        baseline_times.append(get(plain, base + case.baseline)[0])
+    ours, theirs = spread(product_times), spread(baseline_times)
+    return {
+        "name": case.name,
+        "product": ours,
+        "baseline": theirs,
+        "ratio": ours["median"] / theirs["median"],
+        "goal": case.goal,
+        "bytes": len(answers[0].content),
+    }
+
+
+# The results compared -------------------------------------------------------------------------
+
+RANKING_ROW = re.compile(
+    r"<tr>\s*<td>(\d+)</td>\s*<td>[^<]*</td>\s*<td><a href=\"[^\"]*unit=(\d+)[^\"]*\"><strong>"
+    r"([^<]+)</strong>"
+)
+MISSED = re.compile(r'data-testid="missed-count">(\d+)<')
+TREND = re.compile(r"<td>(—|=|<span class=\"text-(?:success|danger)\">[↑↓][^<]*</span>)</td>")
+
+
+def _check(condition: bool, what: str, ours, theirs) -> None:
+    if not condition:
+        raise Mismatch(f"{what} differ: {_difference(repr(ours), repr(theirs))}")
+
+
+def _difference(ours: str, theirs: str) -> str:
+    """Where the two first differ, with some of what comes before."""
+    at = next(
+        (index for index, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b),
+        min(len(ours), len(theirs)),
+    )
+    start = max(0, at - 200)
+    return f"product …{ours[start : at + 200]}… ≠ baseline …{theirs[start : at + 200]}…"
+
+
+def same_ranking_page(product, baseline) -> None:
+    theirs = baseline.json()
+    # Units of the same rank in any order: the order of ties is not a result.
+    rows = [
+        (int(rank), int(unit), score) for rank, unit, score in RANKING_ROW.findall(product.text)
+    ]
+    trends = [_change(cell) for cell in TREND.findall(product.text)]
+    ours = sorted(zip(rows, trends, strict=True))
+    expected = []
+    for row in theirs["rows"]:
+        before = theirs["previous"].get(str(row["unit_id"]))
+        change = None if before is None else tenth(float(row["score"]) - float(before))
+        expected.append(((row["rank"], row["unit_id"], row["score"]), change))
+    expected.sort()
+    _check(ours == expected, "ranking rows ((rank, unit, score), signed change)", ours, expected)
+    _check(bool(ours), "ranking rows", ours, "some rows")
+    missed = int(MISSED.search(product.text).group(1))
+    _check(missed == theirs["missed"], "missed checks", missed, theirs["missed"])
+
+
+def _change(cell: str) -> str | None:
+    """The signed change a trend cell shows, whatever its arrow and sign."""
+    if cell == "—":
+        return None
+    if cell == "=":
+        return "0"
+    size = tenth(abs(float(re.sub(r"<[^>]+>|[↑↓]", "", cell))))
+    return size if "text-success" in cell else tenth(-float(size))
+
+
+def _api_rows(rows: list[dict]) -> list[tuple]:
+    return sorted(
+        (row["rank"], row["unit_id"], tenth(row["score"]), tenth(row["deductions"]),
+         tenth(row["bonus"]), row["findings"], row["highlights"], row["red_lines"])
+        for row in rows
+    )  # fmt: skip
+
+
+def same_ranking_api(product, baseline) -> None:
+    ours, theirs = _api_rows(product.json()["rows"]), _api_rows(baseline.json()["rows"])
+    _check(ours == theirs and bool(ours), "ranking (rank, unit, score, …)", ours, theirs)
+
+
+PRODUCT_FINDING = re.compile(r"/findings/(\d+)/\">")
+BASE_FINDING = re.compile(r"/f/(\d+)/'>")
+TIME = re.compile(r">(\d\d-\d\d \d\d:\d\d)<")
+TOTAL = re.compile(r'data-testid="total">([^<]*)<')
+
+
+def same_findings_page(product, baseline) -> None:
+    ours, theirs = PRODUCT_FINDING.findall(product.text), BASE_FINDING.findall(baseline.text)
+    _check(ours == theirs and len(ours) > 0, "finding ids on the page", ours, theirs)
+    _check(
+        TIME.findall(product.text) == TIME.findall(baseline.text),
+        "times shown",
+        TIME.findall(product.text),
+        TIME.findall(baseline.text),
+    )
+    total = int(re.sub(r"\D", "", TOTAL.search(product.text).group(1)))
+    expected = int(re.search(r"<p>(\d+)</p>", baseline.text).group(1))
+    _check(total == expected, "total", total, expected)
+
+
+def _sections(sections: list[dict]) -> list[str]:
+    canonical = []
+    for section in sections:
+        problems = [f for day in section["days"] for unit in day["units"] for f in unit["findings"]]
+        everything = problems + section["bonuses"] + section["highlights"]
+        canonical.append(
+            json.dumps(
+                {
+                    "problems": [f["id"] for f in problems],
+                    "bonuses": [f["id"] for f in section["bonuses"]],
+                    "highlights": [f["id"] for f in section["highlights"]],
+                    "photos": {str(f["id"]): f["photo_ids"] for f in everything},
+                    "ranking": sorted(
+                        [row["unit_id"], tenth(row["score"]), row["rank"]]
+                        for row in section["ranking"]
+                    ),
+                },
+                sort_keys=True,
+            )
+        )
+    return sorted(canonical)
+
+
+def _base_sections(answer: dict) -> list[str]:
+    return sorted(
+        json.dumps(
+            {
+                "problems": section["problems"],
+                "bonuses": section["bonuses"],
+                "highlights": section["highlights"],
+                "photos": section["photos"],
+                "ranking": sorted(list(row) for row in section["ranking"]),
+            },
+            sort_keys=True,
+        )
+        for section in answer["sections"].values()
+    )
+
+
+def same_bulletin_api(product, baseline) -> None:
+    ours = _sections(product.json()["sections"])
+    theirs = [
+        json.dumps(json.loads(each), sort_keys=True) for each in _base_sections(baseline.json())
+    ]
+    ours = [json.dumps(json.loads(each), sort_keys=True) for each in ours]
+    _check(ours == theirs and bool(ours), "bulletin sections", ours, theirs)
+
+
+TABLE_ROW = re.compile(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>(?:<a[^>]*>)?([^<]+)")
+
+
+def same_bulletin_page(product, baseline) -> None:
+    ours = sorted(
+        (int(rank), html.unescape(name), score)
+        for rank, name, score in TABLE_ROW.findall(product.text)
+    )
+    answer = baseline.json()
+    theirs = sorted(
+        (rank, answer["names"][str(unit)], score)
+        for section in answer["sections"].values()
+        for unit, score, rank in section["ranking"]
+    )
+    _check(
+        ours == theirs and bool(ours), "rankings of the bulletin (rank, unit, score)", ours, theirs
+    )
+
+
+def same_board(product, baseline) -> None:
+    theirs = baseline.json()
+    ours = sorted(
+        (int(rank), html.unescape(name), score)
+        for rank, name, score in TABLE_ROW.findall(product.text)
+    )
+    expected = sorted((row["rank"], row["unit"], row["score"]) for row in theirs["ranking"])
+    _check(ours == expected, "board ranking (rank, unit, score)", ours, expected)
+    flags = product.text.split('data-testid="board-flags"', 1)[1].split("</ul>", 1)[0]
+    count = flags.count("<strong>")
+    _check(count == len(theirs["flags"]), "red flags on the board", count, len(theirs["flags"]))
+
+
+def same_bytes(product, baseline) -> None:
+    ours, theirs = digest(product.content), digest(baseline.content)
+    _check(ours == theirs and len(product.content) > 0, "file (sha256)", ours, theirs)
+
+
+def cases(org: str, *, month: str, week: str, deep_page: int, version, language: str) -> list:
+    """The pages and API operations timed, each with its baseline and its comparison."""
+    listed = [
+        Case("a1", "ranking page, a month", f"/o/{org}/ranking/?period={month}",
+             f"/bench/ranking/{org}/?period={month}", "page", same_ranking_page, 1.5),
+        Case("a2", "ranking API, a month", f"/api/v1/orgs/{org}/ranking?period={month}",
+             f"/bench/ranking/{org}/?period={month}&previous=0", "api", same_ranking_api, 1.5),
+        Case("c1", "findings list, page 1", f"/o/{org}/findings/?period={month}",
+             f"/bench/findings/{org}/?period={month}", "page", same_findings_page, 2),
+        Case("c2", f"findings list, page {deep_page}",
+             f"/o/{org}/findings/?period={month}&page={deep_page}",
+             f"/bench/findings/{org}/?period={month}&page={deep_page}", "page",
+             same_findings_page, 2),
+        Case("j1", "weekly bulletin page", f"/o/{org}/bulletin/?period={week}",
+             f"/bench/bulletin/{org}/?period={week}", "page", same_bulletin_page, 2),
+        Case("j2", "weekly bulletin API", f"/api/v1/orgs/{org}/bulletin?period={week}",
+             f"/bench/bulletin/{org}/?period={week}", "api", same_bulletin_api, 2),
+    ]  # fmt: skip
+    if version is not None:
+        report, number, pk = version
+        listed.append(
+            Case(
+                "k",
+                "download of a final version's PDF",
+                f"/o/{org}/reports/{report}/v{number}.pdf",
+                f"/bench/file/{pk}/pdf/{language}/",
+                "page",
+                same_bytes,
+                1.2,
+            )  # fmt: skip
+        )
+    return listed
