@@ -143,7 +143,21 @@ def bare_ranking(request, org: str):
             row["unit_id"]: row["score"] for row in ranking_rows(pk, period_previous(period))
         }
         answer["missed"] = missed_count(pk, period)
+    if request.GET.get("html") == "1":
+        for row in answer["rows"]:
+            before = answer["previous"].get(row["unit_id"])
+            row["change"] = None if before is None else tenth(float(row["score"]) - float(before))
+        return HttpResponse(RANKING_PAGE.render(Context(answer)))
     return JsonResponse(answer)
+
+
+RANKING_PAGE = Template(
+    "<!doctype html><title>ranking</title><p>{{ missed }}</p><table>{% for r in rows %}<tr>"
+    "<td>{{ r.rank }}</td><td>{{ r.unit }}</td><td><a href='?unit={{ r.unit_id }}'>{{ r.score }}"
+    "</a></td><td>{{ r.change|default_if_none:'—' }}</td><td>−{{ r.deductions }}</td>"
+    "<td>+{{ r.bonus }}</td><td><a href='?unit={{ r.unit_id }}&kind=problems'>{{ r.findings }}"
+    "</a></td></tr>{% endfor %}</table>"
+)
 
 
 FINDINGS_SQL = """
@@ -206,9 +220,21 @@ ORDER BY f.date, u.code, f.observed_at, f.id
 """
 
 
-def bulletin_numbers(org: int, week: Period) -> dict:
-    """Per area type: the problems' ids by day, the bonuses' and highlights' ids, the photos of
-    each finding, the units praised and the ranking."""
+def _local(moment):
+    if isinstance(moment, str):  # SQLite
+        moment = dt.datetime.fromisoformat(moment)
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=dt.UTC)
+    return timezone.localtime(moment)
+
+
+def _day(value):
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def bulletin_sections(org: int, week: Period) -> list[dict]:
+    """Per area type: each day's problems by unit with their location, item, note, points and
+    photos, the bonuses, the highlights, the units praised and the ranking."""
     with connection.cursor() as cursor:
         cursor.execute(BULLETIN_SQL, [org, week.start, week.end])
         findings = cursor.fetchall()
@@ -222,45 +248,71 @@ def bulletin_numbers(org: int, week: Period) -> dict:
         for finding, photo in cursor.fetchall():
             photos.setdefault(finding, []).append(photo)
         cursor.execute(
-            "SELECT DISTINCT l.area_type_id FROM orgs_assignment a"
-            " JOIN orgs_location l ON l.id = a.location_id JOIN orgs_unit u ON u.id = a.unit_id"
-            " WHERE a.organisation_id = %s AND a.starts_on <= %s"
-            " AND (a.ends_on IS NULL OR a.ends_on >= %s) AND l.area_type_id IS NOT NULL",
-            [org, week.end, week.start],
+            "SELECT t.id, t.name FROM orgs_areatype t WHERE t.organisation_id = %s AND (t.id IN"
+            " (SELECT l.area_type_id FROM orgs_assignment a JOIN orgs_location l"
+            " ON l.id = a.location_id WHERE a.organisation_id = %s AND a.starts_on <= %s"
+            " AND (a.ends_on IS NULL OR a.ends_on >= %s)) OR t.id IN (SELECT f.area_type_id"
+            " FROM inspections_finding f WHERE f.organisation_id = %s AND f.date >= %s"
+            " AND f.date <= %s)) ORDER BY t.sort_order, t.name",
+            [org, org, week.end, week.start, org, week.start, week.end],
         )
-        areas = {row[0] for row in cursor.fetchall()} | {row[1] for row in findings}
-    sections = {}
-    for area in sorted(areas):
-        mine = [row for row in findings if row[1] == area]
-        problems = [row for row in mine if row[3] not in ("bonus", "highlight")]
+        areas = cursor.fetchall()
+    sections = []
+    for area, area_name in areas:
+        mine = []
+        for row in findings:
+            if row[1] != area:
+                continue
+            mine.append({
+                "id": row[0], "inspection_id": row[14], "location_id": row[6],
+                "location": f"{row[7]} {row[8]}", "location_code": row[7], "unit_id": row[4],
+                "unit": row[5], "item_id": row[9], "item": row[10], "kind": row[3],
+                "points": tenth(row[11]), "note": row[12], "observed_at": _local(row[13]),
+                "date": _day(row[2]), "photo_ids": photos.get(row[0], []),
+            })  # fmt: skip
+        problems = [f for f in mine if f["kind"] not in ("bonus", "highlight")]
+        days: dict = {}
+        for finding in problems:
+            days.setdefault(finding["date"], {}).setdefault(finding["unit_id"], []).append(finding)
         ranking = ranking_rows(org, week, area)
-        with_problems = {row[4] for row in problems}
-        sections[area] = {
-            "problems": [row[0] for row in problems],
-            "bonuses": [row[0] for row in mine if row[3] == "bonus"],
-            "highlights": [row[0] for row in mine if row[3] == "highlight"],
-            "photos": {row[0]: photos.get(row[0], []) for row in mine},
-            "praised": [row["unit_id"] for row in ranking if row["unit_id"] not in with_problems],
-            "ranking": [(row["unit_id"], row["score"], row["rank"]) for row in ranking],
-        }
+        with_problems = {f["unit_id"] for f in problems}
+        sections.append({
+            "area_type": area_name,
+            "days": [
+                {"date": day, "units": [
+                    {"unit": found[0]["unit"], "findings": found} for found in units.values()
+                ]}
+                for day, units in days.items()
+            ],
+            "bonuses": [f for f in mine if f["kind"] == "bonus"],
+            "highlights": [f for f in mine if f["kind"] == "highlight"],
+            "praised": [row["unit"] for row in ranking if row["unit_id"] not in with_problems],
+            "ranking": ranking,
+        })  # fmt: skip
     return sections
 
 
+BULLETIN_PAGE = Template(
+    "<!doctype html><title>bulletin</title>{% for s in sections %}<section><h2>{{ s.area_type }}"
+    "</h2>{% for day in s.days %}<h3>{{ day.date|date:'n月j日 l' }}</h3><ul>{% for u in day.units %}"
+    "<li><strong>{{ u.unit|default:'—' }}</strong>：{% for f in u.findings %}{{ f.location_code }} "
+    "{{ f.item|default:'' }}{% if f.note %}（{{ f.note }}）{% endif %} −{{ f.points }}"
+    "{% if not forloop.last %}；{% endif %}{% endfor %}</li>{% endfor %}</ul>{% endfor %}"
+    "<p>{% for f in s.bonuses %}{{ f.unit }} {{ f.item|default:f.note }} +{{ f.points }}；"
+    "{% endfor %}</p><p>{% for f in s.highlights %}{{ f.unit|default:'' }} {{ f.location_code }} "
+    "{{ f.note }}；{% endfor %}</p><p>{{ s.praised|join:'、' }}</p><table>{% for r in s.ranking %}"
+    "<tr><td>{{ r.rank }}</td><td>{{ r.unit }}</td><td><a href='?unit={{ r.unit_id }}'>"
+    "{{ r.score }}</a></td></tr>{% endfor %}</table></section>{% endfor %}"
+)
+
+
 def bare_bulletin(request, org: str):
+    """The weekly bulletin's content: as JSON (the API's fields), or ?html=1 as a page."""
     week = period_parse(week_key(period_parse(request.GET["period"]).start))
-    sections = bulletin_numbers(organisation_id(org), week)
-    units = {row[0] for section in sections.values() for row in section["ranking"]}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, name FROM orgs_unit WHERE id IN ({','.join(['%s'] * len(units))})"
-            if units
-            else "SELECT id, name FROM orgs_unit WHERE 1 = 0",
-            list(units),
-        )
-        names = dict(cursor.fetchall())
-    return JsonResponse(
-        {"sections": {str(key): value for key, value in sections.items()}, "names": names}
-    )
+    sections = bulletin_sections(organisation_id(org), week)
+    if request.GET.get("html") == "1":
+        return HttpResponse(BULLETIN_PAGE.render(Context({"sections": sections})))
+    return JsonResponse({"sections": sections})
 
 
 def bare_board(request, org: str):
