@@ -345,3 +345,190 @@ def bare_file(request, version: int, kind: str, language: str):
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# The figures of a period (reports/figures.py), statement by statement ------------------------
+
+FIGURES_INSPECTIONS = [
+    "SELECT COUNT(*) FROM inspections_expectedcheck WHERE organisation_id = %(org)s"
+    " AND due_at >= %(first)s AND due_at < %(after)s",
+    "SELECT COUNT(*) FROM inspections_inspection WHERE organisation_id = %(org)s"
+    " AND date >= %(start)s AND date <= %(end)s",
+    "SELECT COUNT(*) FROM inspections_expectedcheck e WHERE e.organisation_id = %(org)s"
+    " AND e.due_at >= %(first)s AND e.due_at < %(after)s AND e.window_ends_at < %(now)s"
+    " AND NOT EXISTS (SELECT 1 FROM inspections_inspection i WHERE i.expected_id = e.id)",
+    f"SELECT SUM(CASE WHEN kind IN {PROBLEMS} THEN 1 ELSE 0 END),"
+    f" SUM(CASE WHEN kind IN {PROBLEMS} THEN points ELSE 0 END),"
+    " SUM(CASE WHEN kind = 'bonus' THEN points ELSE 0 END),"
+    " SUM(CASE WHEN kind = 'bonus' THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN kind = 'highlight' THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN kind = 'red_line' THEN 1 ELSE 0 END)"
+    " FROM inspections_finding WHERE organisation_id = %(org)s"
+    " AND date >= %(start)s AND date <= %(end)s",
+]
+UNIT_PROBLEMS = (
+    f"SELECT unit_id, COUNT(*) FROM inspections_finding WHERE organisation_id = %(org)s"
+    f" AND date >= %(start)s AND date <= %(end)s AND kind IN {PROBLEMS} GROUP BY unit_id"
+)
+RECTIFICATION = (
+    "SELECT COUNT(*), COUNT(s.id), COUNT(t.id), COUNT(r.id),"
+    " SUM(CASE WHEN t.status = 'closed' THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN t.status = 'closed' AND t.closed_at <= t.deadline THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN t.status = 'closed' AND t.closed_at > t.deadline THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN t.status IN ('open', 'submitted') AND t.deadline < %(now)s THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN t.rejections > 0 THEN 1 ELSE 0 END)"
+    " FROM inspections_finding f"
+    " LEFT JOIN rectification_spotfix s ON s.finding_id = f.id"
+    " LEFT JOIN rectification_task t ON t.finding_id = f.id"
+    " LEFT JOIN rectification_referral r ON r.finding_id = f.id"
+    f" WHERE f.organisation_id = %(org)s AND f.kind IN {PROBLEMS}"
+    " AND f.observed_at >= %(first)s AND f.observed_at < %(after)s"
+)
+CLOSED_TIMES = (
+    "SELECT t.opened_at, t.closed_at FROM inspections_finding f"
+    " JOIN rectification_task t ON t.finding_id = f.id"
+    f" WHERE f.organisation_id = %(org)s AND f.kind IN {PROBLEMS} AND t.status = 'closed'"
+    " AND f.observed_at >= %(first)s AND f.observed_at < %(after)s"
+)
+TOP_ITEMS = (
+    "SELECT f.item_id, i.text, COUNT(*) c FROM inspections_finding f"
+    " JOIN standards_standarditem i ON i.id = f.item_id WHERE f.organisation_id = %(org)s"
+    f" AND f.date >= %(start)s AND f.date <= %(end)s AND f.kind IN {PROBLEMS}"
+    " GROUP BY f.item_id, i.text ORDER BY c DESC, i.text LIMIT 5"
+)
+REPEATED = (
+    "SELECT f.unit_id, u.name, COUNT(*) c FROM inspections_finding f"
+    " JOIN orgs_unit u ON u.id = f.unit_id WHERE f.organisation_id = %(org)s"
+    f" AND f.date >= %(start)s AND f.date <= %(end)s AND f.kind IN {PROBLEMS}"
+    " GROUP BY f.unit_id, u.name HAVING COUNT(*) >= 3 ORDER BY c DESC, u.name LIMIT 10"
+)
+BY_AREA = (
+    "SELECT t.name, COUNT(*) c FROM inspections_finding f"
+    " LEFT JOIN orgs_areatype t ON t.id = f.area_type_id WHERE f.organisation_id = %(org)s"
+    f" AND f.date >= %(start)s AND f.date <= %(end)s AND f.kind IN {PROBLEMS}"
+    " GROUP BY t.name ORDER BY c DESC"
+)
+TREND = (
+    "SELECT month_key, COUNT(*), SUM(points) FROM inspections_finding"
+    " WHERE organisation_id = %(org)s AND date >= %(start)s AND date <= %(end)s"
+    f" AND kind IN {PROBLEMS} GROUP BY month_key"
+)
+
+
+def _values(org: int, period: Period) -> dict:
+    first, after = period.moments()
+    return {
+        "org": org, "start": period.start, "end": period.end, "first": _moment(first),
+        "after": _moment(after), "now": _moment(timezone.now()),
+    }  # fmt: skip
+
+
+def _number(value) -> float:
+    return float(tenth(value or 0))
+
+
+def _weeks_closing_in(period: Period) -> list[str]:
+    keys, sunday = [], period.start + dt.timedelta(days=6 - period.start.weekday())
+    while sunday <= period.end:
+        keys.append(week_key(sunday))
+        sunday += dt.timedelta(days=7)
+    return keys
+
+
+def figures_compared(org: int, period: Period, cursor) -> dict:
+    """The sections compared with other periods: checks, units, red flags, rectification."""
+    values = _values(org, period)
+    counts = []
+    for statement in FIGURES_INSPECTIONS:
+        cursor.execute(statement, values)
+        counts.append(cursor.fetchone())
+    found, points, bonus_points, bonuses, highlights, red_lines = counts[3]
+    cursor.execute(UNIT_PROBLEMS, values)
+    problems = dict(cursor.fetchall())
+    weeks = _weeks_closing_in(period) or [""]
+    cursor.execute(
+        "SELECT r.week_key, r.unit_id FROM inspections_redflag r WHERE r.organisation_id = %s"
+        f" AND r.week_key IN ({', '.join(['%s'] * len(weeks))})",
+        [org, *weeks],
+    )
+    flags = cursor.fetchall()
+    cursor.execute(RECTIFICATION, values)
+    states = cursor.fetchone()
+    cursor.execute(CLOSED_TIMES, values)
+    days = sorted(
+        (_local(done) - _local(opened)).total_seconds() / 86400
+        for opened, done in cursor.fetchall()
+    )
+    names = ["found", "fixed_on_spot", "tracked", "referred", "closed", "closed_in_time",
+             "closed_late", "overdue", "rejected"]  # fmt: skip
+    return {
+        "inspections": {
+            "scheduled": counts[0][0], "done": counts[1][0], "missed": counts[2][0],
+            "findings": found or 0, "deduction_points": _number(points),
+            "bonus_points": _number(bonus_points), "bonuses": bonuses or 0,
+            "highlights": highlights or 0, "red_lines": red_lines or 0,
+        },
+        "units": [
+            {"unit_id": row["unit_id"], "score": float(row["score"]), "rank": row["rank"],
+             "findings": problems.get(row["unit_id"], 0)}
+            for row in ranking_rows(org, period)
+        ],
+        "red_flags": len(flags),
+        "rectification": {
+            **{name: count or 0 for name, count in zip(names, states, strict=True)},
+            "average_days": round(sum(days) / len(days), 1) if days else None,
+            "p90_days": round(days[-(-9 * len(days) // 10) - 1], 1) if days else None,
+        },
+    }  # fmt: skip
+
+
+def figures_of(org: int, period: Period) -> dict:
+    from baozhang.core.periods import period_steps, period_year_before
+
+    values = _values(org, period)
+    with connection.cursor() as cursor:
+        answer = figures_compared(org, period, cursor)
+        cursor.execute(TOP_ITEMS, values)
+        top = [{"item_id": item, "count": count} for item, _text, count in cursor.fetchall()]
+        cursor.execute(REPEATED, values)
+        repeated = [{"unit_id": unit, "count": count} for unit, _name, count in cursor.fetchall()]
+        cursor.execute(BY_AREA, values)
+        areas = [{"area_type": name or "—", "count": count} for name, count in cursor.fetchall()]
+        cursor.execute(TREND, values)
+        months = {key: (count, _number(points)) for key, count, points in cursor.fetchall()}
+        comparison = {
+            "previous": figures_compared(org, period_previous(period), cursor),
+            "year_earlier": figures_compared(org, period_year_before(period), cursor),
+        }
+    steps = []
+    for step in period_steps(period):
+        if step.start > timezone.localdate():
+            continue
+        scores = [float(row["score"]) for row in ranking_rows(org, step)]
+        steps.append({
+            "label": step.label, "units": len(scores),
+            "average": round(sum(scores) / len(scores), 1) if scores else None,
+            "best": max(scores, default=None), "lowest": min(scores, default=None),
+        })  # fmt: skip
+    labels = [f"{period.start.year}-{month:02d}" for month in range(1, 13)]
+    answer.update(
+        problems={"top_items": top, "repeated_units": repeated, "by_area_type": areas},
+        trend=[
+            {
+                "label": label,
+                "findings": months.get(label, (0, 0.0))[0],
+                "points": months.get(label, (0, 0.0))[1],
+            }
+            for label in labels
+        ],  # fmt: skip
+        score_trend=steps,
+        comparison=comparison,
+    )
+    return answer
+
+
+def bare_figures(request, org: str):
+    """A year's figures: the same numbers as the figures API, for a year (its trend by month)."""
+    period = period_parse(request.GET["period"])
+    assert period.kind == "year"
+    return JsonResponse(figures_of(organisation_id(org), period))

@@ -10,6 +10,7 @@ from django_scopes import scope, scopes_disabled
 PASSWORD = "bench-admin-password-1"  # noqa: S105 - a benchmark's own user on a loopback server
 WEEK = "2026-W24"
 MONTH = "2026-06"
+YEAR = "2026"
 REPORT_WEEK = "2026-W11"
 
 
@@ -79,7 +80,7 @@ def deep_page(organisation) -> int:
     return max(1, (total + settings.PAGE_SIZE - 1) // settings.PAGE_SIZE)
 
 
-def full_measure(env: dict, organisation, rounds: int) -> dict:
+def full_measure(env: dict, organisation, rounds: int, only: str = "") -> dict:
     from django.conf import settings
 
     from bench import stack
@@ -91,6 +92,7 @@ def full_measure(env: dict, organisation, rounds: int) -> dict:
         organisation.slug,
         month=MONTH,
         week=WEEK,
+        year=YEAR,
         deep_page=deep_page(organisation),
         version=made["version"],
         language=language,
@@ -115,5 +117,7 @@ def full_measure(env: dict, organisation, rounds: int) -> dict:
         }
         sessions["public"].headers.pop("Authorization")
         for case in listed:
+            if only and case.key not in only.split(","):
+                continue
             results[case.key] = stack.measure(case, base, sessions, rounds=rounds)
     return results

@@ -214,12 +214,51 @@ def same_board(product, baseline) -> None:
     _check(count == len(theirs["flags"]), "red flags on the board", count, len(theirs["flags"]))
 
 
+def _figures(answer: dict, compared_only: bool = False) -> dict:
+    """The figures' numbers in one shape, from the product's answer or the baseline's."""
+    flags = answer["red_flags"]
+    shaped = {
+        "inspections": answer["inspections"],
+        "units": sorted(
+            (row["rank"], row["unit_id"], tenth(row["score"]), row["findings"])
+            for row in answer["units"]
+        ),
+        "red_flags": len(flags) if isinstance(flags, list) else flags,
+        "rectification": answer["rectification"],
+    }
+    if compared_only:
+        return shaped
+    problems = answer["problems"]
+    shaped.update(
+        top_items=[(row["item_id"], row["count"]) for row in problems["top_items"]],
+        repeated_units=[(row["unit_id"], row["count"]) for row in problems["repeated_units"]],
+        by_area_type=sorted((row["area_type"], row["count"]) for row in problems["by_area_type"]),
+        trend=[(row["label"], row["findings"], row["points"]) for row in answer["trend"]],
+        score_trend=[
+            (row["label"], row["units"], row["average"], row["best"], row["lowest"])
+            for row in answer["score_trend"]
+        ],
+        comparison={
+            key: _figures(other, compared_only=True) for key, other in answer["comparison"].items()
+        },
+    )
+    return shaped
+
+
+def same_figures(product, baseline) -> None:
+    ours, theirs = _figures(product.json()), _figures(baseline.json())
+    for key in theirs:
+        _check(ours[key] == theirs[key], f"figures' {key}", ours[key], theirs[key])
+
+
 def same_bytes(product, baseline) -> None:
     ours, theirs = digest(product.content), digest(baseline.content)
     _check(ours == theirs and len(product.content) > 0, "file (sha256)", ours, theirs)
 
 
-def cases(org: str, *, month: str, week: str, deep_page: int, version, language: str) -> list:
+def cases(
+    org: str, *, month: str, week: str, year: str, deep_page: int, version, language: str
+) -> list:
     """The pages and API operations timed, each with its baseline and its comparison."""
     listed = [
         Case("a1", "ranking page, a month", f"/o/{org}/ranking/?period={month}",
@@ -238,6 +277,8 @@ def cases(org: str, *, month: str, week: str, deep_page: int, version, language:
              check=f"/bench/bulletin/{org}/?period={week}"),
         Case("j2", "weekly bulletin API", f"/api/v1/orgs/{org}/bulletin?period={week}",
              f"/bench/bulletin/{org}/?period={week}", "api", same_bulletin_api, 2),
+        Case("d", "figures API, a year", f"/api/v1/orgs/{org}/figures?period={year}",
+             f"/bench/figures/{org}/?period={year}", "api", same_figures, 2),
     ]  # fmt: skip
     if version is not None:
         report, number, pk = version

@@ -10,6 +10,7 @@ urlpatterns = [
     path("bench/findings/<slug:org>/", baselines.bare_findings),
     path("bench/bulletin/<slug:org>/", baselines.bare_bulletin),
     path("bench/board/<slug:org>/", baselines.bare_board),
+    path("bench/figures/<slug:org>/", baselines.bare_figures),
     path("bench/file/<int:version>/<str:kind>/<str:language>/", baselines.bare_file),
     *product,
 ]
