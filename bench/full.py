@@ -120,4 +120,17 @@ def full_measure(env: dict, organisation, rounds: int, only: str = "") -> dict:
             if only and case.key not in only.split(","):
                 continue
             results[case.key] = stack.measure(case, base, sessions, rounds=rounds)
+        if not only or "g" in only.split(","):
+            from bench.jobs import export_measure
+            from bench.run import OUT
+
+            results["g"] = export_measure(
+                env,
+                base,
+                sessions["page"],
+                organisation.slug,
+                YEAR,
+                OUT,
+                rounds=max(3, rounds // 3),
+            )
     return results

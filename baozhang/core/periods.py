@@ -24,6 +24,12 @@ class Period:
         after = timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
         return first, after
 
+    def moments_filter(self, field: str) -> dict:
+        """Filter arguments keeping the moments of ``field`` within the period: a range an index
+        serves, where ``field__date`` makes SQLite convert every row's time in Python."""
+        first, after = self.moments()
+        return {f"{field}__gte": first, f"{field}__lt": after}
+
 
 WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")

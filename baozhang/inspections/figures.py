@@ -49,8 +49,7 @@ def inspections_figures(scope: Scope, period: Period) -> dict:
     expected = ExpectedCheck.objects.filter(
         where,
         organisation=organisation,
-        due_at__date__gte=period.start,
-        due_at__date__lte=period.end,
+        **period.moments_filter("due_at"),
     )
     missed = selectors.checks_missed(organisation=organisation, period=period).filter(where)
     done = Inspection.objects.filter(

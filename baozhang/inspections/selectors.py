@@ -273,8 +273,7 @@ def checks_missed(*, organisation: Organisation, period: Period, now=None):
     now = now or timezone.now()
     return ExpectedCheck.objects.filter(
         organisation=organisation,
-        due_at__date__gte=period.start,
-        due_at__date__lte=period.end,
+        **period.moments_filter("due_at"),
         window_ends_at__lt=now,
         inspection__isnull=True,
     )

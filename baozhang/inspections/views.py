@@ -362,8 +362,7 @@ def checks_list(request, access):
         rows = ExpectedCheck.objects.filter(
             where,
             organisation=access.organisation,
-            due_at__date__gte=period.start,
-            due_at__date__lte=period.end,
+            **period.moments_filter("due_at"),
         ).select_related("location", "schedule")
         if state == "missed":
             rows = rows.filter(window_ends_at__lt=timezone.now(), inspection__isnull=True)

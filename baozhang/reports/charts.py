@@ -4,17 +4,29 @@ problems, the trend of scores, the units' scores, and the rectification funnel."
 from __future__ import annotations
 
 import io
+from functools import cache
+from typing import TYPE_CHECKING
 
-import matplotlib
+from django.utils.translation import gettext as _
 
-matplotlib.use("Agg")
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-from django.utils.translation import gettext as _  # noqa: E402
-from matplotlib import pyplot  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
-pyplot.rcParams["font.family"] = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"]
-pyplot.rcParams["axes.unicode_minus"] = False
+@cache
+def _pyplot():
+    """matplotlib, imported when the first chart is drawn: not by every process that starts the
+    application (it takes most of a second and tens of megabytes)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    pyplot.rcParams["font.family"] = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"]
+    pyplot.rcParams["axes.unicode_minus"] = False
+    return pyplot
+
+
 BLUE, GREEN, RED, GREY = "#0d6efd", "#198754", "#dc3545", "#6c757d"
 
 
@@ -22,13 +34,13 @@ def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.tight_layout()
     figure.savefig(buffer, format="png", dpi=110)
-    pyplot.close(figure)
+    _pyplot().close(figure)
     return buffer.getvalue()
 
 
 def trend_chart(figures: dict) -> bytes:
     rows = figures["trend"]
-    figure, axes = pyplot.subplots(figsize=(7, 2.6))
+    figure, axes = _pyplot().subplots(figsize=(7, 2.6))
     labels = [row["label"][5:] for row in rows]
     axes.bar(labels, [row["findings"] for row in rows], color=BLUE)
     axes.set_title(_("Problems found"))
@@ -52,7 +64,7 @@ def score_trend_chart(figures: dict) -> bytes:
     """The units' average score of each period, with the band from the lowest to the best; a
     period without ranked units leaves a gap."""
     steps = figures["score_trend"]
-    figure, axes = pyplot.subplots(figsize=(7, 2.8))
+    figure, axes = _pyplot().subplots(figsize=(7, 2.8))
     scored = [(x, step) for x, step in enumerate(steps) if step["units"]]
     xs = [x for x, _step in scored]
     lowest = [step["lowest"] for _x, step in scored]
@@ -77,7 +89,7 @@ def score_trend_chart(figures: dict) -> bytes:
 
 def ranking_chart(figures: dict, limit: int = 15) -> bytes:
     rows = figures["units"][:limit]
-    figure, axes = pyplot.subplots(figsize=(7, 0.35 * max(len(rows), 3) + 0.8))
+    figure, axes = _pyplot().subplots(figsize=(7, 0.35 * max(len(rows), 3) + 0.8))
     names = [row["unit"] for row in reversed(rows)]
     scores = [row["score"] for row in reversed(rows)]
     axes.barh(names, scores, color=GREEN)
@@ -98,7 +110,7 @@ def funnel_chart(figures: dict) -> bytes:
         (_("Closed late"), fixes["closed_late"], GREY),
         (_("Open and overdue"), fixes["overdue"], RED),
     ]
-    figure, axes = pyplot.subplots(figsize=(7, 2.6))
+    figure, axes = _pyplot().subplots(figsize=(7, 2.6))
     names = [name for name, _value, _colour in reversed(steps)]
     values = [value for _name, value, _colour in reversed(steps)]
     axes.barh(names, values, color=[colour for _n, _v, colour in reversed(steps)])
