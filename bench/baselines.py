@@ -482,7 +482,7 @@ def figures_compared(org: int, period: Period, cursor) -> dict:
     }  # fmt: skip
 
 
-def figures_of(org: int, period: Period) -> dict:
+def figures_of(org: int, period: Period, *, by_month: bool = True) -> dict:
     from baozhang.core.periods import period_steps, period_year_before
 
     values = _values(org, period)
@@ -510,7 +510,7 @@ def figures_of(org: int, period: Period) -> dict:
             "average": round(sum(scores) / len(scores), 1) if scores else None,
             "best": max(scores, default=None), "lowest": min(scores, default=None),
         })  # fmt: skip
-    labels = [f"{period.start.year}-{month:02d}" for month in range(1, 13)]
+    labels = [f"{period.start.year}-{month:02d}" for month in range(1, 13)] if by_month else []
     answer.update(
         problems={"top_items": top, "repeated_units": repeated, "by_area_type": areas},
         trend=[

@@ -133,4 +133,11 @@ def full_measure(env: dict, organisation, rounds: int, only: str = "") -> dict:
                 OUT,
                 rounds=max(3, rounds // 3),
             )
+        if not only or "e" in only.split(","):
+            from bench.jobs import report_measure
+            from bench.run import OUT
+
+            results["e"] = report_measure(
+                env, base, sessions, organisation, REPORT_WEEK, OUT, rounds=max(3, rounds // 3)
+            )
     return results

@@ -185,6 +185,209 @@ def export_measure(env: dict, base: str, session, slug: str, label: str, out: Pa
     }
 
 
+# (e) A weekly report made end to end ---------------------------------------------------------
+
+REPORT_CSS = """
+@page { size: A4; margin: 2cm 2cm 2.2cm; @bottom-center { content: counter(page); } }
+body { font-family: "Noto Sans CJK SC", sans-serif; font-size: 10.5pt; line-height: 1.5; }
+h1 { text-align: center; font-size: 18pt; } h2 { font-size: 14pt; } h3 { font-size: 12pt; }
+table { width: 100%; border-collapse: collapse; margin: 0.4em 0 1em; }
+th, td { border: 0.5pt solid #999; padding: 2pt 4pt; text-align: left; vertical-align: top; }
+img { width: 15cm; }
+"""
+
+
+def _table(caption: str, headers: list[str], rows: list[list]) -> str:
+    from html import escape
+
+    head = "".join(f"<th>{escape(str(each))}</th>" for each in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape('' if cell is None else str(cell))}</td>" for cell in row)
+        + "</tr>"
+        for row in rows
+    )  # fmt: skip
+    return f"<p><b>{escape(caption)}</b></p><table><tr>{head}</tr>{body}</table>"
+
+
+def _chart(draw) -> str:
+    """A chart drawn by matplotlib, as an inline PNG."""
+    import base64
+    import io
+
+    from matplotlib import pyplot
+
+    figure, axes = pyplot.subplots(figsize=(7, 2.8))
+    draw(axes)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    pyplot.close(figure)
+    return f'<img src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
+
+
+def report_baseline(slug: str, label: str, path: str, figures_path: str) -> None:
+    """The baseline's process: a week's figures by raw SQL, its charts by matplotlib, its document
+    as hand-written HTML, its PDF by WeasyPrint; the figures kept for the comparison."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    django.setup()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+    from weasyprint import HTML
+
+    from baozhang.core.periods import period_parse
+    from bench.baselines import bulletin_sections, figures_of, organisation_id
+
+    pyplot.rcParams["font.family"] = ["Noto Sans CJK SC", "DejaVu Sans"]
+    org, week = organisation_id(slug), period_parse(label)
+    figures = figures_of(org, week, by_month=False)
+    sections = bulletin_sections(org, week)
+    checks = figures["inspections"]
+    before = figures["comparison"]["previous"]["inspections"]
+    earlier = figures["comparison"]["year_earlier"]["inspections"]
+    names = {"scheduled": "计划检查", "done": "完成检查", "missed": "漏检", "findings": "发现问题",
+             "deduction_points": "扣分", "bonus_points": "加分", "highlights": "亮点"}  # fmt: skip
+    parts = [
+        f"<h1>{label} 周报</h1><h2>一、总体情况</h2>"
+        f"<p>本周计划检查{checks['scheduled']}次，完成{checks['done']}次，发现问题"
+        f"{checks['findings']}个，扣{checks['deduction_points']}分。</p>",
+        _table("检查与问题", ["项目", "本期", "上期", "去年同期"],
+               [[name, checks[key], before[key], earlier[key]] for key, name in names.items()]),
+        "<h2>二、检查结果</h2>",
+    ]  # fmt: skip
+    for section in sections:
+        parts.append(f"<h3>{section['area_type']}</h3>")
+        rows = [
+            [day["date"].isoformat()[5:], unit["unit"] or "—",
+             "；".join(f"{f['location']} {f['item'] or ''} {f['note']}".strip()
+                      + f"（−{f['points']}）" for f in unit["findings"])]
+            for day in section["days"] for unit in day["units"]
+        ]  # fmt: skip
+        if rows:
+            parts.append(
+                _table(f"{section['area_type']}：每日问题", ["日期", "单位", "问题"], rows)
+            )
+        if section["bonuses"]:
+            bonuses = "；".join(
+                f"{b['unit']} {b['item']}（+{b['points']}）" for b in section["bonuses"]
+            )
+            parts.append(f"<p>加分：{bonuses}。</p>")
+        if section["highlights"]:
+            shown = "；".join(
+                f"{h['unit']} {h['location']} {h['note']}" for h in section["highlights"]
+            )
+            parts.append(f"<p>亮点：{shown}。</p>")
+        if section["praised"]:
+            parts.append(f"<p>本周无问题，予以表扬：{'、'.join(section['praised'])}。</p>")
+        parts.append(_table(f"{section['area_type']}：排名", ["名次", "单位", "得分"],
+                            [[r["rank"], r["unit"], r["score"]] for r in section["ranking"]]))  # fmt: skip
+    units = figures["units"]
+    parts.append(_table("单位排名", ["名次", "单位", "得分", "问题"],
+                        [[u["rank"], u["unit_id"], u["score"], u["findings"]] for u in units]))  # fmt: skip
+    parts.append(_chart(lambda axes: axes.barh([str(u["unit_id"]) for u in units],
+                                               [u["score"] for u in units])))  # fmt: skip
+    steps = [step for step in figures["score_trend"] if step["units"]]
+    parts.append(_table("各期得分", ["期", "平均", "最高", "最低", "单位数"],
+                        [[s["label"], s["average"], s["best"], s["lowest"], s["units"]]
+                         for s in figures["score_trend"]]))  # fmt: skip
+    parts.append(_chart(lambda axes: axes.plot([s["label"] for s in steps],
+                                               [s["average"] for s in steps])))  # fmt: skip
+    fixes = figures["rectification"]
+    parts.append(_table("整改", ["项目", "本期"], [[key, value] for key, value in fixes.items()]))
+    parts.append(
+        _chart(lambda axes: axes.bar(list(fixes)[:8], [fixes[k] for k in list(fixes)[:8]]))
+    )
+    parts.append("<h2>三、存在问题</h2>")
+    parts.append(_table("常见问题", ["检查项", "问题数"],
+                        [[t["item_id"], t["count"]] for t in figures["problems"]["top_items"]]))  # fmt: skip
+    parts.append("<h2>四、下周重点</h2><p>针对上述问题，逐项整改。</p>")
+    page = f"<!doctype html><html><head><meta charset='utf-8'><style>{REPORT_CSS}</style></head>"
+    HTML(string=page + "<body>" + "".join(parts) + "</body></html>").write_pdf(path)
+    Path(figures_path).write_text(json.dumps({**figures, "bulletin": sections}, default=str))
+    print(json.dumps({"rss_peak_mb": _peak_mb()}))
+
+
+def report_product(env: dict, base: str, session, organisation, label: str, path: Path) -> dict:
+    """The product's report: asked for as on the reports page (a job), made by a worker process of
+    its own (figures, document), then its PDF downloaded (charts and PDF made on the request)."""
+    from django_scopes import scope
+
+    from baozhang.core.figures import Scope
+    from baozhang.core.periods import period_parse
+    from baozhang.reports.background import report_job_request
+    from baozhang.reports.models import ReportJob
+
+    began = time.perf_counter()
+    with scope(organisation=organisation):
+        job = report_job_request(
+            access=None, kind="weekly", scope=Scope(organisation=organisation),
+            period=period_parse(label),
+        )  # fmt: skip
+    worker = _process(env, ["-m", "bench.imports"])
+    job = ReportJob._base_manager.get(pk=job.pk)
+    if job.report_id is None:
+        raise SystemExit(f"the report job ended {job.status}: {job.error}")
+    slug = organisation.slug
+    pdf = session.get(f"{base}/o/{slug}/reports/{job.report_id}/v1.pdf", timeout=300)
+    if pdf.status_code != 200:
+        raise SystemExit(f"the report's PDF answered {pdf.status_code}")
+    seconds = time.perf_counter() - began
+    path.write_bytes(pdf.content)
+    return {"seconds": seconds, "rss_peak_mb": worker["rss_peak_mb"], "report": job.report_id}
+
+
+def report_measure(env: dict, base: str, sessions, organisation, label: str, out: Path, rounds):
+    from pypdf import PdfReader
+
+    from bench.server import spread
+    from bench.stack import _check, _figures
+
+    ours, theirs = out / "report-product.pdf", out / "report-baseline.pdf"
+    numbers = out / "report-baseline.json"
+    product, baseline = [], []
+    for _round in range(rounds):
+        product.append(report_product(env, base, sessions["page"], organisation, label, ours))
+        began = time.perf_counter()
+        _process(env, ["-m", "bench.jobs", "report", organisation.slug, label, str(theirs),
+                       str(numbers)])  # fmt: skip
+        baseline.append(time.perf_counter() - began)
+    made = (
+        sessions["api"]
+        .get(f"{base}/api/v1/orgs/{organisation.slug}/reports/{product[-1]['report']}", timeout=60)
+        .json()
+    )
+    figures = made["figures"]
+    expected = json.loads(numbers.read_text())
+    for key in ("inspections", "units", "red_flags", "rectification"):
+        _check(
+            _figures(figures, True)[key] == _figures(expected, True)[key],
+            f"report's {key}", _figures(figures, True)[key], _figures(expected, True)[key],
+        )  # fmt: skip
+    problems = [
+        sum(len(unit["findings"]) for day in section["days"] for unit in day["units"])
+        for section in figures["bulletin"]
+    ]
+    wanted = [
+        sum(len(unit["findings"]) for day in section["days"] for unit in day["units"])
+        for section in expected["bulletin"]
+    ]
+    _check(problems == wanted, "report's problems per area type", problems, wanted)
+    pages = [len(PdfReader(path).pages) for path in (ours, theirs)]
+    timed, bare = spread([each["seconds"] for each in product]), spread(baseline)
+    return {
+        "name": f"weekly report end to end, {pages[0]} pages (baseline {pages[1]})",
+        "product": timed,
+        "baseline": bare,
+        "ratio": timed["median"] / bare["median"],
+        "goal": 1.2,
+    }
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "export":
         export_baseline(*sys.argv[2:5])
+    elif sys.argv[1] == "report":
+        report_baseline(*sys.argv[2:6])
