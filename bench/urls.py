@@ -1,11 +1,12 @@
 from django.urls import path
 
 from bench import baselines
-from bench.bare import bare_submit
+from bench.bare import bare_photo, bare_submit
 from config.urls import urlpatterns as product
 
 urlpatterns = [
     path("bench/bare/<slug:org>/", bare_submit),
+    path("bench/bare/<slug:org>/photos", bare_photo),
     path("bench/ranking/<slug:org>/", baselines.bare_ranking),
     path("bench/findings/<slug:org>/", baselines.bare_findings),
     path("bench/bulletin/<slug:org>/", baselines.bare_bulletin),
