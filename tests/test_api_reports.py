@@ -51,7 +51,7 @@ def test_a_report_through_the_api(records):  # noqa: F811
     assert client.post(f"{BASE}/reports/{report['id']}/versions", **auth).status_code == 422
     for extension, start in (("pdf", b"%PDF"), ("docx", b"PK"), ("xlsx", b"PK")):
         answer = client.get(f"{version_url}/{extension}", **auth)
-        assert answer.status_code == 200 and answer.content.startswith(start)
+        assert answer.status_code == 200 and answer.getvalue().startswith(start)
     assert client.get(f"{version_url}/exe", **auth).status_code == 404
     listed = client.get(f"{BASE}/reports", **auth).json()
     assert [v["number"] for v in listed[0]["versions"]] == [1, 2]

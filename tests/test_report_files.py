@@ -58,7 +58,7 @@ def test_a_final_versions_pdf_is_made_once_and_served_as_first_made(writer, reco
     assert download(writer, version, "pdf") == first
     api, auth = client_for(member(records["org"], "viewer", username="viewer"))
     url = f"/api/v1/orgs/college/reports/{version.report_id}/versions/1/pdf"
-    assert api.get(url, **auth).content == first
+    assert api.get(url, **auth).getvalue() == first
     assert renders["pdf"] == 1
     # Kept under the media folder, which the backup lists with each file's hash.
     with scopes_disabled():

@@ -54,7 +54,7 @@ def download(client, version, extension) -> bytes:
     url = reverse("reports:file", args=["college", version.report_id, version.number, extension])
     response = client.get(url)
     assert response.status_code == 200
-    return response.content
+    return response.getvalue()  # a kept file is streamed
 
 
 def test_draft_edit_finalise_and_versions(writer):

@@ -14,10 +14,19 @@ def access_report(access: OrgAccess, report_id: int, *, permission: str) -> Repo
 
 
 def access_report_version(
-    access: OrgAccess, report_id: int, number: int | str | None, *, permission: str
+    access: OrgAccess,
+    report_id: int,
+    number: int | str | None,
+    *,
+    permission: str,
+    for_file: bool = False,
 ) -> ReportVersion:
-    """A version of the report by its number; the newest one when no number is given."""
+    """A version of the report by its number; the newest one when no number is given. For a
+    file, its figures and narrative are read only if the file must be made (a draft, or a final
+    version's first download): a year's figures can be megabytes."""
     versions = access_report(access, report_id, permission=permission).versions.all()
+    if for_file:
+        versions = versions.defer("figures", "narrative")
     if number is None or number == "":
         version = versions.order_by("-number").first()
     else:

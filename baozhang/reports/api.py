@@ -293,6 +293,7 @@ def report_file(request, org: str, id: int, number: int, extension: str):  # noq
     if extension not in files.CONTENT_TYPES:
         raise Http404
     with org_scope(access):
-        return file_response(
-            access_report_version(access, id, number, permission=VIEW_INSPECTIONS), extension
+        version = access_report_version(
+            access, id, number, permission=VIEW_INSPECTIONS, for_file=True
         )
+        return file_response(version, extension)

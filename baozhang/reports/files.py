@@ -163,15 +163,26 @@ CONTENT_TYPES = {
 }
 
 
+def _language() -> str:
+    try:
+        return translation.get_supported_language_variant(translation.get_language() or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def kept_file(version: ReportVersion, kind: str) -> KeptFile | None:
+    """A final version's file of the kind in the current language, if it was made already."""
+    if not version.is_final:
+        return None
+    return KeptFile.objects.filter(version=version, kind=kind, language=_language()).first()
+
+
 def version_file(version: ReportVersion, kind: str) -> bytes:
     """The version as a file of the kind (pdf, docx or xlsx) in the current language: a draft's
     made now; a final version's made once, kept and served from then on."""
     if not version.is_final:
         return RENDERERS[kind](version)
-    try:
-        language = translation.get_supported_language_variant(translation.get_language() or "")
-    except LookupError:
-        language = settings.LANGUAGE_CODE
+    language = _language()
     if (kept := _kept(version, kind, language)) is not None:
         return kept
     lock = f"reports:file:{version.pk}:{kind}:{language}"

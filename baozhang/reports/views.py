@@ -9,7 +9,7 @@ from urllib.parse import quote
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -233,17 +233,22 @@ def report_chart(request, access, report_id: int, number: int, name: str):
 def report_file(request, access, report_id: int, number: int, extension: str):
     if extension not in files.CONTENT_TYPES:
         raise Http404
-    return file_response(
-        access_report_version(access, report_id, number, permission=VIEW_INSPECTIONS), extension
+    version = access_report_version(
+        access, report_id, number, permission=VIEW_INSPECTIONS, for_file=True
     )
+    return file_response(version, extension)
 
 
 def file_response(version: ReportVersion, extension: str) -> HttpResponse:
     """The version as a download (pdf, docx or xlsx), for the page and the API: a final
     version's file as kept (files.py)."""
-    response = HttpResponse(
-        files.version_file(version, extension), content_type=files.CONTENT_TYPES[extension]
-    )
+    kept = files.kept_file(version, extension)
+    if kept is not None:  # streamed from the disk (the server's sendfile where it has one)
+        response = FileResponse(kept.file.open("rb"), content_type=files.CONTENT_TYPES[extension])
+    else:
+        response = HttpResponse(
+            files.version_file(version, extension), content_type=files.CONTENT_TYPES[extension]
+        )
     filename = f"{version.report.title}-v{version.number}.{extension}"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
