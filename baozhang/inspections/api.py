@@ -26,7 +26,6 @@ from baozhang.inspections.access import (
 )
 from baozhang.inspections.models import (
     ExpectedCheck,
-    Finding,
     Inspection,
     PhotoUpload,
     RedFlag,
@@ -53,7 +52,7 @@ router = Router(tags=["inspections"])
 PAGE_SIZE = 50
 
 
-def _finding(finding: Finding, photo_ids: list[int] | None = None) -> dict:
+def _finding(finding, photo_ids: list[int] | None = None) -> dict:
     return {
         "id": finding.pk,
         "inspection_id": finding.inspection_id,
@@ -446,15 +445,15 @@ def bulletin(request, org: str, period: str | None = None):
                             "units": [
                                 {
                                     "unit": unit.name if unit else None,
-                                    "findings": [_finding(f) for f in findings],
+                                    "findings": [_finding(f, f.photo_ids) for f in findings],
                                 }
                                 for unit, findings in units
                             ],
                         }
                         for day, units in section.days
                     ],
-                    "bonuses": [_finding(f) for f in section.bonuses],
-                    "highlights": [_finding(f) for f in section.highlights],
+                    "bonuses": [_finding(f, f.photo_ids) for f in section.bonuses],
+                    "highlights": [_finding(f, f.photo_ids) for f in section.highlights],
                     "praised": [unit.name for unit in section.praised],
                     "ranking": _rows(section.ranking),
                 }

@@ -24,6 +24,7 @@ from baozhang.inspections.models import (
     ExpectedCheck,
     Finding,
     FindingKind,
+    FindingPhoto,
     Inspection,
 )
 from baozhang.orgs.models import AreaType, Assignment, Organisation, Unit
@@ -352,14 +353,75 @@ def findings_filtered(*, organisation: Organisation, params):
     return findings.order_by("-observed_at", "-id")
 
 
+@dataclass(slots=True, eq=False)
+class BulletinPlace:
+    """A finding's location as the bulletin shows it (its code and name)."""
+
+    pk: int
+    code: str
+    name: str
+
+    def __str__(self) -> str:  # as Location's
+        return self.name if self.code in self.name else f"{self.code} {self.name}"
+
+
+@dataclass(slots=True, eq=False)
+class BulletinItem:
+    pk: int
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(slots=True, eq=False)
+class BulletinFinding:
+    """A finding as the bulletin, the board and a weekly report show it: read as plain values, not
+    as a model with its location, unit and item models (a busy week has thousands of findings;
+    building the models took most of the bulletin's time)."""
+
+    pk: int
+    inspection_id: int | None
+    location: BulletinPlace
+    unit: Unit | None
+    unit_reason: str
+    item: BulletinItem | None
+    kind: str
+    points: Decimal
+    note: str
+    observed_at: object
+    date: date
+    area_type_id: int | None
+    photo_ids: list[int]
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    @property
+    def location_id(self) -> int:
+        return self.location.pk
+
+    @property
+    def unit_id(self) -> int | None:
+        return self.unit.pk if self.unit is not None else None
+
+    @property
+    def item_id(self) -> int | None:
+        return self.item.pk if self.item is not None else None
+
+    def get_kind_display(self) -> str:
+        return str(FindingKind(self.kind).label)
+
+
 @dataclass
 class BulletinSection:
     """One area type's part of the weekly bulletin (本周卫生量化通报)."""
 
     area_type: AreaType
-    days: list[tuple[date, list[tuple[Unit | None, list[Finding]]]]]
-    bonuses: list[Finding]
-    highlights: list[Finding]
+    days: list[tuple[date, list[tuple[Unit | None, list[BulletinFinding]]]]]
+    bonuses: list[BulletinFinding]
+    highlights: list[BulletinFinding]
     praised: list[Unit]
     ranking: list[UnitRow]
 
@@ -368,32 +430,88 @@ class BulletinSection:
         return sum(len(findings) for _day, units in self.days for _unit, findings in units)
 
 
+BULLETIN_FIELDS = (
+    "pk", "inspection_id", "location_id", "location__code", "location__name", "unit_id",
+    "unit_reason", "item_id", "item__text", "kind", "points", "note", "observed_at", "date",
+    "area_type_id",
+)  # fmt: skip
+
+
+def bulletin_findings(
+    *, organisation: Organisation, week: Period, photos: bool = False
+) -> list[BulletinFinding]:
+    """The week's findings in the bulletin's order, with their photos' ids if asked: two
+    queries, whatever the number of findings."""
+    rows = (
+        findings_in_period(organisation=organisation, period=week)
+        .order_by("date", "unit__code", "observed_at", "id")
+        .values_list(*BULLETIN_FIELDS)
+    )
+    rows = list(rows)
+    shown: dict[int, list[int]] = defaultdict(list)
+    if photos and rows:
+        taken = FindingPhoto.objects.filter(
+            organisation=organisation, finding__date__gte=week.start, finding__date__lte=week.end
+        )
+        for finding_id, photo_id in taken.order_by("id").values_list("finding_id", "id"):
+            shown[finding_id].append(photo_id)
+    units = Unit.objects.filter(pk__in={row[5] for row in rows if row[5]}).in_bulk()
+    places: dict[int, BulletinPlace] = {}
+    items: dict[int, BulletinItem] = {}
+    findings = []
+    for (pk, inspection_id, location_id, code, name, unit_id, reason, item_id, text, kind,
+         points, note, observed_at, day, area_type_id) in rows:  # fmt: skip
+        place = places.get(location_id)
+        if place is None:
+            place = places[location_id] = BulletinPlace(location_id, code, name)
+        item = None
+        if item_id is not None:
+            item = items.get(item_id)
+            if item is None:
+                item = items[item_id] = BulletinItem(item_id, text)
+        findings.append(
+            BulletinFinding(
+                pk,
+                inspection_id,
+                place,
+                units.get(unit_id),
+                reason,
+                item,
+                kind,
+                points,
+                note,
+                observed_at,
+                day,
+                area_type_id,
+                shown.get(pk, []),
+            )  # fmt: skip
+        )
+    return findings
+
+
 def weekly_bulletin(
     *, organisation: Organisation, week: Period, photos: bool = False
 ) -> list[BulletinSection]:
     """Per area type: each day's problems by unit, the bonuses, the units praised, the ranking;
-    with ``photos``, each finding's photos read with them."""
-    findings = (
-        findings_in_period(organisation=organisation, period=week)
-        .select_related("location", "unit", "item", "area_type")
-        .order_by("date", "unit__code", "observed_at", "id")
-    )
-    findings = list(findings.prefetch_related("photos") if photos else findings)
+    with ``photos``, each finding's photos' ids read with them."""
+    findings = bulletin_findings(organisation=organisation, week=week, photos=photos)
     rankings = unit_rankings_by_area_type(organisation=organisation, period=week)
     area_ids = {finding.area_type_id for finding in findings if finding.area_type_id}
     area_ids |= set(rankings)
+    # One pass over the findings, in their order: by area type, then by day and unit.
+    by_area: dict[int, list[BulletinFinding]] = defaultdict(list)
+    found: dict[int, dict[date, dict[Unit | None, list[BulletinFinding]]]] = defaultdict(dict)
+    for finding in findings:
+        by_area[finding.area_type_id].append(finding)
+        if finding.kind not in (FindingKind.BONUS, FindingKind.HIGHLIGHT):
+            by_day = found[finding.area_type_id].setdefault(finding.date, {})
+            by_day.setdefault(finding.unit, []).append(finding)
     sections = []
     for area_type in AreaType.objects.filter(pk__in=area_ids).order_by("sort_order", "name"):
-        mine = [finding for finding in findings if finding.area_type_id == area_type.pk]
+        mine = by_area.get(area_type.pk, [])
         problems = [f for f in mine if f.kind not in (FindingKind.BONUS, FindingKind.HIGHLIGHT)]
-        days = []
-        for day in period_days(week):
-            by_unit: dict[Unit | None, list[Finding]] = {}
-            for finding in problems:
-                if finding.date == day:
-                    by_unit.setdefault(finding.unit, []).append(finding)
-            if by_unit:
-                days.append((day, list(by_unit.items())))
+        by_day = found.get(area_type.pk, {})
+        days = [(day, list(by_day[day].items())) for day in period_days(week) if day in by_day]
         ranking = rankings.get(area_type.pk, [])
         with_problems = {finding.unit_id for finding in problems}
         sections.append(
