@@ -2,6 +2,7 @@
 
 import io
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
@@ -9,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -211,6 +213,26 @@ def _period(request, default_kind: str = "week"):
         ) % {"value": label}
 
 
+def tenths_text(value) -> str:
+    """A number in tenths as the floatformat:"-1" filter shows it: 92.5, or 92 for 92.0."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+@dataclass(frozen=True, slots=True)
+class RankingLine:
+    row: selectors.UnitRow
+    link: str
+    score: str
+    deductions: str
+    bonus: str
+    change: Decimal | None
+
+    @property
+    def change_text(self) -> str:
+        return "" if self.change is None else tenths_text(self.change)
+
+
 @org_view(VIEW_INSPECTIONS)
 def ranking(request, access):
     period, error = _period(request)
@@ -246,7 +268,22 @@ def ranking(request, access):
             policy=policy,
         )
     }
-    table = [(row, scoring.trend(row.score, previous.get(row.unit.pk))) for row in rows]
+    # Each row's link and numbers made here, not by template tags and filters for every row.
+    findings_url = reverse("inspections:findings", kwargs={"org": access.organisation.slug})
+    query = f"?period={quote(period.label)}" + (
+        f"&area_type={area_type_id}" if area_type_id else ""
+    )
+    table = [
+        RankingLine(
+            row=row,
+            link=f"{findings_url}{query}&unit={row.unit.pk}",
+            score=tenths_text(row.score),
+            deductions=tenths_text(row.deductions),
+            bonus=tenths_text(row.bonus),
+            change=scoring.trend(row.score, previous.get(row.unit.pk)),
+        )
+        for row in rows
+    ]
     today = timezone.localdate()
     return render(
         request,
