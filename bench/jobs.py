@@ -160,7 +160,6 @@ def same_workbooks(ours: Path, theirs: Path) -> int:
 
 
 def export_measure(env: dict, base: str, session, slug: str, label: str, out: Path, rounds: int):
-    from bench.server import spread
 
     ours, theirs = out / "export-product.xlsx", out / "export-baseline.xlsx"
     product, baseline = [], []
@@ -168,16 +167,15 @@ def export_measure(env: dict, base: str, session, slug: str, label: str, out: Pa
         product.append(export_product(env, base, session, slug, label, ours))
         baseline.append(export_of_baseline(env, slug, label, theirs))
     rows = same_workbooks(ours, theirs) - 1
-    timed = spread([each["seconds"] for each in product])
-    bare = spread([each["seconds"] for each in baseline])
     memory = max(each["rss_peak_mb"] for each in product)
     bare_memory = max(each["rss_peak_mb"] for each in baseline)
     return {
-        "name": f"findings export of a year, {rows:,} rows (a job)",
-        "product": timed,
-        "baseline": bare,
-        "ratio": timed["median"] / bare["median"],
-        "goal": 1.3,
+        **timed_result(
+            f"findings export of a year, {rows:,} rows (a job)",
+            [each["seconds"] for each in product],
+            [each["seconds"] for each in baseline],
+            1.3,
+        ),
         "memory_mb": memory,
         "baseline_memory_mb": bare_memory,
         "memory_ratio": memory / bare_memory,
@@ -342,7 +340,6 @@ def report_product(env: dict, base: str, session, organisation, label: str, path
 def report_measure(env: dict, base: str, sessions, organisation, label: str, out: Path, rounds):
     from pypdf import PdfReader
 
-    from bench.server import spread
     from bench.stack import _check, _figures
 
     ours, theirs = out / "report-product.pdf", out / "report-baseline.pdf"
@@ -366,23 +363,34 @@ def report_measure(env: dict, base: str, sessions, organisation, label: str, out
             _figures(figures, True)[key] == _figures(expected, True)[key],
             f"report's {key}", _figures(figures, True)[key], _figures(expected, True)[key],
         )  # fmt: skip
-    problems = [
-        sum(len(unit["findings"]) for day in section["days"] for unit in day["units"])
-        for section in figures["bulletin"]
-    ]
-    wanted = [
-        sum(len(unit["findings"]) for day in section["days"] for unit in day["units"])
-        for section in expected["bulletin"]
-    ]
+    problems, wanted = (
+        [
+            sum(len(unit["findings"]) for day in section["days"] for unit in day["units"])
+            for section in made_figures["bulletin"]
+        ]
+        for made_figures in (figures, expected)
+    )
     _check(problems == wanted, "report's problems per area type", problems, wanted)
     pages = [len(PdfReader(path).pages) for path in (ours, theirs)]
-    timed, bare = spread([each["seconds"] for each in product]), spread(baseline)
+    return timed_result(
+        f"weekly report end to end, {pages[0]} pages (baseline {pages[1]})",
+        [each["seconds"] for each in product],
+        baseline,
+        1.2,
+    )
+
+
+def timed_result(name: str, product: list[float], baseline: list[float], goal: float) -> dict:
+    """A job's bench: the median and spread of each, their ratio and the goal."""
+    from bench.server import spread
+
+    timed, bare = spread(product), spread(baseline)
     return {
-        "name": f"weekly report end to end, {pages[0]} pages (baseline {pages[1]})",
+        "name": name,
         "product": timed,
         "baseline": bare,
         "ratio": timed["median"] / bare["median"],
-        "goal": 1.2,
+        "goal": goal,
     }
 
 
