@@ -109,8 +109,8 @@ def ranking_rows(org: int, period: Period, area_type: int | None = None) -> list
     return [
         {
             "unit_id": unit, "unit": name, "score": tenth(score), "rank": place,
-            "deductions": tenth(deductions), "bonus": tenth(bonus), "findings": findings,
-            "highlights": highlights, "red_lines": red_lines,
+            "deductions": tenth(deductions), "bonus": tenth(bonus), "findings": int(findings),
+            "highlights": int(highlights), "red_lines": int(red_lines),
         }
         for unit, name, score, place, deductions, bonus, findings, highlights, red_lines in rows
     ]  # fmt: skip
