@@ -292,7 +292,7 @@ def cases(
                 f"/bench/file/{pk}/pdf/{language}/",
                 "page",
                 same_bytes,
-                1.2,
+                1.5,
             )  # fmt: skip
         )
     return listed
