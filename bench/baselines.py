@@ -469,8 +469,8 @@ def figures_compared(org: int, period: Period, cursor) -> dict:
             "highlights": highlights or 0, "red_lines": red_lines or 0,
         },
         "units": [
-            {"unit_id": row["unit_id"], "score": float(row["score"]), "rank": row["rank"],
-             "findings": problems.get(row["unit_id"], 0)}
+            {"unit_id": row["unit_id"], "unit": row["unit"], "score": float(row["score"]),
+             "rank": row["rank"], "findings": problems.get(row["unit_id"], 0)}
             for row in ranking_rows(org, period)
         ],
         "red_flags": len(flags),
@@ -489,7 +489,10 @@ def figures_of(org: int, period: Period, *, by_month: bool = True) -> dict:
     with connection.cursor() as cursor:
         answer = figures_compared(org, period, cursor)
         cursor.execute(TOP_ITEMS, values)
-        top = [{"item_id": item, "count": count} for item, _text, count in cursor.fetchall()]
+        top = [
+            {"item_id": item, "item": text, "count": count}
+            for item, text, count in cursor.fetchall()
+        ]
         cursor.execute(REPEATED, values)
         repeated = [{"unit_id": unit, "count": count} for unit, _name, count in cursor.fetchall()]
         cursor.execute(BY_AREA, values)
@@ -532,3 +535,18 @@ def bare_figures(request, org: str):
     period = period_parse(request.GET["period"])
     assert period.kind == "year"
     return JsonResponse(figures_of(organisation_id(org), period))
+
+
+REPORT_DATA: dict = {}
+
+
+def bare_report_docx(request, org: str):
+    """A weekly report as a Word document, written by hand (bench/document.py) from its figures
+    and charts, made once and kept, as a draft keeps its figures and charts: the document is
+    built on each request, as the product does for a draft."""
+    from bench.document import as_docx, report_content
+
+    label = request.GET["period"]
+    if (org, label) not in REPORT_DATA:
+        REPORT_DATA[org, label] = report_content(org, label)[2]
+    return HttpResponse(as_docx(REPORT_DATA[org, label]), content_type="application/octet-stream")

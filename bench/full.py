@@ -57,11 +57,31 @@ def prepare(organisation) -> dict:
                 by=user,
             )
             version = report_finalise(access=access, version=report.versions.get())
+        draft = (
+            ReportVersion.objects.filter(
+                report__organisation=organisation,
+                report__kind="weekly",
+                report__period=REPORT_WEEK,
+                status="draft",
+                number=1,
+            )
+            .order_by("pk")
+            .first()
+        )
+        if draft is None:
+            report = report_create(
+                kind="weekly",
+                scope=Scope(organisation=organisation),
+                period=period_parse(REPORT_WEEK),
+                by=user,
+            )
+            draft = report.versions.get()
     return {
         "user": user.username,
         "token": raw,
         "board": policy.board_token,
         "version": (version.report_id, version.number, version.pk),
+        "draft": draft.report_id,
     }
 
 
@@ -96,6 +116,17 @@ def full_measure(env: dict, organisation, rounds: int, only: str = "") -> dict:
         deep_page=deep_page(organisation),
         version=made["version"],
         language=language,
+    )
+    listed.append(
+        stack.Case(
+            "f",
+            "Word document of a weekly report (a draft: made on request)",
+            f"/o/{organisation.slug}/reports/{made['draft']}/v1.docx",
+            f"/bench/report-docx/{organisation.slug}/?period={REPORT_WEEK}",
+            "page",
+            stack.same_docx,
+            1.5,
+        )  # fmt: skip
     )
     listed.append(
         stack.Case(

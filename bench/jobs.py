@@ -195,34 +195,6 @@ img { width: 15cm; }
 """
 
 
-def _table(caption: str, headers: list[str], rows: list[list]) -> str:
-    from html import escape
-
-    head = "".join(f"<th>{escape(str(each))}</th>" for each in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape('' if cell is None else str(cell))}</td>" for cell in row)
-        + "</tr>"
-        for row in rows
-    )  # fmt: skip
-    return f"<p><b>{escape(caption)}</b></p><table><tr>{head}</tr>{body}</table>"
-
-
-def _chart(draw) -> str:
-    """A chart drawn by matplotlib, as an inline PNG."""
-    import base64
-    import io
-
-    from matplotlib import pyplot
-
-    figure, axes = pyplot.subplots(figsize=(7, 2.8))
-    draw(axes)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
-    pyplot.close(figure)
-    return f'<img src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
-
-
 def report_baseline(slug: str, label: str, path: str, figures_path: str) -> None:
     """The baseline's process: a week's figures by raw SQL, its charts by matplotlib, its document
     as hand-written HTML, its PDF by WeasyPrint; the figures kept for the comparison."""
@@ -230,80 +202,12 @@ def report_baseline(slug: str, label: str, path: str, figures_path: str) -> None
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     django.setup()
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
     from weasyprint import HTML
 
-    from baozhang.core.periods import period_parse
-    from bench.baselines import bulletin_sections, figures_of, organisation_id
+    from bench.document import as_html, report_content
 
-    pyplot.rcParams["font.family"] = ["Noto Sans CJK SC", "DejaVu Sans"]
-    org, week = organisation_id(slug), period_parse(label)
-    figures = figures_of(org, week, by_month=False)
-    sections = bulletin_sections(org, week)
-    checks = figures["inspections"]
-    before = figures["comparison"]["previous"]["inspections"]
-    earlier = figures["comparison"]["year_earlier"]["inspections"]
-    names = {"scheduled": "计划检查", "done": "完成检查", "missed": "漏检", "findings": "发现问题",
-             "deduction_points": "扣分", "bonus_points": "加分", "highlights": "亮点"}  # fmt: skip
-    parts = [
-        f"<h1>{label} 周报</h1><h2>一、总体情况</h2>"
-        f"<p>本周计划检查{checks['scheduled']}次，完成{checks['done']}次，发现问题"
-        f"{checks['findings']}个，扣{checks['deduction_points']}分。</p>",
-        _table("检查与问题", ["项目", "本期", "上期", "去年同期"],
-               [[name, checks[key], before[key], earlier[key]] for key, name in names.items()]),
-        "<h2>二、检查结果</h2>",
-    ]  # fmt: skip
-    for section in sections:
-        parts.append(f"<h3>{section['area_type']}</h3>")
-        rows = [
-            [day["date"].isoformat()[5:], unit["unit"] or "—",
-             "；".join(f"{f['location']} {f['item'] or ''} {f['note']}".strip()
-                      + f"（−{f['points']}）" for f in unit["findings"])]
-            for day in section["days"] for unit in day["units"]
-        ]  # fmt: skip
-        if rows:
-            parts.append(
-                _table(f"{section['area_type']}：每日问题", ["日期", "单位", "问题"], rows)
-            )
-        if section["bonuses"]:
-            bonuses = "；".join(
-                f"{b['unit']} {b['item']}（+{b['points']}）" for b in section["bonuses"]
-            )
-            parts.append(f"<p>加分：{bonuses}。</p>")
-        if section["highlights"]:
-            shown = "；".join(
-                f"{h['unit']} {h['location']} {h['note']}" for h in section["highlights"]
-            )
-            parts.append(f"<p>亮点：{shown}。</p>")
-        if section["praised"]:
-            parts.append(f"<p>本周无问题，予以表扬：{'、'.join(section['praised'])}。</p>")
-        parts.append(_table(f"{section['area_type']}：排名", ["名次", "单位", "得分"],
-                            [[r["rank"], r["unit"], r["score"]] for r in section["ranking"]]))  # fmt: skip
-    units = figures["units"]
-    parts.append(_table("单位排名", ["名次", "单位", "得分", "问题"],
-                        [[u["rank"], u["unit_id"], u["score"], u["findings"]] for u in units]))  # fmt: skip
-    parts.append(_chart(lambda axes: axes.barh([str(u["unit_id"]) for u in units],
-                                               [u["score"] for u in units])))  # fmt: skip
-    steps = [step for step in figures["score_trend"] if step["units"]]
-    parts.append(_table("各期得分", ["期", "平均", "最高", "最低", "单位数"],
-                        [[s["label"], s["average"], s["best"], s["lowest"], s["units"]]
-                         for s in figures["score_trend"]]))  # fmt: skip
-    parts.append(_chart(lambda axes: axes.plot([s["label"] for s in steps],
-                                               [s["average"] for s in steps])))  # fmt: skip
-    fixes = figures["rectification"]
-    parts.append(_table("整改", ["项目", "本期"], [[key, value] for key, value in fixes.items()]))
-    parts.append(
-        _chart(lambda axes: axes.bar(list(fixes)[:8], [fixes[k] for k in list(fixes)[:8]]))
-    )
-    parts.append("<h2>三、存在问题</h2>")
-    parts.append(_table("常见问题", ["检查项", "问题数"],
-                        [[t["item_id"], t["count"]] for t in figures["problems"]["top_items"]]))  # fmt: skip
-    parts.append("<h2>四、下周重点</h2><p>针对上述问题，逐项整改。</p>")
-    page = f"<!doctype html><html><head><meta charset='utf-8'><style>{REPORT_CSS}</style></head>"
-    HTML(string=page + "<body>" + "".join(parts) + "</body></html>").write_pdf(path)
+    figures, sections, blocks = report_content(slug, label)
+    HTML(string=as_html(blocks, REPORT_CSS)).write_pdf(path)
     Path(figures_path).write_text(json.dumps({**figures, "bulletin": sections}, default=str))
     print(json.dumps({"rss_peak_mb": _peak_mb()}))
 

@@ -253,6 +253,13 @@ def same_figures(product, baseline) -> None:
         _check(ours[key] == theirs[key], f"figures' {key}", ours[key], theirs[key])
 
 
+def same_docx(product, baseline) -> None:
+    from bench.document import ranking_rows_of_docx
+
+    ours, theirs = ranking_rows_of_docx(product.content), ranking_rows_of_docx(baseline.content)
+    _check(ours == theirs and bool(ours), "Word rankings (rank, unit, score)", ours, theirs)
+
+
 def same_bytes(product, baseline) -> None:
     ours, theirs = digest(product.content), digest(baseline.content)
     _check(ours == theirs and len(product.content) > 0, "file (sha256)", ours, theirs)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("bench/bulletin/<slug:org>/", baselines.bare_bulletin),
     path("bench/board/<slug:org>/", baselines.bare_board),
     path("bench/figures/<slug:org>/", baselines.bare_figures),
+    path("bench/report-docx/<slug:org>/", baselines.bare_report_docx),
     path("bench/file/<int:version>/<str:kind>/<str:language>/", baselines.bare_file),
     *product,
 ]
