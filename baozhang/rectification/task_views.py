@@ -359,7 +359,9 @@ def records(request, access):
 @org_view(VIEW_INSPECTIONS)
 def statistics(request, access):
     """Per unit or per area type over a period: found, fixed on the spot, tracked, referred,
-    closed in time and late, open overdue, rejected, average and 90th-percentile days to close."""
+    closed in time and late, open overdue, rejected, average and 90th-percentile days to close.
+    Its workbook is written at once whatever its size: one row per unit or area type of the
+    organisation (never thousands) and a total, figures the page computes in full anyway."""
     period, filters, _state, error = records_scope(request.GET)
     today = timezone.localdate()
     if period is None:
