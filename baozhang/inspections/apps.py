@@ -8,8 +8,9 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("Inspections")
 
     def ready(self) -> None:
+        from baozhang.core.list_workbooks import list_workbook_register
         from baozhang.core.transfers import transfer_register
-        from baozhang.inspections import imports, selectors, spreadsheets
+        from baozhang.inspections import imports, selectors, spreadsheets, workbooks
         from baozhang.orgs.permissions import RECORD_INSPECTIONS, VIEW_INSPECTIONS
 
         transfer_register(
@@ -24,3 +25,11 @@ class InspectionsConfig(AppConfig):
             export_query=selectors.findings_filtered,
             export_permission=VIEW_INSPECTIONS,
         )
+        for name, title, sheet in (
+            ("checks", _("Checks"), workbooks.checks_sheet),
+            ("red-flags", _("Red flags"), workbooks.red_flags_sheet),
+            ("schedules", _("Schedules"), workbooks.schedules_sheet),
+        ):
+            list_workbook_register(
+                name=name, app=self.label, title=title, sheet=sheet, permission=VIEW_INSPECTIONS
+            )

@@ -18,13 +18,15 @@ from weasyprint import HTML
 from baozhang.core.forms import StyledFormMixin
 from baozhang.core.periods import period_parse, period_previous, week_key
 from baozhang.core.public_pages import public_page
-from baozhang.core.xlsx import wants_workbook, workbook_response
+from baozhang.core.xlsx import wants_workbook
 from baozhang.inspections import selectors
 from baozhang.inspections.board import board_enable, board_policy_ensure, qr_data_uri, qr_svg
 from baozhang.inspections.models import BoardPolicy, RedFlag
+from baozhang.inspections.workbooks import red_flags_of, red_flags_period
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.entities import LOCATIONS
 from baozhang.orgs.permissions import MANAGE_BOARD, VIEW_INSPECTIONS, VIEW_SETUP
+from baozhang.orgs.views import list_workbook_response
 
 
 class BoardPolicyForm(StyledFormMixin, forms.ModelForm):
@@ -73,27 +75,10 @@ def board_settings(request, access):
 
 @org_view(VIEW_INSPECTIONS)
 def red_flags(request, access):
-    label = request.GET.get("period") or str(timezone.localdate().year)
-    try:
-        period = period_parse(label)
-        error = None
-    except ValueError:
-        period, error = period_parse(str(timezone.localdate().year)), label
-    flags = RedFlag.objects.filter(
-        organisation=access.organisation,
-        week_key__gte=week_key(period.start),
-        week_key__lte=week_key(period.end),
-    ).select_related("unit", "area_type")
     if wants_workbook(request):
-        return workbook_response(
-            f"{access.organisation.slug}-流动红旗-{period.label}.xlsx",
-            "流动红旗",
-            ["周", "单位", "区域类型", "名次", "得分"],
-            (
-                (f.week_key, f.unit.name, f.area_type.name if f.area_type else "", f.rank, f.score)
-                for f in flags
-            ),
-        )
+        return list_workbook_response(request, access, "red-flags")
+    period, error = red_flags_period(request.GET)
+    flags = red_flags_of(organisation=access.organisation, period=period)
     counts: dict = {}
     for flag in flags:
         counts[flag.unit] = counts.get(flag.unit, 0) + 1

@@ -9,48 +9,23 @@ from django.utils.translation import gettext as _
 
 from baozhang.core.pagination import paginate
 from baozhang.core.periods import Period
-from baozhang.core.xlsx import wants_workbook, workbook_response
+from baozhang.core.xlsx import wants_workbook
 from baozhang.inspections.access import access_schedule
-from baozhang.inspections.models import ExpectedCheck, Schedule
-from baozhang.inspections.schedule_forms import WEEKDAYS, ScheduleForm
+from baozhang.inspections.models import ExpectedCheck
+from baozhang.inspections.schedule_forms import ScheduleForm
 from baozhang.inspections.schedules import schedule_save
 from baozhang.inspections.selectors import checks_missed
+from baozhang.inspections.workbooks import schedules_of
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.permissions import MANAGE_STANDARDS, VIEW_INSPECTIONS
-
-DAY_NAMES = dict(WEEKDAYS)
+from baozhang.orgs.views import list_workbook_response
 
 
 @org_view(VIEW_INSPECTIONS)
 def schedule_list(request, access):
-    schedules = Schedule.objects.filter(organisation=access.organisation).select_related(
-        "standard", "team"
-    )
     if wants_workbook(request):
-        return workbook_response(
-            f"{access.organisation.slug}-检查计划.xlsx",
-            "检查计划",
-            ["名称", "类型", "时间", "星期", "每月日期", "每周抽查次数", "督查层级", "检查标准",
-             "检查班组", "检查人", "开始", "结束", "启用"],
-            (
-                (
-                    schedule.name,
-                    str(schedule.get_kind_display()),
-                    "、".join(schedule.times),
-                    "、".join(str(DAY_NAMES[day]) for day in schedule.weekdays if day in DAY_NAMES),
-                    schedule.month_day,
-                    schedule.checks_per_week,
-                    str(schedule.get_level_display()),
-                    schedule.standard.name,
-                    schedule.team.name if schedule.team else None,
-                    "、".join(person.name for person in schedule.assignees.all()),
-                    schedule.starts_on,
-                    schedule.ends_on,
-                    schedule.is_active,
-                )
-                for schedule in schedules.prefetch_related("assignees").iterator(chunk_size=500)
-            ),
-        )  # fmt: skip
+        return list_workbook_response(request, access, "schedules")
+    schedules = schedules_of(organisation=access.organisation)
     return render(
         request,
         "inspections/schedule_list.html",

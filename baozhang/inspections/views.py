@@ -36,12 +36,13 @@ from baozhang.inspections.models import FindingKind
 from baozhang.inspections.occasions import occasion_for_request
 from baozhang.inspections.services import FindingInput, inspection_submit
 from baozhang.inspections.spreadsheets import COLUMNS
+from baozhang.inspections.workbooks import checks_listed, period_of
 from baozhang.orgs.access import access_location
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.exports import export_start
 from baozhang.orgs.forms import ImportForm
 from baozhang.orgs.imports import import_start, rejected_lines
-from baozhang.orgs.models import AreaType, Site, Unit
+from baozhang.orgs.models import AreaType, Unit
 from baozhang.orgs.permissions import (
     EXPORT_DATA,
     IMPORT_DATA,
@@ -49,7 +50,11 @@ from baozhang.orgs.permissions import (
     VIEW_INSPECTIONS,
 )
 from baozhang.orgs.selectors import unit_responsible_for
-from baozhang.orgs.views import export_started_response, import_started_redirect
+from baozhang.orgs.views import (
+    export_started_response,
+    import_started_redirect,
+    list_workbook_response,
+)
 from baozhang.standards.models import ItemKind
 from baozhang.standards.selectors import items_for_location, standard_version_for_location
 
@@ -200,19 +205,6 @@ def findings_list(request, access):
     )
 
 
-def _period(request, default_kind: str = "week"):
-    """The period named by ?period=, else the current week (or month); errors shown, not raised."""
-    today = timezone.localdate()
-    default = week_key(today) if default_kind == "week" else month_key(today)
-    label = (request.GET.get("period") or default).strip()
-    try:
-        return period_parse(label), None
-    except ValueError:
-        return period_parse(default), _(
-            "“%(value)s” is not a period like 2026-W47, 2026-11, 2026-Q4, 2026 or 2026-09-01..2027-01-20."
-        ) % {"value": label}
-
-
 def tenths_text(value) -> str:
     """A number in tenths as the floatformat:"-1" filter shows it: 92.5, or 92 for 92.0."""
     text = f"{value:.1f}"
@@ -235,7 +227,9 @@ class RankingLine:
 
 @org_view(VIEW_INSPECTIONS)
 def ranking(request, access):
-    period, error = _period(request)
+    """The units by score over a period. Its workbook is written at once whatever its size: one
+    row per unit of the organisation (never thousands), figures the page computes in full."""
+    period, error = period_of(request.GET)
     if wants_workbook(request):
         area = request.GET.get("area_type", "")
         rows = selectors.unit_ranking(
@@ -308,7 +302,7 @@ def ranking(request, access):
 
 @org_view(VIEW_INSPECTIONS)
 def bulletin(request, access):
-    period, error = _period(request)
+    period, error = period_of(request.GET)
     if period.kind != "week":
         period, error = period_parse(week_key(period.start)), error
     return render(
@@ -372,63 +366,17 @@ def findings_template(request, access):
 def checks_list(request, access):
     """The checks behind a report's numbers: planned (expected), done, or missed in a period,
     for the whole organisation or the locations of a site, a unit or an area type."""
-    from baozhang.core.figures import Scope
-    from baozhang.inspections.models import ExpectedCheck, Inspection
-    from baozhang.orgs.models import Unit as UnitModel
-    from baozhang.orgs.selectors import scope_location_filter
-
-    period, error = _period(request, default_kind="month")
-    state = request.GET.get("state", "done")
-    state = state if state in ("planned", "done", "missed") else "done"
-    chosen = {}
-    for name, model in (("site", Site), ("unit", UnitModel), ("area_type", AreaType)):
-        value = id_param(request.GET.get(name))
-        if value is not None:
-            chosen[name] = model.objects.filter(organisation=access.organisation, pk=value).first()
-    scope = Scope(organisation=access.organisation, **chosen)
-    where = scope_location_filter(scope=scope, period=period)
-    if state == "done":
-        rows = Inspection.objects.filter(
-            where,
-            organisation=access.organisation,
-            date__gte=period.start,
-            date__lte=period.end,
-        ).select_related("location", "inspector")
-        rows = rows.order_by("-done_at", "-id")
-    else:
-        rows = ExpectedCheck.objects.filter(
-            where,
-            organisation=access.organisation,
-            **period.moments_filter("due_at"),
-        ).select_related("location", "schedule")
-        if state == "missed":
-            rows = rows.filter(window_ends_at__lt=timezone.now(), inspection__isnull=True)
-        rows = rows.order_by("due_at", "id")
     if wants_workbook(request):
-        done = state == "done"
-        return workbook_response(
-            f"{access.organisation.slug}-检查-{period.label}.xlsx",
-            "检查",
-            ["时间", "位置", "检查人" if done else "检查计划"],
-            (
-                (
-                    timezone.localtime(row.done_at if done else row.due_at).strftime(
-                        "%Y-%m-%d %H:%M"
-                    ),
-                    str(row.location),
-                    (str(row.inspector) if row.inspector else "") if done else row.schedule.name,
-                )
-                for row in rows.iterator(chunk_size=500)
-            ),
-        )
+        return list_workbook_response(request, access, "checks")
+    checks = checks_listed(organisation=access.organisation, params=request.GET)
     return render(
         request,
         "inspections/checks_list.html",
         {
-            "page": paginate(request, rows),
-            "state": state,
-            "period": period,
-            "error": error,
+            "page": paginate(request, checks.rows),
+            "state": checks.state,
+            "period": checks.period,
+            "error": checks.error,
             "chips": filter_chips(request, access.organisation, ("site", "unit", "area_type")),
         },
     )

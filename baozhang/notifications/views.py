@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,24 +14,23 @@ from django.utils.translation import gettext_lazy
 from baozhang.core.forms import StyledFormMixin
 from baozhang.core.pagination import paginate
 from baozhang.core.params import id_param
-from baozhang.core.xlsx import wants_workbook, workbook_response
+from baozhang.core.xlsx import wants_workbook
 from baozhang.notifications import services
 from baozhang.notifications.access import access_delivery, access_notification, access_webhook
 from baozhang.notifications.models import (
-    Delivery,
     DeliveryStatus,
     Event,
-    Notification,
     Webhook,
 )
+from baozhang.notifications.workbooks import deliveries_of, inbox_of
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.permissions import MANAGE_RECTIFICATION, VIEW_SETUP
+from baozhang.orgs.views import list_workbook_response
 
 
 @org_view(VIEW_SETUP)
 def inbox(request, access):
     """The signed-in person's notifications, newest first; opening one marks it read."""
-    mine = Notification.objects.filter(organisation=access.organisation, person=access.person)
     if request.method == "POST":
         if request.POST.get("all"):
             if access.person is not None:
@@ -48,22 +46,10 @@ def inbox(request, access):
             return redirect(link)
         return redirect("notifications:inbox", org=access.organisation.slug)
     if wants_workbook(request):
-        return workbook_response(
-            f"{access.organisation.slug}-消息.xlsx",
-            "消息",
-            ["时间", "事件", "标题", "内容", "已读"],
-            (
-                (
-                    message.created_at,
-                    str(message.get_event_display()),
-                    message.title,
-                    message.body,
-                    message.read_at is not None,
-                )
-                for message in mine.order_by("-created_at", "-id").iterator(chunk_size=500)
-            ),
-        )
-    return render(request, "notifications/inbox.html", {"page": paginate(request, mine)})
+        return list_workbook_response(request, access, "inbox")
+    return render(
+        request, "notifications/inbox.html", {"page": paginate(request, inbox_of(access))}
+    )
 
 
 class WebhookForm(StyledFormMixin, forms.ModelForm):
@@ -125,7 +111,6 @@ def robot_edit(request, access, webhook_id: int):
 @org_view(MANAGE_RECTIFICATION)
 def deliveries(request, access):
     """Every e-mail and robot message with each of its attempts; a failed one can be resent."""
-    rows = Delivery.objects.filter(organisation=access.organisation).select_related("webhook")
     if request.method == "POST":
         delivery = access_delivery(
             access, id_param(request.POST.get("delivery")), permission=MANAGE_RECTIFICATION
@@ -136,27 +121,10 @@ def deliveries(request, access):
             services.retry(delivery)
         messages.info(request, _("Sending again."))
         return redirect("notifications:deliveries", org=access.organisation.slug)
-    status = request.GET.get("status", "")
-    if status in DeliveryStatus.values:
-        rows = rows.filter(status=status)
     if wants_workbook(request):
-        return workbook_response(
-            f"{access.organisation.slug}-发送记录.xlsx",
-            "发送记录",
-            ["创建时间", "渠道", "发送对象", "标题", "状态", "尝试次数", "最近错误"],
-            (
-                (
-                    timezone.localtime(row.created_at).strftime("%Y-%m-%d %H:%M:%S"),
-                    row.get_channel_display(),
-                    row.webhook.name if row.webhook else row.recipient,
-                    row.title,
-                    row.get_status_display(),
-                    row.attempts,
-                    row.last_error,
-                )
-                for row in rows
-            ),
-        )
+        return list_workbook_response(request, access, "deliveries")
+    status = request.GET.get("status", "")
+    rows = deliveries_of(organisation=access.organisation, status=status)
     page = paginate(request, rows.prefetch_related("attempt_log"))
     return render(
         request,

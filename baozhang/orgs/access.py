@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest
 from django_scopes import scope, scopes_disabled
 
 from baozhang.core.compiled import CompiledQuery
+from baozhang.core.list_workbooks import list_workbook_for_kind
 from baozhang.core.transfers import transfer_for_kind
 from baozhang.orgs.models import (
     AreaType,
@@ -210,11 +211,28 @@ def access_import_job(access: OrgAccess, job_id: int, *, permission: str) -> Imp
 
 
 def access_export_job(access: OrgAccess, job_id: int, *, permission: str) -> ExportJob:
-    """An export job of the organisation, and so its file; seeing its rows may need a permission
-    more (the findings: the right to see the checks)."""
-    job = tenant_record(access, ExportJob, job_id, permission=permission)
-    _kind_permission_require(access, job.kind, "export_permission")
+    """An export job of the organisation, and so its file. The export of a kind needs
+    ``permission`` (the right to export) and may need one more to see its rows (the findings: the
+    right to see the checks); the workbook of a list page needs what the list needs instead, and
+    that of a list of the requester's own records (their inbox) is theirs alone."""
+    listed = list_workbook_for_kind(_export_job_kind(access, job_id))
+    if listed is None:
+        job = tenant_record(access, ExportJob, job_id, permission=permission)
+        _kind_permission_require(access, job.kind, "export_permission")
+        return job
+    job = tenant_record(access, ExportJob, job_id, permission=listed.permission)
+    if listed.personal and job.requested_by_id != access.user.pk:
+        raise Http404
     return job
+
+
+def _export_job_kind(access: OrgAccess, job_id: int | None) -> str:
+    """The kind of the organisation's export job, which says what seeing it needs; "" if none."""
+    if job_id is None:
+        return ""
+    with scope(organisation=access.organisation):
+        jobs = ExportJob.objects.filter(organisation=access.organisation, pk=job_id)
+        return jobs.values_list("kind", flat=True).first() or ""
 
 
 def _kind_permission_require(access: OrgAccess, kind: str, which: str) -> None:

@@ -2,6 +2,9 @@
 written at once, a longer one by the background worker, whose job the page and the API follow
 and whose file they give once it is written (orgs/tasks.py does the work).
 
+A list page's workbook (``?format=xlsx``, core/list_workbooks.py) goes the same way, its job
+keeping the list's name and filters.
+
 A request answers in a moment whatever the rows: it counts them, and either writes them or queues
 the job. The file of a job is kept under the media folder until it expires
 (BAOZHANG_EXPORT_KEEP_HOURS); a periodic job removes it (orgs/jobs.py).
@@ -18,6 +21,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils import translation
 
+from baozhang.core.list_workbooks import ListSheet, list_workbook, list_workbook_for_kind
 from baozhang.core.models import JobStatus
 from baozhang.core.transfers import Transfer, transfer_for_kind
 from baozhang.orgs.models import ExportJob, Organisation, User
@@ -67,6 +71,34 @@ def export_start(
             organisation=organisation, kind=kind, filters=filters, by=by, file_name=file_name
         )
     )
+
+
+def list_export_start(*, access, name: str, params) -> tuple[ListSheet, ExportJob | None]:
+    """The sheet of a list page's workbook (core/list_workbooks.py) for the list's filters, and,
+    if it has more than BAOZHANG_EXPORT_BACKGROUND_ROWS rows, the job queued to write it; else
+    None: the page writes it at once."""
+    listed = list_workbook(name)
+    filters = export_filters(params)
+    sheet = listed.sheet(access=access, filters=filters)
+    if sheet.count() <= settings.EXPORT_BACKGROUND_ROWS:
+        return sheet, None
+    job = export_job_request(
+        organisation=access.organisation,
+        kind=listed.kind,
+        filters=filters,
+        by=access.user,
+        file_name=sheet.file_name,
+    )
+    return sheet, job
+
+
+def export_title(kind: str):
+    """What an export job of this kind writes, as its page names it."""
+    listed = list_workbook_for_kind(kind)
+    if listed is not None:
+        return listed.title
+    transfer = exportable(kind)
+    return transfer.title if transfer is not None else kind
 
 
 def export_job_request(

@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -25,13 +27,16 @@ from django_scopes import scopes_disabled
 from django_tasks import task
 
 from baozhang.core.background import Lease, LeaseLost, background_job_run
+from baozhang.core.list_workbooks import list_sheet_write, list_workbook_for_kind
 from baozhang.core.models import JobFailure, JobStatus
 from baozhang.core.transfers import ERRORS_KEPT, transfer_for_kind
 from baozhang.core.xlsx import ImportRejected
+from baozhang.orgs.access import access_organisation
 from baozhang.orgs.models import ExportJob, ImportJob
 
 logger = logging.getLogger(__name__)
 
+Progress = Callable[[int], None]
 UNDO_TRIES = 5  # a busy database is waited for, a few times, before the undo gives up
 
 
@@ -166,17 +171,13 @@ def export_job_work(lease: Lease) -> None:
     """Write the rows of the job's filters to a file of a temporary name, renamed once complete:
     a file is never served half written, and a second attempt writes it anew."""
     with scopes_disabled():
-        job = ExportJob.objects.select_related("organisation").get(pk=lease.pk)
-    transfer = transfer_for_kind(job.kind)
-    if transfer is None or transfer.export_file is None or transfer.export_query is None:
-        raise ValueError(f"no export of the kind {job.kind!r}")
+        job = ExportJob.objects.select_related("organisation", "requested_by").get(pk=lease.pk)
     name = export_job_name(job)
     part = Path(default_storage.path(f"{name}.{lease.attempt}.part"))
     part.parent.mkdir(parents=True, exist_ok=True)
     with tenant_scope(organisation=job.organisation), translation.override(job.language):
         lease.step("counting", progress=1)
-        rows = transfer.export_query(organisation=job.organisation, params=job.params)
-        total = rows.count()
+        total, write = _export_writer(job)
         lease.step("writing", progress=2, done=0, total=total)
 
         def progress(done: int) -> None:
@@ -186,14 +187,42 @@ def export_job_work(lease: Lease) -> None:
 
         try:
             with part.open("wb") as target:
-                transfer.export_file(
-                    organisation=job.organisation, target=target, queryset=rows, progress=progress
-                )
+                write(target, progress)
             os.replace(part, default_storage.path(name))
         finally:
             part.unlink(missing_ok=True)
         expires = timezone.now() + timedelta(hours=settings.EXPORT_KEEP_HOURS)
         lease.finish(file=name, rows=total, expires_at=expires)
+
+
+def _export_writer(job: ExportJob) -> tuple[int, Callable[[BinaryIO, Progress], None]]:
+    """The rows of the job's filters counted, and what writes them: a kind's export, or a list
+    page's workbook as its requester sees the list (the access checked again: a requester who
+    may no longer see it fails the job)."""
+    listed = list_workbook_for_kind(job.kind)
+    if listed is not None:
+        if job.requested_by is None:
+            raise ValueError("the export's requester no longer exists")
+        access = access_organisation(
+            user=job.requested_by, slug=job.organisation.slug, permission=listed.permission
+        )
+        sheet = listed.sheet(access=access, filters=job.params)
+
+        def write_sheet(target: BinaryIO, progress: Progress) -> None:
+            list_sheet_write(target, sheet, progress=progress)
+
+        return sheet.count(), write_sheet
+    transfer = transfer_for_kind(job.kind)
+    if transfer is None or transfer.export_file is None or transfer.export_query is None:
+        raise ValueError(f"no export of the kind {job.kind!r}")
+    rows = transfer.export_query(organisation=job.organisation, params=job.params)
+
+    def write_rows(target: BinaryIO, progress: Progress) -> None:
+        transfer.export_file(
+            organisation=job.organisation, target=target, queryset=rows, progress=progress
+        )
+
+    return rows.count(), write_rows
 
 
 def export_job_file_remove(job: ExportJob) -> None:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from baozhang.core.pagination import paginate, query_without_page
 from baozhang.core.selectors import workers_status
+from baozhang.core.xlsx import workbook_response
 from baozhang.orgs import selectors, services
 from baozhang.orgs.access import (
     access_export_job,
@@ -28,7 +29,8 @@ from baozhang.orgs.exports import (
     ExportStarted,
     export_job_file_response,
     export_start,
-    exportable,
+    export_title,
+    list_export_start,
 )
 from baozhang.orgs.forms import ImportForm, OrganisationForm, PasswordSetForm, errors_to_fields
 from baozhang.orgs.history import history_entries
@@ -341,21 +343,29 @@ def export_started_response(request, access, started: ExportStarted, file_name: 
     return response
 
 
-@org_view(EXPORT_DATA)
+def list_workbook_response(request, access, name: str):
+    """A list page as a workbook (core/list_workbooks.py): written at once, or, past
+    BAOZHANG_EXPORT_BACKGROUND_ROWS rows, to the page of the job that writes it."""
+    sheet, job = list_export_start(access=access, name=name, params=request.GET)
+    if job is not None:
+        return redirect("orgs:export-job", org=access.organisation.slug, export_job_id=job.pk)
+    return workbook_response(sheet.file_name, sheet.sheet, sheet.headers, sheet.rows)
+
+
+# Every role may see some list (VIEW_SETUP); the gate asks what the job's own export needs: the
+# right to export (and to see the kind's records), or the right to see the list.
+@org_view(VIEW_SETUP)
 def export_job(request, access, export_job_id: int):
     """A workbook written in the background: a progress bar that the page refreshes until the
     job ends, then the link to the file (until it expires)."""
     job = access_export_job(access, export_job_id, permission=EXPORT_DATA)
-    transfer = exportable(job.kind)
     template = (
         "orgs/_export_job.html" if request.headers.get("HX-Request") else "orgs/export_job.html"
     )
-    return render(
-        request, template, {"job": job, "title": transfer.title if transfer else job.kind}
-    )
+    return render(request, template, {"job": job, "title": export_title(job.kind)})
 
 
-@org_view(EXPORT_DATA)
+@org_view(VIEW_SETUP)
 def export_job_file(request, access, export_job_id: int):
     """The file of an export job that is done, until it expires."""
     job = access_export_job(access, export_job_id, permission=EXPORT_DATA)

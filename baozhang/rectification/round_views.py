@@ -17,17 +17,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
-from baozhang.core.xlsx import wants_workbook, workbook_response, write_workbook
-from baozhang.inspections.models import Finding, Inspection
+from baozhang.core.xlsx import wants_workbook, write_workbook
+from baozhang.inspections.models import Inspection
 from baozhang.inspections.occasions import Occasion
 from baozhang.orgs.access import OrgAccess
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.forms import TenantForm
 from baozhang.orgs.models import AreaType, Location, Person
 from baozhang.orgs.permissions import RECORD_INSPECTIONS, VIEW_INSPECTIONS
+from baozhang.orgs.views import list_workbook_response
 from baozhang.rectification import selectors, services
 from baozhang.rectification.access import access_patrol_round
 from baozhang.rectification.models import PatrolRound
+from baozhang.rectification.workbooks import PROBLEM_HEADERS, disposition_text, problem_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -60,14 +62,9 @@ class RoundForm(TenantForm):
 
 @org_view(VIEW_INSPECTIONS)
 def round_list(request, access):
-    rounds = PatrolRound.objects.filter(organisation=access.organisation).select_related("leader")
     if wants_workbook(request):
-        return workbook_response(
-            f"{access.organisation.slug}-专项巡查.xlsx",
-            "专项巡查",
-            ["日期", "标题", "带队领导", "说明"],
-            ((r.date, r.title, str(r.leader), r.note) for r in rounds.iterator()),
-        )
+        return list_workbook_response(request, access, "rounds")
+    rounds = PatrolRound.objects.filter(organisation=access.organisation).select_related("leader")
     form = None
     if access.can(RECORD_INSPECTIONS):
         form = RoundForm(
@@ -105,39 +102,6 @@ SHEET_ROWS = [
     ("overdue", gettext_lazy("Open and overdue")),
     ("rejected", gettext_lazy("Rejected at verification")),
 ]
-
-
-def disposition_text(finding: Finding, now) -> str:
-    if hasattr(finding, "spot_fix"):
-        return _("Fixed on the spot")
-    if hasattr(finding, "task"):
-        task = finding.task
-        if task.closed_at:
-            return _("Closed in time") if task.closed_in_time else _("Closed late")
-        if task.is_overdue(now):
-            return _("Open and overdue")
-        return task.get_status_display()
-    if hasattr(finding, "referral"):
-        return _("Referred to the office meeting")
-    return _("Not yet disposed of")
-
-
-PROBLEM_HEADERS = ["时间", "位置", "责任单位", "检查项", "说明", "处置", "整改期限"]
-
-
-def problem_row(finding: Finding, now) -> tuple:
-    """A problem and what became of it, as a workbook row."""
-    return (
-        timezone.localtime(finding.observed_at).strftime("%Y-%m-%d %H:%M"),
-        finding.location.name or finding.location.code,
-        finding.unit.name if finding.unit else "",
-        finding.item.text if finding.item else "",
-        finding.note,
-        disposition_text(finding, now),
-        timezone.localtime(finding.task.deadline).strftime("%Y-%m-%d %H:%M")
-        if hasattr(finding, "task")
-        else "",
-    )
 
 
 @org_view(VIEW_INSPECTIONS)

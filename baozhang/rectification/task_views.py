@@ -13,8 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from baozhang.core.forms import StyledFormMixin
 from baozhang.core.pagination import paginate
-from baozhang.core.params import id_param
-from baozhang.core.periods import month_key, period_error, period_parse, week_key
+from baozhang.core.periods import month_key, period_parse, week_key
 from baozhang.core.photos import photos_rate_check
 from baozhang.core.xlsx import wants_workbook, workbook_response
 from baozhang.inspections.access import access_finding
@@ -22,6 +21,7 @@ from baozhang.inspections.models import Finding, FindingKind
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.models import AreaType, Person, Site, Unit
 from baozhang.orgs.permissions import RECORD_INSPECTIONS, SUBMIT_RECTIFICATION, VIEW_INSPECTIONS
+from baozhang.orgs.views import list_workbook_response
 from baozhang.rectification import selectors, services
 from baozhang.rectification.access import (
     access_spot_fix,
@@ -31,6 +31,7 @@ from baozhang.rectification.access import (
     units_headed,
 )
 from baozhang.rectification.models import Severity, Task, TaskStatus
+from baozhang.rectification.workbooks import STATE_LABELS, records_findings, records_scope
 
 
 class SpotFixForm(StyledFormMixin, forms.Form):
@@ -318,74 +319,15 @@ def spot_fix_photo(request, access, spot_fix_id: int):
     return _image(spot_fix.photo)
 
 
-STATE_LABELS = {
-    "found": gettext_lazy("Found"),
-    "spot": gettext_lazy("Fixed on the spot"),
-    "tracked": gettext_lazy("Tracked as tasks"),
-    "referred": gettext_lazy("Referred to the meeting"),
-    "undecided": gettext_lazy("Waiting for the meeting"),
-    "undisposed": gettext_lazy("Not yet disposed of"),
-    "open": gettext_lazy("Open"),
-    "submitted": gettext_lazy("Waiting for verification"),
-    "pending": gettext_lazy("Not closed"),
-    "closed": gettext_lazy("Closed"),
-    "closed_in_time": gettext_lazy("Closed in time"),
-    "closed_late": gettext_lazy("Closed late"),
-    "overdue": gettext_lazy("Open and overdue"),
-    "rejected": gettext_lazy("Rejected at verification"),
-}
-
-
-def scope_from_request(request, access):
-    """The scope of the records and statistics pages: period, site, unit, area type, round, state.
-
-    Returns (period or None, filters dict for selectors.problems, state, error message)."""
-    error = None
-    period = None
-    label = request.GET.get("period", "").strip()
-    if label:
-        try:
-            period = period_parse(label)
-        except ValueError:
-            error = period_error(label)
-    filters = {}
-    for name, key in (
-        ("site", "site_id"),
-        ("unit", "unit_id"),
-        ("area_type", "area_type_id"),
-        ("round", "patrol_round_id"),
-    ):
-        value = id_param(request.GET.get(name))
-        if value is not None:
-            filters[key] = value
-    state = request.GET.get("state", "pending")
-    if state not in STATE_LABELS:
-        error = _("Unknown state “%(value)s”.") % {"value": state}
-        state = "pending"
-    return period, filters, state, error
-
-
 @org_view(VIEW_INSPECTIONS)
 def records(request, access):
     """The findings behind every rectification number: filtered by state, period, unit, area type
     and round. Overdue tasks are marked on every row until closed."""
-    period, filters, state, error = scope_from_request(request, access)
-    now = timezone.now()
-    findings = (
-        selectors.problems(organisation=access.organisation, period=period, **filters)
-        .filter(selectors.state_filter(state, now))
-        .select_related("location", "unit", "item", "task", "spot_fix", "referral")
-        .order_by("-observed_at", "-id")
-    )
     if wants_workbook(request):
-        from baozhang.rectification.round_views import PROBLEM_HEADERS, problem_row
-
-        return workbook_response(
-            f"{access.organisation.slug}-整改记录.xlsx",
-            "整改记录",
-            PROBLEM_HEADERS,
-            (problem_row(finding, now) for finding in findings.iterator(chunk_size=500)),
-        )
+        return list_workbook_response(request, access, "records")
+    period, filters, state, error = records_scope(request.GET)
+    now = timezone.now()
+    findings = records_findings(organisation=access.organisation, params=request.GET, now=now)
     page = paginate(request, findings)
     query = request.GET.copy()
     query.pop("page", None)
@@ -417,8 +359,10 @@ def records(request, access):
 @org_view(VIEW_INSPECTIONS)
 def statistics(request, access):
     """Per unit or per area type over a period: found, fixed on the spot, tracked, referred,
-    closed in time and late, open overdue, rejected, average and 90th-percentile days to close."""
-    period, filters, _state, error = scope_from_request(request, access)
+    closed in time and late, open overdue, rejected, average and 90th-percentile days to close.
+    Its workbook is written at once whatever its size: one row per unit or area type of the
+    organisation (never thousands) and a total, figures the page computes in full anyway."""
+    period, filters, _state, error = records_scope(request.GET)
     today = timezone.localdate()
     if period is None:
         period = period_parse(month_key(today))

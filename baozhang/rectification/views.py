@@ -5,7 +5,6 @@ from datetime import timedelta
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,13 +13,14 @@ from django.utils.translation import gettext_lazy
 
 from baozhang.core.forms import StyledFormMixin
 from baozhang.core.photos import photos_rate_check
-from baozhang.core.xlsx import wants_workbook, workbook_response
+from baozhang.core.xlsx import wants_workbook
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.models import Unit
 from baozhang.orgs.permissions import DECIDE_REFERRALS, MANAGE_RECTIFICATION, SUBMIT_RECTIFICATION
+from baozhang.orgs.views import list_workbook_response
 from baozhang.rectification import services
-from baozhang.rectification.access import units_headed
-from baozhang.rectification.models import RectificationPolicy, Referral, Severity, Task, TaskStatus
+from baozhang.rectification.models import RectificationPolicy, Referral, Severity, TaskStatus
+from baozhang.rectification.workbooks import tasks_of_person
 
 DUE_SOON_HOURS = 24
 
@@ -53,34 +53,9 @@ def policy_settings(request, access):
 def my_tasks(request, access):
     """The tasks of the units the person heads or that are assigned to them: overdue, due soon,
     open and waiting for verification; a fix is submitted from here with a note and a photo."""
-    units = units_headed(access)
-    person_id = access.person.pk if access.person else None
-    tasks = list(
-        Task.objects.filter(organisation=access.organisation)
-        .filter(Q(unit_id__in=units) | Q(assignee_id=person_id))
-        .exclude(status=TaskStatus.CLOSED)
-        .select_related("unit", "finding__location", "finding__item")
-        .order_by("deadline", "id")
-    )
     if wants_workbook(request):
-        now = timezone.now()
-        return workbook_response(
-            f"{access.organisation.slug}-我的整改任务.xlsx",
-            "整改任务",
-            ["期限", "状态", "逾期", "责任单位", "位置", "问题", "说明"],
-            (
-                (
-                    task.deadline,
-                    str(task.get_status_display()),
-                    task.is_overdue(now),
-                    task.unit.name,
-                    task.finding.location.code,
-                    task.finding.item.text if task.finding.item else "",
-                    task.finding.note,
-                )
-                for task in tasks
-            ),
-        )
+        return list_workbook_response(request, access, "my-tasks")
+    tasks = list(tasks_of_person(access))
     if request.method == "POST":
         # Only a task of this list, the person's own: any other is not found here.
         task = next((t for t in tasks if str(t.pk) == request.POST.get("task")), None)
@@ -150,13 +125,13 @@ class DecisionForm(StyledFormMixin, forms.Form):
 @org_view(DECIDE_REFERRALS)
 def referrals(request, access):
     """Findings referred to the office meeting: pending ones get the meeting's decision."""
+    if wants_workbook(request):
+        return list_workbook_response(request, access, "referrals")
     pending = list(
         Referral.objects.filter(organisation=access.organisation, decided_at__isnull=True)
         .select_related("finding__location", "finding__item", "finding__unit", "referred_by")
         .order_by("referred_at")
     )
-    if wants_workbook(request):
-        return _referrals_workbook(access)
     decided = list(
         Referral.objects.filter(organisation=access.organisation, decided_at__isnull=False)
         .select_related("finding__location", "task__unit")
@@ -200,42 +175,3 @@ def referrals(request, access):
             "decided": decided,
         },
     )
-
-
-def _referrals_workbook(access):
-    """Every referral of the organisation, pending first, then the decided ones newest first."""
-    referrals = (
-        Referral.objects.filter(organisation=access.organisation)
-        .select_related(
-            "finding__location", "finding__item", "finding__unit", "referred_by", "task__unit"
-        )
-        .order_by(F("decided_at").desc(nulls_first=True), "referred_at", "id")
-    )
-
-    return workbook_response(
-        f"{access.organisation.slug}-院长办公会事项.xlsx",
-        "院长办公会事项",
-        ["提交时间", "位置", "问题", "责任单位", "提交理由", "提交人", "会议日期", "决定",
-         "决定时间", "整改单位"],
-        (
-            (
-                referral.referred_at,
-                referral.finding.location.code,
-                referral.finding.item.text if referral.finding.item else referral.finding.note,
-                referral.finding.unit.name if referral.finding.unit else "",
-                referral.reason,
-                referral.referred_by.name if referral.referred_by else "",
-                referral.meeting_date,
-                referral.decision,
-                referral.decided_at,
-                _task_unit(referral),
-            )
-            for referral in referrals.iterator(chunk_size=500)
-        ),
-    )  # fmt: skip
-
-
-def _task_unit(referral: Referral) -> str:
-    """The unit of the task the decision opened (none before the decision)."""
-    task = getattr(referral, "task", None)  # a missing reverse one-to-one raises AttributeError
-    return task.unit.name if task is not None else ""

@@ -29,11 +29,12 @@ from baozhang.core.periods import (
     period_previous,
     week_key,
 )
-from baozhang.core.xlsx import wants_workbook, workbook_response
+from baozhang.core.xlsx import wants_workbook
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.forms import TenantForm
 from baozhang.orgs.models import AreaType, Person, Site, Unit
 from baozhang.orgs.permissions import VIEW_INSPECTIONS, WRITE_REPORTS
+from baozhang.orgs.views import list_workbook_response
 from baozhang.reports import background, files, services
 from baozhang.reports.access import (
     access_report_job,
@@ -43,13 +44,13 @@ from baozhang.reports.access import (
 from baozhang.reports.charts import CHARTS
 from baozhang.reports.document import build_document
 from baozhang.reports.models import (
-    Report,
     ReportKind,
     ReportSchedule,
     ReportVersion,
     VersionStatus,
 )
 from baozhang.reports.narrative import WRITERS
+from baozhang.reports.workbooks import reports_of
 
 
 class GenerateForm(StyledFormMixin, forms.Form):
@@ -130,30 +131,14 @@ def report_list(request, access):
             return redirect("reports:job", org=access.organisation.slug, job_id=job.pk)
     elif request.method == "POST":
         raise PermissionDenied
-    reports = Report.objects.filter(organisation=access.organisation).prefetch_related("versions")
     if wants_workbook(request):
-        return workbook_response(
-            f"{access.organisation.slug}-报告.xlsx",
-            "报告",
-            ["标题", "期间", "版本", "创建时间"],
-            (
-                (
-                    report.title,
-                    report.period,
-                    "、".join(
-                        f"v{v.number} {v.get_status_display()}" for v in report.versions.all()
-                    ),
-                    timezone.localtime(report.created_at).strftime("%Y-%m-%d %H:%M"),
-                )
-                for report in reports
-            ),
-        )
+        return list_workbook_response(request, access, "reports")
     today = timezone.localdate()
     return render(
         request,
         "reports/report_list.html",
         {
-            "page": paginate(request, reports),
+            "page": paginate(request, reports_of(organisation=access.organisation)),
             "form": form,
             "examples": [
                 (_("Last week"), ReportKind.WEEKLY, week_key(today - dt.timedelta(days=7))),

@@ -10,14 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from baozhang.core.pagination import paginate
-from baozhang.core.xlsx import ImportRejected, wants_workbook, workbook_response, write_workbook
+from baozhang.core.xlsx import ImportRejected, wants_workbook, write_workbook
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.forms import errors_to_fields
 from baozhang.orgs.history import history_entries
 from baozhang.orgs.permissions import MANAGE_STANDARDS, VIEW_HISTORY, VIEW_SETUP
+from baozhang.orgs.views import list_workbook_response
 from baozhang.standards.access import access_standard
 from baozhang.standards.forms import ItemFormSet, ItemsUploadForm, StandardForm
-from baozhang.standards.models import Standard
 from baozhang.standards.selectors import (
     standard_current_version,
     standard_version_histories,
@@ -25,6 +25,7 @@ from baozhang.standards.selectors import (
 )
 from baozhang.standards.services import ItemInput, standard_save, standard_save_items
 from baozhang.standards.spreadsheets import COLUMNS, standard_export, standard_import
+from baozhang.standards.workbooks import standards_listed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -37,28 +38,10 @@ def _xlsx(filename: str, content: bytes) -> HttpResponse:
 
 @org_view(VIEW_SETUP)
 def standard_list(request, access):
-    standards = Standard.objects.filter(organisation=access.organisation).prefetch_related(
-        "area_types"
-    )
-    term = request.GET.get("q", "").strip()
-    if term:
-        standards = standards.filter(name__icontains=term) | standards.filter(code__icontains=term)
     if wants_workbook(request):
-        return workbook_response(
-            f"{access.organisation.slug}-检查标准.xlsx",
-            "检查标准",
-            ["编码", "名称", "适用区域", "说明", "启用"],
-            (
-                (
-                    standard.code,
-                    standard.name,
-                    "、".join(area.name for area in standard.area_types.all()),
-                    standard.description,
-                    standard.is_active,
-                )
-                for standard in standards.order_by("code").iterator(chunk_size=500)
-            ),
-        )
+        return list_workbook_response(request, access, "standards")
+    term = request.GET.get("q", "").strip()
+    standards = standards_listed(organisation=access.organisation, term=term)
     return render(
         request,
         "standards/standard_list.html",
