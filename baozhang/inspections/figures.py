@@ -46,11 +46,9 @@ def inspections_figures(scope: Scope, period: Period) -> dict:
     """Checks expected, done and missed; problems found, their points, bonuses and highlights."""
     organisation = scope.organisation
     where = scope_location_filter(scope=scope, period=period)
+    first, after = period.moments()
     expected = ExpectedCheck.objects.filter(
-        where,
-        organisation=organisation,
-        due_at__date__gte=period.start,
-        due_at__date__lte=period.end,
+        where, organisation=organisation, due_at__gte=first, due_at__lt=after
     )
     missed = selectors.checks_missed(organisation=organisation, period=period).filter(where)
     done = Inspection.objects.filter(

@@ -271,10 +271,11 @@ def _ranked(grouped: list[tuple], units: dict[int, Unit], policy) -> list[UnitRo
 def checks_missed(*, organisation: Organisation, period: Period, now=None):
     """Expected checks of the period whose window has passed without an inspection."""
     now = now or timezone.now()
+    first, after = period.moments()  # by moment: the (organisation, due_at) index serves it
     return ExpectedCheck.objects.filter(
         organisation=organisation,
-        due_at__date__gte=period.start,
-        due_at__date__lte=period.end,
+        due_at__gte=first,
+        due_at__lt=after,
         window_ends_at__lt=now,
         inspection__isnull=True,
     )

@@ -359,11 +359,9 @@ def checks_list(request, access):
         ).select_related("location", "inspector")
         rows = rows.order_by("-done_at", "-id")
     else:
+        first, after = period.moments()  # by moment: the (organisation, due_at) index serves it
         rows = ExpectedCheck.objects.filter(
-            where,
-            organisation=access.organisation,
-            due_at__date__gte=period.start,
-            due_at__date__lte=period.end,
+            where, organisation=access.organisation, due_at__gte=first, due_at__lt=after
         ).select_related("location", "schedule")
         if state == "missed":
             rows = rows.filter(window_ends_at__lt=timezone.now(), inspection__isnull=True)
