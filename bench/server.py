@@ -100,13 +100,16 @@ def with_token(token: str) -> requests.Session:
     return session
 
 
-def get(session: requests.Session, url: str) -> tuple[float, requests.Response]:
-    """The time from sending the request to the last byte of the answer, and the answer."""
+def get(
+    session: requests.Session, url: str, *, status: int = 200, redirects: bool = True
+) -> tuple[float, requests.Response]:
+    """The time from sending the request to the last byte of the answer, and the answer; with
+    ``redirects`` off, a redirect is the answer (``status`` 302)."""
     started = time.perf_counter()
-    answer = session.get(url, timeout=120)
+    answer = session.get(url, timeout=120, allow_redirects=redirects)
     _body = answer.content
     elapsed = time.perf_counter() - started
-    if answer.status_code != 200:
+    if answer.status_code != status:
         raise SystemExit(f"GET {url} answered {answer.status_code}: {answer.text[:300]}")
     return elapsed, answer
 

@@ -2,7 +2,7 @@
 
 The pages come from the URL resolver and the API reads from the OpenAPI document, as in
 tests/test_isolation.py, so a new page or operation is counted without touching this file; a new
-URL parameter must be given a value in ``_values`` (its test fails and says so until then). A page
+URL parameter must be given a value in ``url_values`` (its test fails and says so until then). A page
 whose view answers ``?format=xlsx`` is counted as a workbook too.
 
 One organisation's records of every kind (tests/query_data.py) are built once for the module: each
@@ -125,7 +125,7 @@ class Counted:
     error: str = ""
 
 
-def _values(first: Records, latest: Records, board_token: str) -> dict:
+def url_values(first: Records, latest: Records, board_token: str) -> dict:
     """The records each URL parameter names: the first set's (whose children the second set
     doubles), and the latest report (made with all the records, its versions doubled too)."""
     with scopes_disabled():
@@ -161,7 +161,7 @@ def _values(first: Records, latest: Records, board_token: str) -> dict:
     }
 
 
-def _url(name: str, values: dict) -> tuple[str, str]:
+def name_url(name: str, values: dict) -> tuple[str, str]:
     """(URL, error): the name's route with the records' ids, or why it has none."""
     path, _mark, query = name.removeprefix("GET ").partition("?")
     if name.startswith("GET "):
@@ -179,7 +179,7 @@ def _url(name: str, values: dict) -> tuple[str, str]:
     wanted += API_PARAM.findall(query)
     missing = [each for each in wanted if each not in values]
     if missing:
-        return "", f"add a value for the URL parameter(s) {missing} of {name} to _values"
+        return "", f"add a value for the URL parameter(s) {missing} of {name} to url_values"
     query = API_PARAM.sub(lambda match: str(values[match.group(1)]), query)
     return url + (f"?{query}" if query else ""), ""
 
@@ -189,7 +189,7 @@ def _count(client: Client, names: list[str], values: dict, token) -> dict[str, C
     token, raw = token
     counted = {}
     for name in names:
-        url, error = _url(name, values)
+        url, error = name_url(name, values)
         if error:
             counted[name] = Counted(error=error)
             continue
@@ -255,10 +255,10 @@ def _counted_twice(names: list[str]) -> dict[str, tuple[Counted, Counted]]:
     client.force_login(alice)
     first = records_add(organisation, alice)
     board_token = organisation.board_policy.board_token
-    before = _count(client, names, _values(first, first, board_token), token)
+    before = _count(client, names, url_values(first, first, board_token), token)
     second = records_add(organisation, alice, first=first)
     _fits_one_page(organisation, alice)
-    after = _count(client, names, _values(first, second, board_token), token)
+    after = _count(client, names, url_values(first, second, board_token), token)
     return {name: (before[name], after[name]) for name in names}
 
 

@@ -7,7 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from baozhang.core.periods import Period
 from baozhang.inspections.models import ExpectedCheck, Schedule
+from baozhang.inspections.selectors import checks_missed
 from baozhang.standards.models import Standard
 from tests.factories import AreaTypeFactory, LocationFactory, SiteFactory
 
@@ -103,3 +105,35 @@ def test_missed_checks_are_shown_and_outsiders_get_404(alice_client, client, cha
         client.get(reverse("inspections:schedule-edit", args=["college", schedule.pk])).status_code
         == 404
     )
+
+
+def test_missed_checks_of_a_period_are_those_due_on_its_days_in_local_time(alice_client, plan):
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    alice_client.post(
+        reverse("inspections:schedule-create", args=["college"]), form(plan, starts_on=tomorrow)
+    )
+    period = Period(
+        start=timezone.localdate() - dt.timedelta(days=10),
+        end=timezone.localdate() - dt.timedelta(days=3),
+        label="",
+        kind="range",
+    )
+    first, after = period.moments()
+    second = dt.timedelta(seconds=1)
+    with scopes_disabled():
+        schedule = Schedule.objects.get()
+        location = schedule.area_types.get().locations.first()
+        for due_at in (first - second, first, after - second, after):
+            ExpectedCheck.objects.create(
+                organisation=schedule.organisation,
+                schedule=schedule,
+                location=location,
+                due_at=due_at,
+                window_ends_at=due_at + dt.timedelta(hours=1),
+                week_key="2026-W01",
+                month_key="2026-01",
+            )
+        missed = checks_missed(organisation=schedule.organisation, period=period)
+        assert sorted(missed.values_list("due_at", flat=True)) == [first, after - second]
+    # Local midnight, not UTC's: the time zone is 8 hours ahead.
+    assert timezone.localtime(first).time() == dt.time.min != first.astimezone(dt.UTC).time()
