@@ -22,10 +22,16 @@ def prepare(organisation) -> dict:
     from baozhang.inspections.selectors import board_policy
     from baozhang.orgs.access import access_organisation
     from baozhang.orgs.models import Membership, Person, Role, User
-    from baozhang.reports.models import ReportVersion
+    from baozhang.reports.models import Report
     from baozhang.reports.services import report_create, report_finalise
+    from baozhang.standards.models import StandardVersion
 
     with scopes_disabled(), transaction.atomic():
+        # Red lines of both rules are measured: a red line fails its check (the check's score),
+        # and this organisation's standard also holds a unit's period score at 60 after one.
+        StandardVersion.objects.filter(organisation=organisation).update(
+            red_line_rule="period_floor", red_line_score=60
+        )
         user, _created = User.objects.get_or_create(username="bench-admin")
         user.set_password(PASSWORD)
         user.save()
@@ -39,43 +45,14 @@ def prepare(organisation) -> dict:
     _token, raw = api_token_create(user=user, name="bench")
     access = access_organisation(user=user, slug=organisation.slug, permission="reports.write")
     with scope(organisation=organisation):
-        version = (
-            ReportVersion.objects.filter(
-                report__organisation=organisation,
-                report__kind="weekly",
-                report__period=REPORT_WEEK,
-                status="final",
-            )
-            .select_related("report")
-            .first()
-        )
-        if version is None:
-            report = report_create(
-                kind="weekly",
-                scope=Scope(organisation=organisation),
-                period=period_parse(REPORT_WEEK),
-                by=user,
-            )
-            version = report_finalise(access=access, version=report.versions.get())
-        draft = (
-            ReportVersion.objects.filter(
-                report__organisation=organisation,
-                report__kind="weekly",
-                report__period=REPORT_WEEK,
-                status="draft",
-                number=1,
-            )
-            .order_by("pk")
-            .first()
-        )
-        if draft is None:
-            report = report_create(
-                kind="weekly",
-                scope=Scope(organisation=organisation),
-                period=period_parse(REPORT_WEEK),
-                by=user,
-            )
-            draft = report.versions.get()
+        # Made anew for this data set: a report kept from another size would show its numbers.
+        Report.objects.filter(organisation=organisation).delete()
+        week = period_parse(REPORT_WEEK)
+        made = report_create(kind="weekly", scope=Scope(organisation=organisation), period=week)
+        version = report_finalise(access=access, version=made.versions.get())
+        draft = report_create(
+            kind="weekly", scope=Scope(organisation=organisation), period=week, by=user
+        ).versions.get()
     return {
         "user": user.username,
         "token": raw,
