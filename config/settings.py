@@ -195,6 +195,8 @@ IMPORT_BATCH_ROWS = int(os.environ.get("BAOZHANG_IMPORT_BATCH_ROWS", "1000"))
 # under the media folder for EXPORT_KEEP_HOURS.
 EXPORT_BACKGROUND_ROWS = int(os.environ.get("BAOZHANG_EXPORT_BACKGROUND_ROWS", "5000"))
 EXPORT_KEEP_HOURS = int(os.environ.get("BAOZHANG_EXPORT_KEEP_HOURS", "24"))
+# A QR label sheet of more labels is written by the background worker as an export job.
+LABELS_BACKGROUND = int(os.environ.get("BAOZHANG_LABELS_BACKGROUND", "50"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -11,8 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
-
+from baozhang.core.registries import registry_add, registry_for_kind
 from baozhang.core.xlsx import WorkbookWriter
 
 # An export job of a list has this kind: its name after the prefix, apart from the transfer kinds.
@@ -66,12 +65,10 @@ def list_workbook_register(
     personal: bool = False,
 ) -> None:
     """Make a list's workbook writable in the background; a name belongs to one app only."""
-    existing = _LISTS.get(name)
-    if existing is not None and existing.app != app:
-        raise ImproperlyConfigured(f"List {name!r} is registered by {existing.app!r} and {app!r}.")
-    _LISTS[name] = ListWorkbook(
+    listed = ListWorkbook(
         name=name, app=app, title=title, sheet=sheet, permission=permission, personal=personal
     )
+    registry_add(_LISTS, name, listed, what="List")
 
 
 def list_workbook(name: str) -> ListWorkbook:
@@ -81,9 +78,7 @@ def list_workbook(name: str) -> ListWorkbook:
 
 def list_workbook_for_kind(kind: str) -> ListWorkbook | None:
     """The list an export job of this kind writes, or None (a transfer kind)."""
-    if not kind.startswith(KIND_PREFIX):
-        return None
-    return _LISTS.get(kind.removeprefix(KIND_PREFIX))
+    return registry_for_kind(_LISTS, kind, prefix=KIND_PREFIX)
 
 
 # A background export reports its progress every this many rows.

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from django.core.exceptions import ImproperlyConfigured
+from baozhang.core.registries import registry_add
 
 
 class ImportCounts(Protocol):
@@ -83,15 +83,9 @@ def transfer_register(
     export_query: ExportQuery | None = None,
     export_permission: str | None = None,
 ) -> None:
-    """Make a kind importable and/or exportable; a kind belongs to one app only."""
-    existing = _TRANSFERS.get(kind)
-    # The same app may register again (apps are re-populated by some test helpers); two apps
-    # claiming one name would make `baozhang import KIND` ambiguous.
-    if existing is not None and existing.app != app:
-        raise ImproperlyConfigured(
-            f"Transfer kind {kind!r} is registered by {existing.app!r} and {app!r}."
-        )
-    _TRANSFERS[kind] = Transfer(
+    """Make a kind importable and/or exportable; a kind belongs to one app only (two apps
+    claiming one name would make `baozhang import KIND` ambiguous)."""
+    transfer = Transfer(
         kind=kind,
         app=app,
         title=title,
@@ -103,6 +97,7 @@ def transfer_register(
         export_query=export_query,
         export_permission=export_permission,
     )
+    registry_add(_TRANSFERS, kind, transfer, what="Transfer kind")
 
 
 def transfers_all() -> list[Transfer]:

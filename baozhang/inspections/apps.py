@@ -8,10 +8,11 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("Inspections")
 
     def ready(self) -> None:
+        from baozhang.core.list_documents import list_document_register
         from baozhang.core.list_workbooks import list_workbook_register
         from baozhang.core.transfers import transfer_register
-        from baozhang.inspections import imports, selectors, spreadsheets, workbooks
-        from baozhang.orgs.permissions import RECORD_INSPECTIONS, VIEW_INSPECTIONS
+        from baozhang.inspections import imports, labels, selectors, spreadsheets, workbooks
+        from baozhang.orgs.permissions import RECORD_INSPECTIONS, VIEW_INSPECTIONS, VIEW_SETUP
 
         transfer_register(
             kind="findings",
@@ -33,3 +34,14 @@ class InspectionsConfig(AppConfig):
             list_workbook_register(
                 name=name, app=self.label, title=title, sheet=sheet, permission=VIEW_INSPECTIONS
             )
+        # The QR label sheet: what its page needs.
+        list_document_register(
+            name=labels.LABELS_DOCUMENT,
+            app=self.label,
+            title=_("QR labels"),
+            count=labels.labels_count,
+            write=labels.labels_pdf_write,
+            permission=VIEW_SETUP,
+            extension="pdf",
+            content_type=labels.PDF,
+        )

@@ -1,9 +1,11 @@
 """Notice board settings, red-flag history, the public board and the QR label sheet."""
 
 import hashlib
+import io
 from urllib.parse import quote
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,18 +15,18 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django_scopes import scope
-from weasyprint import HTML
 
 from baozhang.core.forms import StyledFormMixin
 from baozhang.core.periods import period_parse, period_previous, week_key
 from baozhang.core.public_pages import public_page
 from baozhang.core.xlsx import wants_workbook
 from baozhang.inspections import selectors
-from baozhang.inspections.board import board_enable, board_policy_ensure, qr_data_uri, qr_svg
+from baozhang.inspections.board import board_enable, board_policy_ensure, qr_svg
+from baozhang.inspections.labels import LABELS_DOCUMENT, PDF, labels_pdf_write
 from baozhang.inspections.models import BoardPolicy, RedFlag
 from baozhang.inspections.workbooks import red_flags_of, red_flags_period
 from baozhang.orgs.decorators import org_view
-from baozhang.orgs.entities import LOCATIONS
+from baozhang.orgs.exports import export_filters, list_document_start
 from baozhang.orgs.permissions import MANAGE_BOARD, VIEW_INSPECTIONS, VIEW_SETUP
 from baozhang.orgs.views import list_workbook_response
 
@@ -143,35 +145,25 @@ def _board_page(request, policy: BoardPolicy) -> str:
         )
 
 
-LABELS_PER_SHEET_LIMIT = 2000
-
-
 @org_view(VIEW_SETUP)
 def location_labels(request, access):
-    """A printable A4 PDF of QR labels for the locations of a site, a building or an area type."""
-    locations = LOCATIONS.list_queryset(access.organisation, request.GET).filter(is_active=True)
-    locations = list(locations.order_by("path")[:LABELS_PER_SHEET_LIMIT])
-    labels = [
-        (
-            location,
-            qr_data_uri(
-                request.build_absolute_uri(
-                    reverse(
-                        "inspections:check",
-                        kwargs={"org": access.organisation.slug, "location_id": location.pk},
-                    )
-                )
-            ),
-        )
-        for location in locations
-    ]
-    html = render_to_string(
-        "inspections/labels.html",
-        {"organisation": access.organisation, "labels": labels},
-        request=request,
+    """A printable A4 PDF of QR labels for the locations of a site, a building or an area type:
+    written at once, or, past BAOZHANG_LABELS_BACKGROUND labels, to the page of the job that
+    writes it."""
+    origin = request.build_absolute_uri("/")
+    job = list_document_start(
+        access=access,
+        name=LABELS_DOCUMENT,
+        params=request.GET,
+        origin=origin,
+        background_over=settings.LABELS_BACKGROUND,
+        file_name=f"{access.organisation.slug}-二维码标签.pdf",
     )
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
+    if job is not None:
+        return redirect("orgs:export-job", org=access.organisation.slug, export_job_id=job.pk)
+    buffer = io.BytesIO()
+    labels_pdf_write(buffer, access=access, filters=export_filters(request.GET), origin=origin)
+    response = HttpResponse(buffer.getvalue(), content_type=PDF)
     filename = f"{access.organisation.slug}-二维码标签.pdf"
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
     return response

@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest
 from django_scopes import scope, scopes_disabled
 
 from baozhang.core.compiled import CompiledQuery
+from baozhang.core.list_documents import list_document_for_kind
 from baozhang.core.list_workbooks import list_workbook_for_kind
 from baozhang.core.transfers import transfer_for_kind
 from baozhang.orgs.models import (
@@ -213,9 +214,13 @@ def access_import_job(access: OrgAccess, job_id: int, *, permission: str) -> Imp
 def access_export_job(access: OrgAccess, job_id: int, *, permission: str) -> ExportJob:
     """An export job of the organisation, and so its file. The export of a kind needs
     ``permission`` (the right to export) and may need one more to see its rows (the findings: the
-    right to see the checks); the workbook of a list page needs what the list needs instead, and
-    that of a list of the requester's own records (their inbox) is theirs alone."""
-    listed = list_workbook_for_kind(_export_job_kind(access, job_id))
+    right to see the checks); the workbook or document of a list page needs what the list needs
+    instead, and that of a list of the requester's own records (their inbox) is theirs alone."""
+    kind = _export_job_kind(access, job_id)
+    document = list_document_for_kind(kind)
+    if document is not None:
+        return tenant_record(access, ExportJob, job_id, permission=document.permission)
+    listed = list_workbook_for_kind(kind)
     if listed is None:
         job = tenant_record(access, ExportJob, job_id, permission=permission)
         _kind_permission_require(access, job.kind, "export_permission")

@@ -3,7 +3,8 @@ written at once, a longer one by the background worker, whose job the page and t
 and whose file they give once it is written (orgs/tasks.py does the work).
 
 A list page's workbook (``?format=xlsx``, core/list_workbooks.py) goes the same way, its job
-keeping the list's name and filters.
+keeping the list's name and filters; so does a list's document of another type (the QR label
+sheet, core/list_documents.py) past the number of entries its page writes at once.
 
 A request answers in a moment whatever the rows: it counts them, and either writes them or queues
 the job. The file of a job is kept under the media folder until it expires
@@ -21,6 +22,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils import translation
 
+from baozhang.core.list_documents import ORIGIN_PARAM, list_document, list_document_for_kind
 from baozhang.core.list_workbooks import ListSheet, list_workbook, list_workbook_for_kind
 from baozhang.core.models import JobStatus
 from baozhang.core.transfers import Transfer, transfer_for_kind
@@ -92,9 +94,28 @@ def list_export_start(*, access, name: str, params) -> tuple[ListSheet, ExportJo
     return sheet, job
 
 
+def list_document_start(
+    *, access, name: str, params, origin: str, background_over: int, file_name: str
+) -> ExportJob | None:
+    """The job queued to write a list's document (core/list_documents.py) for the list's filters
+    if it has more than ``background_over`` entries, its links starting with ``origin``; else
+    None: the page writes it at once."""
+    document = list_document(name)
+    filters = export_filters(params)
+    if document.count(access=access, filters=filters) <= background_over:
+        return None
+    return export_job_request(
+        organisation=access.organisation,
+        kind=document.kind,
+        filters={**filters, ORIGIN_PARAM: origin},
+        by=access.user,
+        file_name=file_name,
+    )
+
+
 def export_title(kind: str):
     """What an export job of this kind writes, as its page names it."""
-    listed = list_workbook_for_kind(kind)
+    listed = list_workbook_for_kind(kind) or list_document_for_kind(kind)
     if listed is not None:
         return listed.title
     transfer = exportable(kind)
@@ -132,4 +153,8 @@ def export_job_file_response(job: ExportJob) -> FileResponse:
         handle = job.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=job.file_name, content_type=XLSX)
+    document = list_document_for_kind(job.kind)
+    content_type = document.content_type if document is not None else XLSX
+    return FileResponse(
+        handle, as_attachment=True, filename=job.file_name, content_type=content_type
+    )

@@ -1,5 +1,6 @@
 """Background tasks of the organisations: import a workbook kept by an import job
-(orgs/imports.py), and write the workbook of an export job (orgs/exports.py).
+(orgs/imports.py), and write the workbook (or a list's document) of an export job
+(orgs/exports.py).
 
 A kind that stores its rows in batches (findings) tags them with the job; whatever stops the job
 (its rows refused, an error, its worker lost twice) takes back what was stored before the job is
@@ -27,6 +28,7 @@ from django_scopes import scopes_disabled
 from django_tasks import task
 
 from baozhang.core.background import Lease, LeaseLost, background_job_run
+from baozhang.core.list_documents import ORIGIN_PARAM, list_document_for_kind
 from baozhang.core.list_workbooks import list_sheet_write, list_workbook_for_kind
 from baozhang.core.models import JobFailure, JobStatus
 from baozhang.core.transfers import ERRORS_KEPT, transfer_for_kind
@@ -159,7 +161,9 @@ def export_job_run(job_id: int) -> str:
 
 def export_job_name(job: ExportJob) -> str:
     """The job's file, under the media folder; each attempt writes first to a name of its own."""
-    return f"exports/{job.key}.xlsx"
+    document = list_document_for_kind(job.kind)
+    extension = document.extension if document is not None else "xlsx"
+    return f"exports/{job.key}.{extension}"
 
 
 def _parts(job: ExportJob) -> list[Path]:
@@ -197,15 +201,26 @@ def export_job_work(lease: Lease) -> None:
 
 def _export_writer(job: ExportJob) -> tuple[int, Callable[[BinaryIO, Progress], None]]:
     """The rows of the job's filters counted, and what writes them: a kind's export, or a list
-    page's workbook as its requester sees the list (the access checked again: a requester who
-    may no longer see it fails the job)."""
+    page's workbook or document as its requester sees the list (the access checked again: a
+    requester who may no longer see it fails the job)."""
+    document = list_document_for_kind(job.kind)
+    if document is not None:
+        access = _requester_access(job, document.permission)
+        filters = {key: value for key, value in job.params.items() if key != ORIGIN_PARAM}
+
+        def write_document(target: BinaryIO, progress: Progress) -> None:
+            document.write(
+                target,
+                access=access,
+                filters=filters,
+                origin=job.params.get(ORIGIN_PARAM, ""),
+                progress=progress,
+            )
+
+        return document.count(access=access, filters=filters), write_document
     listed = list_workbook_for_kind(job.kind)
     if listed is not None:
-        if job.requested_by is None:
-            raise ValueError("the export's requester no longer exists")
-        access = access_organisation(
-            user=job.requested_by, slug=job.organisation.slug, permission=listed.permission
-        )
+        access = _requester_access(job, listed.permission)
         sheet = listed.sheet(access=access, filters=job.params)
 
         def write_sheet(target: BinaryIO, progress: Progress) -> None:
@@ -223,6 +238,14 @@ def _export_writer(job: ExportJob) -> tuple[int, Callable[[BinaryIO, Progress], 
         )
 
     return rows.count(), write_rows
+
+
+def _requester_access(job: ExportJob, permission: str):
+    if job.requested_by is None:
+        raise ValueError("the export's requester no longer exists")
+    return access_organisation(
+        user=job.requested_by, slug=job.organisation.slug, permission=permission
+    )
 
 
 def export_job_file_remove(job: ExportJob) -> None:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from baozhang.core.list_documents import list_document_for_kind
 from baozhang.core.pagination import paginate, query_without_page
 from baozhang.core.selectors import workers_status
 from baozhang.core.xlsx import workbook_response
@@ -362,7 +363,12 @@ def export_job(request, access, export_job_id: int):
     template = (
         "orgs/_export_job.html" if request.headers.get("HX-Request") else "orgs/export_job.html"
     )
-    return render(request, template, {"job": job, "title": export_title(job.kind)})
+    context = {
+        "job": job,
+        "title": export_title(job.kind),
+        "is_document": list_document_for_kind(job.kind) is not None,
+    }
+    return render(request, template, context)
 
 
 @org_view(VIEW_SETUP)
