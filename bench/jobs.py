@@ -125,7 +125,7 @@ def export_product(env: dict, base: str, session, slug: str, label: str, path: P
     if answer.status_code != 302 or found is None:
         raise SystemExit(f"the export did not become a job ({answer.status_code})")
     worker = _process(env, ["-m", "bench.imports"])
-    download = session.get(f"{base}/o/{slug}/export/jobs/{found.group(1)}/file.xlsx", timeout=120)
+    download = session.get(f"{base}/o/{slug}/export/jobs/{found.group(1)}/file", timeout=120)
     if download.status_code != 200:
         raise SystemExit(f"the export's file answered {download.status_code}")
     path.write_bytes(download.content)

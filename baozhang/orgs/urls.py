@@ -31,7 +31,7 @@ urlpatterns = [
     path("o/<slug:org>/import/jobs/<int:import_job_id>/", views.import_job, name="import-job"),
     path("o/<slug:org>/export/jobs/<int:export_job_id>/", views.export_job, name="export-job"),
     path(
-        "o/<slug:org>/export/jobs/<int:export_job_id>/file.xlsx",
+        "o/<slug:org>/export/jobs/<int:export_job_id>/file",
         views.export_job_file,
         name="export-job-file",
     ),
