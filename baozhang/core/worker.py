@@ -144,13 +144,14 @@ def sweep_at_start() -> None:
 def statistics_at_start() -> None:
     try:
         statistics_ensure()
-    except Exception:  # a busy database: the daily job gathers them within a minute
+    except Exception:  # a busy database: the daily job gathers them at its next run
         logger.warning("Could not gather SQLite's statistics", exc_info=True)
 
 
 class Command(db_worker.Command):
     """db_worker's options and logging (--reload aside), with this module's Worker, a heartbeat,
-    the clock's ticker (unless --batch) and a sweep after vanished workers as it starts."""
+    the clock's ticker (unless --batch), and as it starts a sweep after vanished workers and SQLite's
+    statistics if there are none."""
 
     def handle(self, *, verbosity: int, **options) -> None:
         self.configure_logging(verbosity)
