@@ -263,8 +263,11 @@ class WebServer(BaseApplication):
 def _migrate() -> None:
     from django.core.management import call_command
 
+    from baozhang.core.db_statistics import statistics_ensure
+
     call_command("migrate", interactive=False, verbosity=1)
     call_command("createcachetable")
+    statistics_ensure()
 
 
 def _serve(*, host: str, port: int, workers: int, with_worker: bool) -> int:

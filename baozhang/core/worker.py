@@ -27,6 +27,7 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.utils import is_locked_database_exception
 
 from baozhang.core.background import jobs_sweep
+from baozhang.core.db_statistics import statistics_ensure
 from baozhang.core.models import WorkerHeartbeat
 from baozhang.core.tasks import ticker_start
 
@@ -140,9 +141,17 @@ def sweep_at_start() -> None:
         logger.warning("Swept after vanished workers: %s", swept)
 
 
+def statistics_at_start() -> None:
+    try:
+        statistics_ensure()
+    except Exception:  # a busy database: the daily job gathers them at its next run
+        logger.warning("Could not gather SQLite's statistics", exc_info=True)
+
+
 class Command(db_worker.Command):
     """db_worker's options and logging (--reload aside), with this module's Worker, a heartbeat,
-    the clock's ticker (unless --batch) and a sweep after vanished workers as it starts."""
+    the clock's ticker (unless --batch), and as it starts a sweep after vanished workers and SQLite's
+    statistics if there are none."""
 
     def handle(self, *, verbosity: int, **options) -> None:
         self.configure_logging(verbosity)
@@ -163,6 +172,7 @@ class Command(db_worker.Command):
         heartbeat = Heartbeat(options["worker_id"])
         heartbeat.start()
         sweep_at_start()
+        statistics_at_start()
         ticking = threading.Event()
         if not options["batch"]:
             ticker_start(ticking)
