@@ -116,6 +116,18 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
+def _iso_date(text: str) -> dt.date | None:
+    """The usual YYYY-MM-DD without strptime's cost; None for anything else (strptime says)."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
+        digits = text[:4] + text[5:7] + text[8:]
+        if digits.isdigit():
+            try:
+                return dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+            except ValueError:
+                return None
+    return None
+
+
 def _parse(column: Column, raw, errors: list[RowError], row_number: int):
     if isinstance(raw, str):
         raw = unneutralise(raw)
@@ -129,6 +141,9 @@ def _parse(column: Column, raw, errors: list[RowError], row_number: int):
             return raw.date()
         if isinstance(raw, dt.date):
             return raw
+        day = _iso_date(text)
+        if day is not None:
+            return day
         for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"):
             try:
                 return dt.datetime.strptime(text, pattern).date()
@@ -272,15 +287,24 @@ def sheet_rows(
 def _sheet_row(
     row_number: int, cells, columns: list[Column], positions: dict[str, int]
 ) -> SheetRow | None:
-    """One row's values by column key, with its cell errors; None for an empty row."""
-    if all(cell.value is None or _cell_text(cell.value) == "" for cell in cells):
+    """One row's values by column key, with its cell errors; None for an empty row.
+
+    Only text can be empty or start with "=" once read as _cell_text reads it (a number, a date or
+    a truth value never does)."""
+    if all(
+        cell.value is None or (isinstance(cell.value, str) and not cell.value.strip())
+        for cell in cells
+    ):
         return None
     sheet_row = SheetRow(row_number)
     errors = sheet_row.errors
     for column in columns:
         index = positions.get(column.key)
         cell = cells[index] if index is not None and index < len(cells) else None
-        if cell is not None and (cell.data_type == "f" or _cell_text(cell.value).startswith("=")):
+        if cell is not None and (
+            cell.data_type == "f"
+            or (isinstance(cell.value, str) and cell.value.strip().startswith("="))
+        ):
             errors.append(
                 RowError(
                     row_number,
