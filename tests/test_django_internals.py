@@ -22,8 +22,8 @@ from django_scopes.exceptions import ScopeError
 from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import get_change_reason_from_object, get_history_model_for_model
 
-from baozhang.core.rows import _unnestable
-from baozhang.inspections.models import Finding, FindingPhoto
+from baozhang.core.rows import _PLAIN, _internal_type, _unnestable
+from baozhang.inspections.models import Finding, FindingPhoto, Inspection
 from baozhang.orgs.models import Assignment, Location, Unit
 from tests.inspection_data import at, findings_of, inspection_of, rooms
 
@@ -168,6 +168,23 @@ def test_what_rows_insert_asks_of_fields_and_backends(college):
     # On PostgreSQL, bulk_create sends these columns as arrays exactly when rows_insert does.
     unnested = "UNNEST" in captured.captured_queries[0]["sql"]
     assert unnested == (connection.vendor == "postgresql" and _unnestable(fields, connection))
+
+
+def test_the_values_rows_insert_sends_as_they_are_need_no_preparation(college):
+    """_PLAIN: each kind of field gives the database such a value, and None, unchanged."""
+    samples = {int: 7, bool: True, str: "门后有垃圾"}
+    fields = [field for model in (Finding, Inspection) for field in model._meta.concrete_fields]
+    seen = set()
+    for field in fields:
+        kind = _internal_type(field)
+        if kind not in _PLAIN:
+            continue
+        seen.add(kind)
+        for kind_of_value in _PLAIN[kind]:
+            value = samples[kind_of_value]
+            assert field.get_db_prep_save(value, connection) is value
+        assert field.get_db_prep_save(None, connection) is None
+    assert {"BigAutoField", "CharField", "BooleanField", "TextField"} <= seen
 
 
 def test_simple_history_keeps_the_columns_and_the_user_rule_history_created_uses(college):
