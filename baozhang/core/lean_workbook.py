@@ -50,7 +50,7 @@ _OFFSET = struct.Struct("<Q")
 _BOUNDS = struct.Struct("<QQ")  # where a string starts and where the next one does
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
 _DIGITS = "0123456789"
-_RECENT = 256  # strings read back recently (codes, names and items repeat row after row)
+_RECENT = 1024  # strings read back recently (codes, names and items repeat row after row)
 
 
 class SharedStringsOnDisk(Sequence):
@@ -196,6 +196,8 @@ class _LeanSheetParser(WorkSheetParser):
             ]
         self.row_counter, self.col_counter = int(number), 0
         strings, dates = self.shared_strings, self.date_formats
+        count = len(strings)
+        string = strings.get if isinstance(strings, SharedStringsOnDisk) else strings.__getitem__
         cells = []
         for cell in element:
             coordinate = cell.get("r")
@@ -208,7 +210,9 @@ class _LeanSheetParser(WorkSheetParser):
             column = column_index_from_string(coordinate.rstrip(_DIGITS))
             self.col_counter = column
             if kind == "s":
-                cells.append((column, LeanCell(strings[int(text)], "s")))
+                index = int(text)
+                value = string(index) if 0 <= index < count else strings[index]
+                cells.append((column, LeanCell(value, "s")))
             elif kind == "str":
                 cells.append((column, LeanCell(text, "s")))
             elif int(cell.get("s", 0)) in dates:

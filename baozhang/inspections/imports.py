@@ -111,6 +111,7 @@ class _Staged:
         self.new = self.corrected = 0
         self.pending: list[tuple] = []  # new rows not in the database yet, at most PENDING
         self.last_moment: tuple = (None, 0)
+        self.zone = timezone.get_current_timezone()
         return self
 
     def add_new(self, *values) -> None:
@@ -130,7 +131,7 @@ class _Staged:
         converted once."""
         key = (day, moment)
         if key != self.last_moment[0]:
-            done_at = timezone.make_aware(dt.datetime.combine(day, moment))
+            done_at = timezone.make_aware(dt.datetime.combine(day, moment), self.zone)
             self.last_moment = (key, int(done_at.timestamp()))
         return self.last_moment[1]
 
