@@ -19,7 +19,7 @@ tests/test_django_internals.py.
 
 import datetime as dt
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 
 from django.conf import settings
@@ -45,6 +45,32 @@ def _history_model(model: type[models.Model]) -> type[models.Model] | None:
         return get_history_model_for_model(model)
     except NotHistoricalModelError:
         return None
+
+
+ROWS_PER_STATEMENT = 1024  # the longest statement of many rows: SQLite keeps it prepared
+FEW_ROWS = 32  # rows of a statement of any length
+
+
+def statement_chunks(count: int, most: int) -> Iterator[tuple[int, int]]:
+    """(start, size) of the chunks of ``count`` rows that one statement each takes: up to
+    FEW_ROWS rows in one; more, as many of the largest power of two not above ``most`` as fit,
+    then one of each smaller power of two that the rest needs (its binary digits). The long
+    statements come in a few shapes and are few whatever the rows (as many for twice the rows):
+    the database keeps few of them prepared (SQLite's driver keeps the last 128 statements run, a
+    long one taking a megabyte)."""
+    if count <= min(FEW_ROWS, most):
+        yield from [(0, count)] if count else []
+        return
+    largest = 1 << (max(most, 1).bit_length() - 1)
+    full, rest = divmod(count, largest)
+    for index in range(full):
+        yield index * largest, largest
+    start, size = full * largest, largest >> 1
+    while size:
+        if rest >= size:
+            yield start, size
+            start, rest = start + size, rest - size
+        size >>= 1
 
 
 def parameters_per_statement(connection: BaseDatabaseWrapper) -> int:
@@ -113,10 +139,10 @@ def _history_inserted(history, model, groups: dict[tuple, list[int]], connection
         quote(history._meta.get_field(name).column)
         for name in ("history_date", "history_type", "history_user", "history_change_reason")
     )
-    size = parameters_per_statement(connection) - 3
+    most = min(parameters_per_statement(connection) - 3, ROWS_PER_STATEMENT)
     with connection.cursor() as cursor:
         for (date, user_id, reason), ids in groups.items():
-            for start in range(0, len(ids), size):
+            for start, size in statement_chunks(len(ids), most):
                 chunk = ids[start : start + size]
                 marks = ", ".join(["%s"] * len(chunk))
                 # Only the models' own table and column names are formatted in; every value is a

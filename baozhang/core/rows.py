@@ -28,9 +28,11 @@ from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from baozhang.core.history import (
+    ROWS_PER_STATEMENT,
     history_created,
     history_ids_created,
     parameters_per_statement,
+    statement_chunks,
 )
 
 
@@ -142,8 +144,8 @@ def _inserted(model, fields, rows: list[list], connection) -> list[int]:
             )
             ids = [row[0] for row in cursor.fetchall()]
         elif connection.features.can_return_rows_from_bulk_insert:
-            size = max(parameters_per_statement(connection) // len(fields), 1)
-            for start in range(0, len(rows), size):
+            most = min(parameters_per_statement(connection) // len(fields), ROWS_PER_STATEMENT)
+            for start, size in statement_chunks(len(rows), most):
                 batch = rows[start : start + size]
                 cursor.execute(
                     f"{into} VALUES {', '.join([marks] * len(batch))}{returning}",

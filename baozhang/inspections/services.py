@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -52,9 +53,9 @@ class FindingInput:
     uploads: list[PhotoUpload] = field(default_factory=list)  # sent ahead (API)
 
 
-@dataclass(frozen=True)
-class _Checked:
-    """A finding that passed: its item, kind and points, and the unit responsible for it."""
+class _Checked(NamedTuple):
+    """A finding that passed: its item, kind and points, and the unit responsible for it (a
+    tuple: a workbook's import makes one for each of its rows)."""
 
     given: FindingInput
     item: StandardItem | None
