@@ -24,6 +24,7 @@ from decimal import Decimal
 from operator import itemgetter
 
 from django.db import connections, models, router
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
@@ -212,10 +213,7 @@ def _prepared_values(rows, fields, connection) -> list[list]:
     """Rows of values in the fields' order as the fields prepare them for the database; a value
     that is the same object in the row before is prepared once."""
     prepare = [field.get_db_prep_save for field in fields]
-    plain = [
-        (*_PLAIN[kind], type(None)) if (kind := _internal_type(field)) in _PLAIN else ()
-        for field in fields
-    ]
+    plain = [_plain_types(field, connection) for field in fields]
     # Equal decimals, dates and moments are prepared alike (a decimal to its field's places, a
     # moment to its instant): each distinct one once per column, among the last few hundred.
     seen: list[dict] = [{} for _field in fields]
@@ -245,7 +243,8 @@ def _prepared_values(rows, fields, connection) -> list[list]:
 
 
 # The types of value that a kind of field gives the database as they are (get_db_prep_save
-# returns the value itself on every backend, None too; tests/test_django_internals.py).
+# returns the value itself, None too; integers only on a backend that does not adapt them;
+# tests/test_django_internals.py).
 _PLAIN = {
     "AutoField": (int,),
     "BigAutoField": (int,),
@@ -262,6 +261,17 @@ _PLAIN = {
 
 _SAME_WHEN_EQUAL = (Decimal, dt.date, dt.datetime)
 _SEEN_KEPT = 512
+
+
+def _plain_types(field, connection) -> tuple[type, ...]:
+    """The types of value the field gives the database as they are, None included (_PLAIN)."""
+    types = _PLAIN.get(_internal_type(field), ())
+    if int in types and (
+        type(connection.ops).adapt_integerfield_value
+        is not BaseDatabaseOperations.adapt_integerfield_value
+    ):
+        return ()  # the backend types its integers (psycopg's Int2, Int4, Int8)
+    return (*types, type(None)) if types else ()
 
 
 def _internal_type(field) -> str:
