@@ -692,3 +692,31 @@ def test_the_lean_reader_reads_every_kind_of_cell_as_openpyxl_does():
     got, expected = lean_and_openpyxl_cells(rich)
     assert got == expected
     assert got[0][4] == ("#N/A", "e") and got[0][6] == ("=SUM(B1:C1)", "f")
+
+
+def test_the_units_holding_locations_read_together_are_those_read_one_at_a_time(dorms):
+    """units_responsible_for (a batch's one query) agrees with unit_responsible_for, across a
+    handover, before the first assignment and where nobody holds the location."""
+    from baozhang.orgs.models import Location
+    from baozhang.orgs.selectors import unit_responsible_for, units_responsible_for
+    from tests.factories import LocationFactory
+
+    org = dorms["org"]
+    with scopes_disabled():
+        room = Location.objects.get(organisation=org, code="5413")
+        empty = LocationFactory(organisation=org, site=room.site, code="9999")
+    days = [dt.date(2026, 8, 31), dt.date(2026, 9, 1), dt.date(2026, 11, 18)]
+    days += [dt.date(2026, 11, 19), dt.date(2027, 6, 1)]
+    wanted = [(location, day) for location in (room, empty) for day in days]
+    with scope(organisation=org), CaptureQueriesContext(connection) as captured:
+        together = units_responsible_for(
+            organisation_id=org.pk, days=[(location.pk, day) for location, day in wanted]
+        )
+    assert len(captured.captured_queries) == 1
+    with scope(organisation=org):
+        alone = {
+            (location.pk, day): unit_responsible_for(location=location, on=day)
+            for location, day in wanted
+        }
+    assert together == alone
+    assert {unit.code if unit else None for unit in together.values()} == {None, "0852", "1151"}
