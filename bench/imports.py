@@ -207,7 +207,8 @@ def openpyxl_read_seconds(path: Path) -> float:
 
 def worker_child() -> None:
     """The worker, traced if BENCH_TRACED: prints its resident size after Django's set-up and at
-    its peak (VmHWM, this process's own since it started), and its Python heap's peak."""
+    its peak (VmHWM, this process's own since it started), its Python heap's peak, and how long
+    it ran after Django's set-up (the import, as a worker already running does it)."""
     import tracemalloc
 
     import django
@@ -220,9 +221,20 @@ def worker_child() -> None:
     traced = bool(os.environ.get("BENCH_TRACED"))
     if traced:
         tracemalloc.start()
+    began = time.perf_counter()
     main(["worker", "--batch"])
+    worked = time.perf_counter() - began
     heap = tracemalloc.get_traced_memory()[1] / 2**20 if traced else None
-    print(json.dumps({"rss_start_mb": start, "rss_peak_mb": _status_mb("VmHWM"), "heap_mb": heap}))
+    print(
+        json.dumps(
+            {
+                "rss_start_mb": start,
+                "rss_peak_mb": _status_mb("VmHWM"),
+                "heap_mb": heap,
+                "worker_seconds": worked,
+            }
+        )
+    )
 
 
 def _status_mb(field: str) -> float:
