@@ -22,7 +22,9 @@ rounds taken in turns, with the lowest and highest.
   (j1) weekly bulletin page and (j2) API / raw SQL (+ a small template) (≤ 2)
   (k)  download of a final version's kept PDF / the same file streamed (≤ 1.5)
   (l)  the public notice board / its numbers by raw SQL (≤ 2)
-  --only imports: (i) a findings import by the worker (bench/imports.py)
+  --only imports: (i) a findings import by the worker (bench/imports.py): its time / openpyxl
+                  read-only iterating the same workbook (goal ≤ 2), its peak memory (flat), and
+                  the longest wait of another writer meanwhile (goal < 1 s)
   --only tick:    (t) one clock tick with 1,000 organisations × 20 schedules (bench/tick.py)
   --only compiled: (h) reads compiled once / the ORM (bench/compiled.py)
   --only sweep:   every page and API read, p95, on a data set of its own (bench/sweep.py)
@@ -211,6 +213,14 @@ def imports_report(results: dict) -> None:
         )
     plain = [each for each in results.values() if not each["heap_mb"]]
     traced = [each for each in results.values() if each["heap_mb"]]
+    for each in plain:
+        baseline = each["openpyxl_seconds"]
+        print(
+            f"    {each['rows']:>7,} rows: import {each['seconds']:6.1f} s (worker after its set-up"
+            f" {each['worker_seconds']:6.1f} s)   openpyxl read-only {baseline:6.1f} s"
+            f"   ratio {each['seconds'] / baseline:.2f} ({each['worker_seconds'] / baseline:.2f})"
+            f"  (goal ≤ 2)"
+        )
     print(
         f"    5 × the rows: RSS peak × {plain[1]['rss_peak_mb'] / plain[0]['rss_peak_mb']:.2f},"
         f" heap peak × {traced[1]['heap_mb'] / traced[0]['heap_mb']:.2f} (goal: flat);"

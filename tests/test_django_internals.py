@@ -22,8 +22,8 @@ from django_scopes.exceptions import ScopeError
 from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import get_change_reason_from_object, get_history_model_for_model
 
-from baozhang.core.rows import _unnestable
-from baozhang.inspections.models import Finding, FindingPhoto
+from baozhang.core.rows import _internal_type, _plain_types, _unnestable
+from baozhang.inspections.models import Finding, FindingPhoto, Inspection
 from baozhang.orgs.models import Assignment, Location, Unit
 from tests.inspection_data import at, findings_of, inspection_of, rooms
 
@@ -168,6 +168,21 @@ def test_what_rows_insert_asks_of_fields_and_backends(college):
     # On PostgreSQL, bulk_create sends these columns as arrays exactly when rows_insert does.
     unnested = "UNNEST" in captured.captured_queries[0]["sql"]
     assert unnested == (connection.vendor == "postgresql" and _unnestable(fields, connection))
+
+
+def test_the_values_rows_insert_sends_as_they_are_need_no_preparation(college):
+    """_PLAIN: each kind of field gives the database such a value, and None, unchanged."""
+    samples = {int: 7, bool: True, str: "门后有垃圾", type(None): None}
+    fields = [field for model in (Finding, Inspection) for field in model._meta.concrete_fields]
+    seen = set()
+    for field in fields:
+        for kind_of_value in _plain_types(field, connection):
+            value = samples[kind_of_value]
+            assert field.get_db_prep_save(value, connection) is value
+            seen.add((_internal_type(field), kind_of_value))
+    assert {("CharField", str), ("BooleanField", bool), ("TextField", str)} <= seen
+    # Integers pass as they are where the backend leaves them so (SQLite), never elsewhere.
+    assert (("PositiveSmallIntegerField", int) in seen) == (connection.vendor == "sqlite")
 
 
 def test_simple_history_keeps_the_columns_and_the_user_rule_history_created_uses(college):

@@ -2,6 +2,7 @@
 short batches that other writers wait for only briefly, and what was stored taken back whatever
 stops the job."""
 
+import datetime as dt
 import io
 import os
 import signal
@@ -13,6 +14,7 @@ from decimal import Decimal
 import pytest
 from django.core.files import File
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -595,3 +597,126 @@ def test_the_files_of_ended_jobs_are_removed_every_hour(dorms, small_batches):
     ImportJob._base_manager.filter(pk=job.pk).update(status=JobStatus.DONE)
     assert import_files(timezone.now()) == 1
     assert job_of(job).file.name == "" and not os.path.exists(kept)  # noqa: PTH110
+
+
+class _QuietRun:
+    """A background run whose batches are as large as asked and whose progress goes nowhere."""
+
+    def __init__(self, job_id: int, batch_rows: int):
+        self.job_id, self.batch_rows = job_id, batch_rows
+
+    def step(self, key: str, *, progress: int, done: int = 0, total: int = 0) -> None:
+        return None
+
+
+def test_a_batch_of_twice_the_rows_on_twice_the_days_makes_the_same_queries(dorms):
+    """Storing a batch reads and writes with the same statements whatever its rows: no query per
+    row, check or day."""
+    org = dorms["org"]
+    job = job_queued(org, findings_rows(3))
+
+    def queries(count: int) -> int:
+        rows = []
+        for index in range(count):
+            day = dt.date(2026, 1, 1) + timedelta(days=index // 3)  # a check a day
+            item, points = ITEMS[index % 3]
+            rows.append(
+                [day.isoformat(), "08:00", "5413", None, item, points, f"第{index}条", None]
+            )
+        with scope(organisation=org), CaptureQueriesContext(connection) as captured:
+            result = imports.findings_import(
+                organisation=org, upload=workbook(rows), by=None, run=_QuietRun(job.pk, 10_000)
+            )
+        assert result.created == count
+        return len(captured.captured_queries)
+
+    queries(150)  # what a process reads once (the standard's items)
+    assert queries(150) == queries(300)
+
+
+def lean_and_openpyxl_cells(buffer: io.BytesIO):
+    """The first sheet's cells as sheet_cells reads them and as openpyxl's read-only sheet does."""
+    from openpyxl import load_workbook
+
+    from baozhang.core.lean_workbook import sheet_cells, workbook_close_lean, workbook_open_lean
+
+    lean = workbook_open_lean(io.BytesIO(buffer.getvalue()))
+    try:
+        got = [[(c.value, c.data_type) for c in row] for row in sheet_cells(lean.worksheets[0])]
+    finally:
+        workbook_close_lean(lean)
+    plain = load_workbook(io.BytesIO(buffer.getvalue()), read_only=True)
+    sheet = plain.worksheets[0]
+    sheet.reset_dimensions()
+    expected = [[(c.value, c.data_type) for c in row] for row in sheet.iter_rows()]
+    plain.close()
+    return got, expected
+
+
+def test_the_lean_reader_reads_every_kind_of_cell_as_openpyxl_does():
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet()
+    bold = book.add_format({"bold": True})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_string(0, 0, "日期")
+    sheet.write_string(0, 2, "  空格  ")
+    sheet.write_string(1, 0, "_x005F_x0041_ 与 x005F_")
+    sheet.write_number(1, 1, 3)
+    sheet.write_number(1, 2, 2.5)
+    sheet.write_number(1, 3, 1e20)
+    sheet.write_datetime(1, 4, dt.datetime(2026, 11, 17, 7, 30), day)
+    sheet.write_boolean(1, 5, True)
+    sheet.write_formula(1, 6, "=1+1", None, 2)
+    sheet.write_rich_string(1, 7, "门后", bold, "有垃圾", "。")
+    sheet.write_string(1, 8, "")
+    sheet.write_blank(1, 9, None, bold)
+    sheet.write_number(1, 10, 0, bold)
+    sheet.write_string(3, 1, "跳过一行")  # row 3 is not in the file
+    sheet.write_formula(4, 0, '="a"&"b"', None, "ab")  # a formula's text result
+    book.close()
+    got, expected = lean_and_openpyxl_cells(buffer)
+    assert got == expected
+    assert got[1][0] == ("_x005F_x0041_ 与 x005F_".replace("x005F_", ""), "s")
+    assert got[1][7] == ("门后有垃圾。", "s") and got[2] == []
+
+    book = Workbook()  # openpyxl's own: inline rich text, errors, cells without a style
+    sheet = book.active
+    sheet.append(["文本", 1, 1.5, None, "#N/A", True, "=SUM(B1:C1)"])
+    sheet["B3"] = dt.datetime(2026, 1, 2)
+    sheet["D3"] = "   "
+    rich = io.BytesIO()
+    book.save(rich)
+    got, expected = lean_and_openpyxl_cells(rich)
+    assert got == expected
+    assert got[0][4] == ("#N/A", "e") and got[0][6] == ("=SUM(B1:C1)", "f")
+
+
+def test_the_units_holding_locations_read_together_are_those_read_one_at_a_time(dorms):
+    """units_responsible_for (a batch's one query) agrees with unit_responsible_for, across a
+    handover, before the first assignment and where nobody holds the location."""
+    from baozhang.orgs.models import Location
+    from baozhang.orgs.selectors import unit_responsible_for, units_responsible_for
+    from tests.factories import LocationFactory
+
+    org = dorms["org"]
+    with scopes_disabled():
+        room = Location.objects.get(organisation=org, code="5413")
+        empty = LocationFactory(organisation=org, site=room.site, code="9999")
+    days = [dt.date(2026, 8, 31), dt.date(2026, 9, 1), dt.date(2026, 11, 18)]
+    days += [dt.date(2026, 11, 19), dt.date(2027, 6, 1)]
+    wanted = [(location, day) for location in (room, empty) for day in days]
+    with scope(organisation=org), CaptureQueriesContext(connection) as captured:
+        together = units_responsible_for(
+            organisation_id=org.pk, days=[(location.pk, day) for location, day in wanted]
+        )
+    assert len(captured.captured_queries) == 1
+    with scope(organisation=org):
+        alone = {
+            (location.pk, day): unit_responsible_for(location=location, on=day)
+            for location, day in wanted
+        }
+    assert together == alone
+    assert {unit.code if unit else None for unit in together.values()} == {None, "0852", "1151"}

@@ -94,3 +94,26 @@ def test_audit_rows_take_one_statement_and_follow_simple_historys_switches(
         settings.SIMPLE_HISTORY_ENABLED = False
         rows_insert(findings_of(inspection, room, 2, first))
         assert audited.count() == 19
+
+
+def test_many_rows_are_inserted_by_statements_of_a_few_shapes():
+    """statement_chunks covers the rows in order: a few in one statement, more in powers of two,
+    as many for twice the rows."""
+    from baozhang.core.history import statement_chunks
+
+    for count in (0, 1, 7, 150, 1000, 3000):
+        chunks = list(statement_chunks(count, 1024))
+        assert [start for start, _size in chunks] == [
+            sum(size for _start, size in chunks[:index]) for index in range(len(chunks))
+        ]
+        assert sum(size for _start, size in chunks) == count
+        assert count <= 32 or all(size & (size - 1) == 0 and size <= 1024 for _s, size in chunks)
+        if 32 < count <= 512:
+            assert len(list(statement_chunks(2 * count, 1024))) == len(chunks)
+    assert [size for _start, size in statement_chunks(20, 1024)] == [20]
+    assert [size for _start, size in statement_chunks(150, 1024)] == [128, 16, 4, 2]
+    assert [size for _start, size in statement_chunks(3000, 1024)] == [
+        *[1024, 1024],
+        *[512, 256, 128, 32, 16, 8],
+    ]
+    assert [size for _start, size in statement_chunks(7, 5)] == [4, 2, 1]

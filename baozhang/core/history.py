@@ -18,7 +18,8 @@ tests/test_django_internals.py.
 """
 
 import datetime as dt
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterator, Sequence
 from functools import cache
 
 from django.conf import settings
@@ -46,6 +47,41 @@ def _history_model(model: type[models.Model]) -> type[models.Model] | None:
         return None
 
 
+ROWS_PER_STATEMENT = 1024  # the longest statement of many rows: SQLite keeps it prepared
+FEW_ROWS = 32  # rows of a statement of any length
+
+
+def statement_chunks(count: int, most: int) -> Iterator[tuple[int, int]]:
+    """(start, size) of the chunks of ``count`` rows that one statement each takes: up to
+    FEW_ROWS rows in one; more, as many of the largest power of two not above ``most`` as fit,
+    then one of each smaller power of two that the rest needs (its binary digits). The long
+    statements come in a few shapes and are few whatever the rows (as many for twice the rows):
+    the database keeps few of them prepared (SQLite's driver keeps the last 128 statements run, a
+    long one taking a megabyte)."""
+    if count <= min(FEW_ROWS, most):
+        yield from [(0, count)] if count else []
+        return
+    largest = 1 << (max(most, 1).bit_length() - 1)
+    full, rest = divmod(count, largest)
+    for index in range(full):
+        yield index * largest, largest
+    start, size = full * largest, largest >> 1
+    while size:
+        if rest >= size:
+            yield start, size
+            start, rest = start + size, rest - size
+        size >>= 1
+
+
+def parameters_per_statement(connection: BaseDatabaseWrapper) -> int:
+    """How many parameters one statement may take: PostgreSQL's 65,535, or the limit the SQLite
+    library says it was built with (Django assumes the lowest default, 999)."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return min(65535, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return connection.features.max_query_params or 65535
+
+
 def history_created(
     records: Sequence[models.Model],
     *,
@@ -68,7 +104,31 @@ def history_created(
             get_change_reason_from_object(record),
         )
         groups.setdefault(key, []).append(record.pk)
-    meta = type(records[0])._meta
+    _history_inserted(history, type(records[0]), groups, connection)
+
+
+def history_ids_created(
+    model: type[models.Model],
+    ids: Sequence[int],
+    *,
+    moment: dt.datetime,
+    connection: BaseDatabaseWrapper,
+    history_user=None,
+) -> None:
+    """The "+" audit rows of stored new records of one model known by their ids only
+    (``plain_rows_insert``), each as simple-history would write it for a record saved without a
+    ``_history_user`` or change reason: by ``history_user``, else its default user."""
+    history = _history_model(model) if ids else None
+    if history is None or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return
+    user = history_user or history.get_default_history_user(model())
+    key = (moment, user.pk if user is not None else None, None)
+    _history_inserted(history, model, {key: list(ids)}, connection)
+
+
+def _history_inserted(history, model, groups: dict[tuple, list[int]], connection) -> None:
+    """One INSERT … SELECT per (moment, user, reason) and chunk of ids."""
+    meta = model._meta
     quote = connection.ops.quote_name
     copied = ", ".join(
         quote(field.column)
@@ -79,11 +139,10 @@ def history_created(
         quote(history._meta.get_field(name).column)
         for name in ("history_date", "history_type", "history_user", "history_change_reason")
     )
-    # Within every database's limit of parameters in one statement (SQLite's is the lowest).
-    size = (connection.features.max_query_params or 65535) - 3
+    most = min(parameters_per_statement(connection) - 3, ROWS_PER_STATEMENT)
     with connection.cursor() as cursor:
         for (date, user_id, reason), ids in groups.items():
-            for start in range(0, len(ids), size):
+            for start, size in statement_chunks(len(ids), most):
                 chunk = ids[start : start + size]
                 marks = ", ".join(["%s"] * len(chunk))
                 # Only the models' own table and column names are formatted in; every value is a

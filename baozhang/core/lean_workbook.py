@@ -6,35 +6,51 @@ openpyxl's read-only mode streams a sheet's rows, but first reads the workbook's
 shared strings into a list (a 100,000-row sheet whose notes all differ keeps 100,000 strings, about
 15 MB, for as long as the sheet is read), and keeps every row it has read in its XML tree, emptied
 but attached (about 100 bytes a row). Here the table is written to a temporary file as it is
-parsed and a cell's string read back by its index, and each row is taken out of the tree once
-openpyxl has read its cells.
+parsed and a cell's string read back by its index, and each row is taken out of the tree once its
+cells are read.
 
-It relies on openpyxl's reader: ``ExcelReader`` (``read``, ``read_strings``, ``package``,
-``archive``, ``wb``, ``shared_strings``), ``read_string_table``'s treatment of a string
-(``Text.from_tree(node).content`` without ``x005F_``), ``WorkSheetParser`` (its arguments,
-``parse_row``), a read-only sheet's ``_worksheet_path``, ``_shared_strings`` and ``_get_row``, and
-its workbook's ``_archive``, ``epoch``, ``_date_formats`` and ``_timedelta_formats``;
-tests/test_large_imports.py reads workbooks both ways and compares.
+The usual cells (a shared string, a number that is not a date) are read here, as plain pairs of
+value and type, without the work openpyxl does for each read-only cell; any other cell is read by
+openpyxl. It relies on openpyxl's reader: ``ExcelReader`` (``read``, ``read_strings``,
+``package``, ``archive``, ``wb``, ``shared_strings``), ``read_string_table``'s treatment of a
+string (``Text.from_tree(node).content`` without ``x005F_``), ``WorkSheetParser`` (its arguments,
+``parse_row``, ``parse_cell``, ``row_counter``, ``col_counter``, ``shared_strings``,
+``date_formats``), ``_cast_number``, a read-only sheet's ``_worksheet_path`` and
+``_shared_strings`` and the way its ``_get_row`` places cells, and its workbook's ``_archive``,
+``epoch``, ``_date_formats`` and ``_timedelta_formats``; tests/test_large_imports.py reads
+workbooks both ways and compares.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 import tempfile
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 from openpyxl.cell.text import Text
 from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
-from openpyxl.worksheet._reader import DATA_TAG, ROW_TAG, WorkSheetParser
+from openpyxl.utils.cell import column_index_from_string
+from openpyxl.worksheet._reader import (
+    DATA_TAG,
+    ROW_TAG,
+    VALUE_TAG,
+    WorkSheetParser,
+    _cast_number,
+)
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
 _STRING_TAG = "{%s}si" % SHEET_MAIN_NS  # noqa: UP031 - openpyxl's own spelling
+_TEXT_TAG = "{%s}t" % SHEET_MAIN_NS  # noqa: UP031
 _OFFSET = struct.Struct("<Q")
+_BOUNDS = struct.Struct("<QQ")  # where a string starts and where the next one does
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
-_RECENT = 256  # strings read back recently (codes, names and items repeat row after row)
+_DIGITS = "0123456789"
+_RECENT = 1024  # strings read back recently (codes, names and items repeat row after row)
 
 
 class SharedStringsOnDisk(Sequence):
@@ -51,7 +67,11 @@ class SharedStringsOnDisk(Sequence):
             if event == "start":
                 table = node if table is None else table  # <sst>, holding every <si>
             elif node.tag == _STRING_TAG:
-                text = Text.from_tree(node).content.replace("x005F_", "").encode()
+                if len(node) == 1 and node[0].tag == _TEXT_TAG:  # plain text, as Text reads it
+                    content = node[0].text or ""
+                else:
+                    content = Text.from_tree(node).content
+                text = content.replace("x005F_", "").encode()
                 table.remove(node)
                 node.clear()
                 self._starts.write(_OFFSET.pack(position))
@@ -64,10 +84,10 @@ class SharedStringsOnDisk(Sequence):
         self.get = lru_cache(maxsize=_RECENT)(self._read)
 
     def _read(self, index: int) -> str:
-        self._starts.seek(index * _OFFSET.size)
-        start, end = struct.unpack("<QQ", self._starts.read(2 * _OFFSET.size))
-        self._texts.seek(start)
-        return self._texts.read(end - start).decode()
+        start, end = _BOUNDS.unpack(
+            os.pread(self._starts.fileno(), _BOUNDS.size, index * _OFFSET.size)
+        )
+        return os.pread(self._texts.fileno(), end - start, start).decode()
 
     def __len__(self) -> int:
         return self._count
@@ -137,8 +157,21 @@ def _matches(text: bytes) -> int:
     return sum(1 for _match in _ROW_TAG.finditer(text))
 
 
+class LeanCell(NamedTuple):
+    """A cell as the import reads it: what openpyxl's read-only cell gives as ``value`` and
+    ``data_type``."""
+
+    value: object
+    data_type: str
+
+
+_EMPTY = LeanCell(None, "n")
+
+
 class _LeanSheetParser(WorkSheetParser):
-    """openpyxl's parser of a sheet's rows, each row taken out of the tree once read."""
+    """openpyxl's parser of a sheet's rows, each row taken out of the tree once read, its cells
+    as ``LeanCell``: the usual cell (a shared string, a number that is not a date, a formula's
+    text) read here, every other one by openpyxl's ``parse_cell``."""
 
     def parse(self):
         rows = None
@@ -147,16 +180,53 @@ class _LeanSheetParser(WorkSheetParser):
                 if element.tag == DATA_TAG:
                     rows = element
             elif element.tag == ROW_TAG:
-                row = self.parse_row(element)
+                row = self.lean_row(element)
                 if rows is not None:
                     rows.remove(element)
                 element.clear()
                 yield row
 
+    def lean_row(self, element) -> tuple[int, list[tuple[int, LeanCell]]]:
+        """The row's number and its cells with their columns, as ``parse_row`` reads them."""
+        number = element.get("r")
+        if number is None or not number.isdigit():
+            number, cells = self.parse_row(element)  # its own numbering and dimensions
+            return number, [
+                (cell["column"], LeanCell(cell["value"], cell["data_type"])) for cell in cells
+            ]
+        self.row_counter, self.col_counter = int(number), 0
+        strings, dates = self.shared_strings, self.date_formats
+        count = len(strings)
+        string = strings.get if isinstance(strings, SharedStringsOnDisk) else strings.__getitem__
+        cells = []
+        for cell in element:
+            coordinate = cell.get("r")
+            kind = cell.get("t", "n")
+            text = cell[0].text if len(cell) == 1 and cell[0].tag == VALUE_TAG else None
+            if coordinate is None or not text or kind not in ("s", "n", "str"):
+                parsed = self.parse_cell(cell)
+                cells.append((parsed["column"], LeanCell(parsed["value"], parsed["data_type"])))
+                continue
+            column = column_index_from_string(coordinate.rstrip(_DIGITS))
+            self.col_counter = column
+            if kind == "s":
+                index = int(text)
+                value = string(index) if 0 <= index < count else strings[index]
+                cells.append((column, LeanCell(value, "s")))
+            elif kind == "str":
+                cells.append((column, LeanCell(text, "s")))
+            elif int(cell.get("s", 0)) in dates:
+                parsed = self.parse_cell(cell)  # a date
+                cells.append((column, LeanCell(parsed["value"], parsed["data_type"])))
+            else:
+                cells.append((column, LeanCell(_cast_number(text), "n")))
+        return self.row_counter, cells
 
-def sheet_cells(sheet) -> Iterator[tuple]:
+
+def sheet_cells(sheet) -> Iterator[tuple[LeanCell, ...]]:
     """The rows of a read-only sheet as ``iter_rows()`` gives them after ``reset_dimensions()``
-    (every row, an empty tuple for a row the file leaves out), in flat memory."""
+    (every row, an empty tuple for a row the file leaves out), each cell a ``LeanCell``, in flat
+    memory."""
     workbook = sheet.parent
     with workbook._archive.open(sheet._worksheet_path) as source:
         parser = _LeanSheetParser(
@@ -168,8 +238,21 @@ def sheet_cells(sheet) -> Iterator[tuple]:
             timedelta_formats=workbook._timedelta_formats,
         )
         expected = 1
-        for number, row in parser.parse():
+        for number, cells in parser.parse():
             for _missing in range(expected, number):
                 yield ()
             expected = number + 1
-            yield sheet._get_row(row)
+            yield _row(cells)
+
+
+def _row(cells: list[tuple[int, LeanCell]]) -> tuple[LeanCell, ...]:
+    """The row's cells in their columns from the first to the last cell's, an empty one where
+    the file has none, as a read-only sheet's ``_get_row`` places them."""
+    if not cells:
+        return ()
+    width = cells[-1][0]
+    row = [_EMPTY] * width
+    for column, cell in cells:
+        if 1 <= column <= width:
+            row[column - 1] = cell
+    return tuple(row)

@@ -20,12 +20,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from operator import itemgetter
 
 from django.db import connections, models, router
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
-from baozhang.core.history import history_created
+from baozhang.core.history import (
+    ROWS_PER_STATEMENT,
+    history_created,
+    history_ids_created,
+    parameters_per_statement,
+    statement_chunks,
+)
 
 
 def plain_rows(queryset, size: int = 2000) -> Iterator[tuple]:
@@ -49,14 +58,70 @@ def rows_insert(records: Sequence[models.Model], *, history_user=None) -> None:
     if not records:
         return
     model = type(records[0])
-    meta = model._meta
-    pk = meta.pk
-    if not isinstance(pk, models.AutoField) or any(type(r) is not model for r in records):
+    if any(type(r) is not model for r in records):
         raise TypeError("rows_insert takes new records of one model with an automatic id")
-    connection = connections[router.db_for_write(model)]
-    fields = [field for field in meta.concrete_fields if field is not pk]
+    connection, fields = _insertable(model)
     now = timezone.now()
     rows = _prepared(records, fields, connection, now)
+    ids = _inserted(model, fields, rows, connection)
+    for record, record_id in zip(records, ids, strict=True):
+        setattr(record, model._meta.pk.attname, record_id)
+        record._state.adding = False
+        record._state.db = connection.alias
+    history_created(records, moment=now, connection=connection, history_user=history_user)
+
+
+def plain_rows_insert(
+    model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence], *, history_user=None
+) -> list[int]:
+    """Insert new records of one model given as plain rows, without a model instance for each:
+    the values of the fields ``names`` (attnames, as the model takes them), every other field its
+    default and every auto_now and auto_now_add field one moment. Returns their ids in the rows'
+    order; writes their "+" audit rows by ``history_user`` (or simple-history's default user).
+
+    The same contract and statements as ``rows_insert``, for many records whose instances would
+    cost more than storing them."""
+    if not rows:
+        return []
+    connection, fields = _insertable(model)
+    now = timezone.now()
+    given = {name: index for index, name in enumerate(names)}
+    unknown = set(given) - {field.attname for field in fields}
+    if unknown:
+        raise TypeError(f"{model.__name__} has no fields {sorted(unknown)}")
+    makers = []
+    for field in fields:
+        if field.attname in given:
+            makers.append(itemgetter(given[field.attname]))
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            makers.append(lambda _row, now=now: now)
+        elif field.has_default() and callable(field.default):
+            makers.append(lambda _row, field=field: field.get_default())
+        else:
+            default = field.get_default()
+            makers.append(lambda _row, value=default: value)
+    ids = _inserted(
+        model,
+        fields,
+        _prepared_values(([make(row) for make in makers] for row in rows), fields, connection),
+        connection,
+    )
+    history_ids_created(model, ids, moment=now, connection=connection, history_user=history_user)
+    return ids
+
+
+def _insertable(model: type[models.Model]) -> tuple:
+    """The connection that writes the model, and its fields but the automatic id."""
+    pk = model._meta.pk
+    if not isinstance(pk, models.AutoField):
+        raise TypeError("rows_insert takes new records of one model with an automatic id")
+    connection = connections[router.db_for_write(model)]
+    return connection, [field for field in model._meta.concrete_fields if field is not pk]
+
+
+def _inserted(model, fields, rows: list[list], connection) -> list[int]:
+    """The prepared rows inserted with one INSERT … RETURNING per batch; their ids in order."""
+    meta = model._meta
     quote = connection.ops.quote_name
     # Only the model's own table, column and type names are formatted in; every value is a
     # parameter.
@@ -65,7 +130,7 @@ def rows_insert(records: Sequence[models.Model], *, history_user=None) -> None:
         f"({', '.join(quote(field.column) for field in fields)})"
     )
     marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    returning = f" RETURNING {quote(pk.column)}"
+    returning = f" RETURNING {quote(meta.pk.column)}"
     ids = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(rows) > 1 and _unnestable(fields, connection):
@@ -80,11 +145,8 @@ def rows_insert(records: Sequence[models.Model], *, history_user=None) -> None:
             )
             ids = [row[0] for row in cursor.fetchall()]
         elif connection.features.can_return_rows_from_bulk_insert:
-            # PostgreSQL takes at most 65,535 parameters in a statement; SQLite says its own limit.
-            size = max(
-                min(connection.ops.bulk_batch_size(fields, records), 65535 // len(fields)), 1
-            )
-            for start in range(0, len(rows), size):
+            most = min(parameters_per_statement(connection) // len(fields), ROWS_PER_STATEMENT)
+            for start, size in statement_chunks(len(rows), most):
                 batch = rows[start : start + size]
                 cursor.execute(
                     f"{into} VALUES {', '.join([marks] * len(batch))}{returning}",
@@ -94,12 +156,8 @@ def rows_insert(records: Sequence[models.Model], *, history_user=None) -> None:
         else:  # SQLite before 3.35: one row at a time
             for row in rows:
                 cursor.execute(f"{into} VALUES {marks}", row)
-                ids.append(connection.ops.last_insert_id(cursor, meta.db_table, pk.column))
-    for record, record_id in zip(records, ids, strict=True):
-        setattr(record, pk.attname, record_id)
-        record._state.adding = False
-        record._state.db = connection.alias
-    history_created(records, moment=now, connection=connection, history_user=history_user)
+                ids.append(connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column))
+    return ids
 
 
 def rows_insert_missing(records: Sequence[models.Model]) -> int:
@@ -144,19 +202,80 @@ def _prepared(records, fields, connection, now) -> list[list]:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             for record in records:
                 setattr(record, field.attname, now)
-    rows, last = [], [(object(), None)] * len(fields)
-    for record in records:
+    return _prepared_values(
+        ([getattr(record, field.attname) for field in fields] for record in records),
+        fields,
+        connection,
+    )
+
+
+def _prepared_values(rows, fields, connection) -> list[list]:
+    """Rows of values in the fields' order as the fields prepare them for the database; a value
+    that is the same object in the row before is prepared once."""
+    prepare = [field.get_db_prep_save for field in fields]
+    plain = [_plain_types(field, connection) for field in fields]
+    # Equal decimals, dates and moments are prepared alike (a decimal to its field's places, a
+    # moment to its instant): each distinct one once per column, among the last few hundred.
+    seen: list[dict] = [{} for _field in fields]
+    prepared_rows, last = [], [(object(), None)] * len(fields)
+    for values in rows:
         row = []
-        for index, field in enumerate(fields):
-            value = getattr(record, field.attname)
+        for index, value in enumerate(values):
+            kind = type(value)
+            if kind in plain[index]:
+                row.append(value)
+                continue
             if value is last[index][0]:
                 row.append(last[index][1])
                 continue
-            prepared = field.get_db_prep_save(value, connection)
+            key = (kind, value) if kind in _SAME_WHEN_EQUAL else None
+            prepared = seen[index].get(key) if key else None
+            if prepared is None:
+                prepared = prepare[index](value, connection)
+                if key:
+                    if len(seen[index]) >= _SEEN_KEPT:
+                        seen[index].clear()
+                    seen[index][key] = prepared
             last[index] = (value, prepared)
             row.append(prepared)
-        rows.append(row)
-    return rows
+        prepared_rows.append(row)
+    return prepared_rows
+
+
+# The types of value that a kind of field gives the database as they are (get_db_prep_save
+# returns the value itself, None too; integers only on a backend that does not adapt them;
+# tests/test_django_internals.py).
+_PLAIN = {
+    "AutoField": (int,),
+    "BigAutoField": (int,),
+    "BigIntegerField": (int,),
+    "BooleanField": (bool,),
+    "CharField": (str,),
+    "IntegerField": (int,),
+    "PositiveIntegerField": (int,),
+    "PositiveSmallIntegerField": (int,),
+    "SmallIntegerField": (int,),
+    "TextField": (str,),
+}
+
+
+_SAME_WHEN_EQUAL = (Decimal, dt.date, dt.datetime)
+_SEEN_KEPT = 512
+
+
+def _plain_types(field, connection) -> tuple[type, ...]:
+    """The types of value the field gives the database as they are, None included (_PLAIN)."""
+    types = _PLAIN.get(_internal_type(field), ())
+    if int in types and (
+        type(connection.ops).adapt_integerfield_value
+        is not BaseDatabaseOperations.adapt_integerfield_value
+    ):
+        return ()  # the backend types its integers (psycopg's Int2, Int4, Int8)
+    return (*types, type(None)) if types else ()
+
+
+def _internal_type(field) -> str:
+    return (field.target_field if field.is_relation else field).get_internal_type()
 
 
 def _unnestable(fields, connection) -> bool:

@@ -116,6 +116,18 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
+def _iso_date(text: str) -> dt.date | None:
+    """The usual YYYY-MM-DD without strptime's cost; None for anything else (strptime says)."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
+        digits = text[:4] + text[5:7] + text[8:]
+        if digits.isdigit():
+            try:
+                return dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+            except ValueError:
+                return None
+    return None
+
+
 def _parse(column: Column, raw, errors: list[RowError], row_number: int):
     if isinstance(raw, str):
         raw = unneutralise(raw)
@@ -129,6 +141,9 @@ def _parse(column: Column, raw, errors: list[RowError], row_number: int):
             return raw.date()
         if isinstance(raw, dt.date):
             return raw
+        day = _iso_date(text)
+        if day is not None:
+            return day
         for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"):
             try:
                 return dt.datetime.strptime(text, pattern).date()
@@ -255,10 +270,11 @@ def sheet_rows(
         header_cells = next(rows, None)
         headers = [_cell_text(cell.value) for cell in header_cells] if header_cells else []
         positions = _check_headers(headers, columns)
+        placed = [(column, positions.get(column.key)) for column in columns]
         # Rows come in order, an empty tuple for a row the file leaves out; an empty cell has no
         # row number of its own.
         for row_number, cells in enumerate(rows, start=2):
-            row = _sheet_row(row_number, cells, columns, positions)
+            row = _sheet_row(row_number, cells, placed)
             if row is not None:
                 yield row
     except (*DAMAGED, SyntaxError, KeyError, ValueError):
@@ -269,18 +285,25 @@ def sheet_rows(
         workbook_close_lean(workbook)
 
 
-def _sheet_row(
-    row_number: int, cells, columns: list[Column], positions: dict[str, int]
-) -> SheetRow | None:
-    """One row's values by column key, with its cell errors; None for an empty row."""
-    if all(cell.value is None or _cell_text(cell.value) == "" for cell in cells):
+def _sheet_row(row_number: int, cells, placed: list[tuple[Column, int | None]]) -> SheetRow | None:
+    """One row's values by column key, with its cell errors; None for an empty row. ``placed``:
+    each column with its cell's position in the row, if the sheet has it.
+
+    Only text can be empty or start with "=" once read as _cell_text reads it (a number, a date or
+    a truth value never does); a text column's text is what _parse makes of it."""
+    if all(
+        cell.value is None or (isinstance(cell.value, str) and not cell.value.strip())
+        for cell in cells
+    ):
         return None
     sheet_row = SheetRow(row_number)
-    errors = sheet_row.errors
-    for column in columns:
-        index = positions.get(column.key)
-        cell = cells[index] if index is not None and index < len(cells) else None
-        if cell is not None and (cell.data_type == "f" or _cell_text(cell.value).startswith("=")):
+    errors, values, width = sheet_row.errors, sheet_row.values, len(cells)
+    for column, index in placed:
+        cell = cells[index] if index is not None and index < width else None
+        value = None if cell is None else cell.value
+        if cell is not None and (
+            cell.data_type == "f" or (isinstance(value, str) and value.strip().startswith("="))
+        ):
             errors.append(
                 RowError(
                     row_number,
@@ -289,9 +312,12 @@ def _sheet_row(
                 )
             )
             continue
-        sheet_row.values[column.key] = _parse(
-            column, cell.value if cell is not None else None, errors, row_number
-        )
+        if column.kind == "text" and isinstance(value, str):
+            text = unneutralise(value).strip()
+            if text:
+                values[column.key] = text
+                continue
+        values[column.key] = _parse(column, value, errors, row_number)
     return sheet_row
 
 

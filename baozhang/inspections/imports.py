@@ -100,6 +100,7 @@ class _Staged:
     together wherever they were in the workbook, and the corrections, one per finding."""
 
     NEW = "number, location, moment, inspector, item, kind, points, note, unit"
+    PENDING = 1000  # new rows inserted together
     CORRECTED = "number, finding, item, kind, points, note, unit, reason"
 
     def __enter__(self) -> "_Staged":
@@ -108,11 +109,31 @@ class _Staged:
         self.database.execute(f"CREATE TABLE corrected ({self.CORRECTED}, changed)")
         self.database.execute("CREATE UNIQUE INDEX corrected_finding ON corrected (finding)")
         self.new = self.corrected = 0
+        self.pending: list[tuple] = []  # new rows not in the database yet, at most PENDING
+        self.last_moment: tuple = (None, 0)
+        self.zone = timezone.get_current_timezone()
         return self
 
     def add_new(self, *values) -> None:
-        self.database.execute("INSERT INTO new VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+        self.pending.append(values)
         self.new += 1
+        if len(self.pending) >= self.PENDING:
+            self._pending_stored()
+
+    def _pending_stored(self) -> None:
+        self.database.executemany(
+            "INSERT INTO new VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self.pending
+        )
+        self.pending = []
+
+    def timestamp(self, day: dt.date, moment: dt.time) -> int:
+        """The local day and time as seconds since the epoch; the rows of a check share them,
+        converted once."""
+        key = (day, moment)
+        if key != self.last_moment[0]:
+            done_at = timezone.make_aware(dt.datetime.combine(day, moment), self.zone)
+            self.last_moment = (key, int(done_at.timestamp()))
+        return self.last_moment[1]
 
     def row_of(self, finding: int) -> int | None:
         """The row that already corrects the finding, if any."""
@@ -128,6 +149,7 @@ class _Staged:
         self.corrected += 1
 
     def new_by_check(self):
+        self._pending_stored()
         self.database.commit()
         return self.database.execute(
             f"SELECT {self.NEW} FROM new ORDER BY location, moment, inspector, number"  # noqa: S608
@@ -274,11 +296,10 @@ def _new_staged(row: SheetRow, known: _Known, staged: _Staged, problem: Problem)
                 % {"name": values["inspector"]},
             )
             return
-    done_at = timezone.make_aware(dt.datetime.combine(values["date"], moment))
     staged.add_new(
         row.number,
         location.pk,
-        int(done_at.timestamp()),
+        staged.timestamp(values["date"], moment),
         inspector.pk if inspector else None,
         finding.item_id,
         finding.kind,

@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from baozhang.core.periods import month_key, period_of_week, week_key
 from baozhang.core.photos import Photo, photo_encode
 from baozhang.core.public_pages import public_pages_changed
-from baozhang.core.rows import rows_insert
+from baozhang.core.rows import plain_rows_insert, rows_insert
 from baozhang.inspections import scoring
 from baozhang.inspections.models import (
     ExpectedCheck,
@@ -31,7 +32,7 @@ from baozhang.inspections.models import (
 )
 from baozhang.inspections.selectors import board_policy, inspection_for_client_id, unit_ranking
 from baozhang.orgs.models import AreaType, Location, Organisation, Person, Unit, User
-from baozhang.orgs.selectors import unit_responsible_for
+from baozhang.orgs.selectors import unit_responsible_for, units_responsible_for
 from baozhang.standards.models import ItemKind, StandardItem, StandardVersion
 from baozhang.standards.selectors import standard_version_items
 
@@ -52,9 +53,9 @@ class FindingInput:
     uploads: list[PhotoUpload] = field(default_factory=list)  # sent ahead (API)
 
 
-@dataclass(frozen=True)
-class _Checked:
-    """A finding that passed: its item, kind and points, and the unit responsible for it."""
+class _Checked(NamedTuple):
+    """A finding that passed: its item, kind and points, and the unit responsible for it (a
+    tuple: a workbook's import makes one for each of its rows)."""
 
     given: FindingInput
     item: StandardItem | None
@@ -175,10 +176,9 @@ def _check_prepared(
 ) -> tuple[Inspection, list[_Checked]]:
     """The check, validated, attributed and scored, not stored yet; with its checked findings."""
     day = timezone.localdate(done_at)
-    checked = _findings_checked(
-        findings, location=location, version=version, day=day, holders=holders
+    checked, score = _check_judged(
+        location=location, version=version, findings=findings, day=day, holders=holders
     )
-    score = _check_scored(checked, version=version)
     inspection = Inspection(
         organisation_id=location.organisation_id,
         client_id=client_id or uuid.uuid4(),
@@ -197,6 +197,22 @@ def _check_prepared(
         month_key=month_key(day),
     )
     return inspection, checked
+
+
+def _check_judged(
+    *,
+    location: Location,
+    version: StandardVersion,
+    findings: list[FindingInput],
+    day: date,
+    holders: dict | None = None,
+) -> tuple[list[_Checked], scoring.Score]:
+    """The check's findings validated and attributed, and its score; ``day`` is the check's
+    local date."""
+    checked = _findings_checked(
+        findings, location=location, version=version, day=day, holders=holders
+    )
+    return checked, _check_scored(checked, version=version)
 
 
 def _same_organisation(
@@ -513,38 +529,132 @@ def inspections_store(
     """Store many ad-hoc checks, each validated, attributed and scored as inspection_submit does,
     in one short transaction; one bad check stores none of them. Returns the findings stored.
 
-    Everything is read before the transaction starts, so that it only writes (two statements and
-    their audit rows). ``import_job_id`` tags the checks with the import that stored them, so that
-    they can be taken back (inspections_of_import_remove)."""
-    holders: dict = {}
-    prepared = []
-    for check in checks:
+    Everything is read before the transaction starts, with the same few queries whatever the
+    number of checks (the unit that held each location on each day: one query), so that it only
+    writes (two statements and their audit rows). The checks and findings are stored as plain rows,
+    without a model instance each. ``import_job_id`` tags the checks with the import that stored
+    them, so that they can be taken back (inspections_of_import_remove)."""
+    zone = timezone.get_current_timezone()
+    days = [timezone.localdate(check.done_at, zone) for check in checks]
+    holders = _holders_of(checks, days)
+    judged = []
+    for check, day in zip(checks, days, strict=True):
         if any(given.photos or given.uploads for given in check.findings):
             raise ValueError("inspections_store takes checks without photos")
         _same_organisation(check.location, check.version, None)
-        inspection, checked = _check_prepared(
+        checked, score = _check_judged(
             location=check.location,
             version=check.version,
             findings=check.findings,
-            done_at=check.done_at,
-            inspector=check.inspector,
-            submitted_by=submitted_by,
-            note=note,
+            day=day,
             holders=holders,
         )
-        inspection.import_job_id = import_job_id
-        prepared.append((inspection, checked))
-    findings = [
-        _finding_row(inspection, each) for inspection, checked in prepared for each in checked
+        judged.append((check, day, checked, score))
+    level = _level(None)
+    by = submitted_by.pk if submitted_by else None
+    inspections = [
+        (
+            check.location.organisation_id,
+            uuid.uuid4(),
+            check.location.pk,
+            check.version.pk,
+            level,
+            check.inspector.pk if check.inspector else None,
+            by,
+            check.done_at,
+            note,
+            score.score,
+            score.red_lines > 0,
+            day,
+            week_key(day),
+            month_key(day),
+            import_job_id,
+        )
+        for check, day, _checked, score in judged
     ]
     with transaction.atomic():
-        rows_insert([inspection for inspection, _checked in prepared], history_user=submitted_by)
-        for finding in findings:
-            finding.inspection_id = finding.inspection.pk
-        rows_insert(findings, history_user=submitted_by)
-        for organisation_id in {inspection.organisation_id for inspection, _checked in prepared}:
+        ids = plain_rows_insert(Inspection, _INSPECTION_ROW, inspections, history_user=submitted_by)
+        findings = [
+            (
+                inspection[0],
+                inspection_id,
+                check.location.pk,
+                check.location.area_type_id,
+                each.unit.pk if each.unit else None,
+                each.unit_reason,
+                each.item.pk if each.item else None,
+                each.kind,
+                each.points,
+                each.given.note,
+                inspection[5],
+                check.done_at,
+                day,
+                inspection[12],
+                inspection[13],
+                day.year,
+            )
+            for inspection_id, inspection, (check, day, checked, _score) in zip(
+                ids, inspections, judged, strict=True
+            )
+            for each in checked
+        ]
+        plain_rows_insert(Finding, _FINDING_ROW, findings, history_user=submitted_by)
+        for organisation_id in {inspection[0] for inspection in inspections}:
             public_pages_changed(organisation_id=organisation_id)
     return len(findings)
+
+
+# The fields of the plain rows inspections_store stores, in their order (as _check_prepared and
+# _finding_row fill them for one check).
+_INSPECTION_ROW = (
+    "organisation_id",
+    "client_id",
+    "location_id",
+    "standard_version_id",
+    "level",
+    "inspector_id",
+    "submitted_by_id",
+    "done_at",
+    "note",
+    "score",
+    "is_failed",
+    "date",
+    "week_key",
+    "month_key",
+    "import_job_id",
+)
+_FINDING_ROW = (
+    "organisation_id",
+    "inspection_id",
+    "location_id",
+    "area_type_id",
+    "unit_id",
+    "unit_reason",
+    "item_id",
+    "kind",
+    "points",
+    "note",
+    "inspector_id",
+    "observed_at",
+    "date",
+    "week_key",
+    "month_key",
+    "year",
+)
+
+
+def _holders_of(checks: list[CheckInput], days: list[date]) -> dict:
+    """The unit that held each check's location on its day, read together (_holder's keys)."""
+    holders: dict = {}
+    by_organisation: dict[int, set] = {}
+    for check, day in zip(checks, days, strict=True):
+        if check.findings:
+            by_organisation.setdefault(check.location.organisation_id, set()).add(
+                (check.location.pk, day)
+            )
+    for organisation_id, days in by_organisation.items():
+        holders.update(units_responsible_for(organisation_id=organisation_id, days=days))
+    return holders
 
 
 def inspections_of_import_remove(

@@ -1,5 +1,6 @@
 """Reads of set-up records for pages, API and exports."""
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import Q
@@ -64,6 +65,46 @@ def _holder(organisation_id, location_id, on):
 
 
 _HOLDER = CompiledQuery(_holder, int, int, date)
+LOCATIONS_PER_QUERY = 900  # within SQLite's 999 parameters of one statement
+
+
+def units_responsible_for(
+    *, organisation_id: int, days: Iterable[tuple[int, date]]
+) -> dict[tuple[int, date], Unit | None]:
+    """The unit that held each location on each day, keyed by (location id, day), as
+    unit_responsible_for gives it one at a time: one query per LOCATIONS_PER_QUERY locations,
+    whatever the number of days."""
+    wanted = set(days)
+    if not wanted:
+        return {}
+    first, last = min(day for _location, day in wanted), max(day for _location, day in wanted)
+    locations = sorted({location for location, _day in wanted})
+    held: dict[int, list[Assignment]] = {}
+    for start in range(0, len(locations), LOCATIONS_PER_QUERY):
+        assignments = (
+            Assignment.objects.filter(
+                organisation_id=organisation_id,
+                location_id__in=locations[start : start + LOCATIONS_PER_QUERY],
+                starts_on__lte=last,
+            )
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
+            .select_related("unit")
+            .order_by("-starts_on", "pk")
+        )
+        for assignment in assignments:
+            held.setdefault(assignment.location_id, []).append(assignment)
+    return {
+        (location, day): next(
+            (
+                assignment.unit
+                for assignment in held.get(location, ())
+                if assignment.starts_on <= day
+                and (assignment.ends_on is None or assignment.ends_on >= day)
+            ),
+            None,
+        )
+        for location, day in wanted
+    }
 
 
 def membership_histories(*, person: Person):
