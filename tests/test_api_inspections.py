@@ -3,12 +3,14 @@ ahead; ranking, bulletin, findings and standards as JSON."""
 
 import datetime as dt
 import io
+import json
 import uuid
 from decimal import Decimal
 
 import pytest
 from django.test import Client
 from django_scopes import scope, scopes_disabled
+from ninja.responses import NinjaJSONEncoder
 from PIL import Image
 
 from baozhang.accounts.services import api_token_create
@@ -19,6 +21,7 @@ from baozhang.inspections.models import (
     PhotoUpload,
     Schedule,
 )
+from baozhang.inspections.schemas import BulletinOut
 from baozhang.orgs.access import GATE_OBSERVERS
 from baozhang.orgs.models import Location, Person, Unit
 from baozhang.rectification.models import PatrolRound
@@ -158,7 +161,13 @@ def test_viewer_cannot_submit_but_reads_ranking_and_bulletin(alice, bob, room):
     assert [(row["unit"], row["rank"], row["score"]) for row in ranking["rows"]] == [
         ("0852班", 1, "98.0")
     ]
-    bulletin = viewer.get(f"{BASE}/bulletin", **viewer_auth).json()
+    answer = viewer.get(f"{BASE}/bulletin", **viewer_auth)
+    bulletin = answer.json()
+    # Rendered without ninja's validation (core/api.py shaped_response): the same bytes as the
+    # documented schema validates and renders them.
+    validated = BulletinOut.model_validate(bulletin).model_dump()
+    assert json.dumps(validated, cls=NinjaJSONEncoder).encode() == answer.content
+    assert answer["Content-Type"] == "application/json; charset=utf-8"
     [section] = bulletin["sections"]
     assert section["area_type"] == "宿舍"
     assert section["days"][0]["units"][0]["findings"][0]["note"] == "门后"

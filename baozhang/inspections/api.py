@@ -11,7 +11,7 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from baozhang.core.api import ApiValidationError, Message, answers, named_record
+from baozhang.core.api import ApiValidationError, Message, answers, named_record, shaped_response
 from baozhang.core.periods import Period, period_parse, week_key
 from baozhang.core.photos import PhotoRateExceeded, photos_rate_check
 from baozhang.inspections import schemas as out
@@ -434,7 +434,7 @@ def bulletin(request, org: str, period: str | None = None):
         sections = selectors.weekly_bulletin(
             organisation=access.organisation, week=week, photos=True
         )
-        return {
+        return shaped_response({
             "period": _period_out(week),
             "sections": [
                 {
@@ -459,7 +459,7 @@ def bulletin(request, org: str, period: str | None = None):
                 }
                 for section in sections
             ],
-        }
+        })  # fmt: skip
 
 
 @router.get(
