@@ -197,13 +197,7 @@ def bare_findings(request, org: str):
         cursor.execute(FINDINGS_SQL, [pk, first, after, size, (number - 1) * size])
         rows = [list(row) for row in cursor.fetchall()]
     for row in rows:
-        moment = row[1]
-        if isinstance(moment, str):  # SQLite
-            moment = dt.datetime.fromisoformat(moment)
-        if timezone.is_naive(moment):
-            moment = moment.replace(tzinfo=dt.UTC)
-        row[1] = timezone.localtime(moment)
-        row[6] = tenth(row[6])
+        row[1], row[6] = local_time(row[1]), tenth(row[6])
     html = FINDINGS_PAGE.render(Context({"total": total, "rows": rows}))
     return HttpResponse(html)
 
@@ -220,7 +214,8 @@ ORDER BY f.date, u.code, f.observed_at, f.id
 """
 
 
-def _local(moment):
+def local_time(moment):
+    """A moment as the database gives it back (text on SQLite, UTC), in the local time zone."""
     if isinstance(moment, str):  # SQLite
         moment = dt.datetime.fromisoformat(moment)
     if timezone.is_naive(moment):
@@ -228,7 +223,8 @@ def _local(moment):
     return timezone.localtime(moment)
 
 
-def _day(value):
+def local_day(value):
+    """A date as the database gives it back (text on SQLite)."""
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
@@ -267,8 +263,8 @@ def bulletin_sections(org: int, week: Period) -> list[dict]:
                 "id": row[0], "inspection_id": row[14], "location_id": row[6],
                 "location": f"{row[7]} {row[8]}", "location_code": row[7], "unit_id": row[4],
                 "unit": row[5], "item_id": row[9], "item": row[10], "kind": row[3],
-                "points": tenth(row[11]), "note": row[12], "observed_at": _local(row[13]),
-                "date": _day(row[2]), "photo_ids": photos.get(row[0], []),
+                "points": tenth(row[11]), "note": row[12], "observed_at": local_time(row[13]),
+                "date": local_day(row[2]), "photo_ids": photos.get(row[0], []),
             })  # fmt: skip
         problems = [f for f in mine if f["kind"] not in ("bonus", "highlight")]
         days: dict = {}
@@ -456,7 +452,7 @@ def figures_compared(org: int, period: Period, cursor) -> dict:
     states = cursor.fetchone()
     cursor.execute(CLOSED_TIMES, values)
     days = sorted(
-        (_local(done) - _local(opened)).total_seconds() / 86400
+        (local_time(done) - local_time(opened)).total_seconds() / 86400
         for opened, done in cursor.fetchall()
     )
     names = ["found", "fixed_on_spot", "tracked", "referred", "closed", "closed_in_time",

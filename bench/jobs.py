@@ -49,10 +49,9 @@ def export_baseline(slug: str, label: str, path: str) -> None:
     django.setup()
     import xlsxwriter
     from django.db import connection
-    from django.utils import timezone
 
     from baozhang.core.periods import period_parse
-    from bench.baselines import organisation_id
+    from bench.baselines import local_day, local_time, organisation_id
 
     period = period_parse(label)
     first, after = (connection.ops.adapt_datetimefield_value(m) for m in period.moments())
@@ -61,20 +60,15 @@ def export_baseline(slug: str, label: str, path: str) -> None:
     dates = book.add_format({"num_format": "yyyy-mm-dd"})
     for column, header in enumerate(HEADERS):
         sheet.write_string(0, column, header)
-    zone = timezone.get_current_timezone()
     with connection.cursor() as cursor:
         cursor.execute(EXPORT_SQL, [organisation_id(slug), first, after])
         row = 0
         while chunk := cursor.fetchmany(2000):
             for day, moment, code, unit, item, kind, points, note, who, pk in chunk:
                 row += 1
-                if isinstance(day, str):  # SQLite
-                    day = dt.date.fromisoformat(day)
-                    moment = dt.datetime.fromisoformat(moment)
-                if moment.tzinfo is None:
-                    moment = moment.replace(tzinfo=dt.UTC)
-                sheet.write_datetime(row, 0, dt.datetime.combine(day, dt.time()), dates)
-                sheet.write_string(row, 1, moment.astimezone(zone).strftime("%H:%M"))
+                day = dt.datetime.combine(local_day(day), dt.time())
+                sheet.write_datetime(row, 0, day, dates)
+                sheet.write_string(row, 1, local_time(moment).strftime("%H:%M"))
                 sheet.write_string(row, 2, safe(code))
                 if unit is not None:
                     sheet.write_string(row, 3, safe(unit))
