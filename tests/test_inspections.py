@@ -20,6 +20,7 @@ from baozhang.inspections.selectors import (
     checks_missed,
     unit_ranking,
     unit_rankings_by_area_type,
+    unit_standings,
 )
 from baozhang.inspections.services import FindingInput, inspection_submit, red_flags_award
 from tests.factories import (
@@ -144,7 +145,8 @@ def test_ranking_applies_caps_bonuses_and_ties(dorms):
         ("1151", 1, Decimal("110.0")),
         ("0852", 2, Decimal("94.0")),
     ]
-    assert rows[1].deductions == Decimal("6.0") and rows[1].findings == 4
+    # The row shows the points as recorded; the score applied the cap, and says so.
+    assert rows[1].deductions == Decimal("8.0") and rows[1].findings == 4 and rows[1].capped
     with scopes_disabled():
         other_room = LocationFactory(organisation=dorms["org"], site=dorms["room"].site)
         AssignmentFactory(
@@ -154,8 +156,13 @@ def test_ranking_applies_caps_bonuses_and_ties(dorms):
             starts_on=dt.date(2026, 9, 1),
         )
     with scope(organisation=dorms["org"]):
-        september = unit_ranking(organisation=dorms["org"], period=period_parse("2026-09"))
-    assert [(row.rank, row.score) for row in september] == [(1, Decimal(100)), (1, Decimal(100))]
+        september = unit_standings(organisation=dorms["org"], period=period_parse("2026-09"))
+    # Nobody was checked in September: no unit is ranked or scored, both are listed apart.
+    assert september.ranked == []
+    assert [(row.unit.code, row.rank, row.score, row.checked) for row in september.unchecked] == [
+        ("0852", None, None, False),
+        ("1151", None, None, False),
+    ]
 
 
 def test_every_area_types_ranking_at_once_is_each_area_types_ranking(dorms):
@@ -200,10 +207,10 @@ def test_every_area_types_ranking_at_once_is_each_area_types_ranking(dorms):
                 area_type: unit_ranking(organisation=org, period=period, area_type_id=area_type)
                 for area_type in at_once
             }
-            assert at_once == one_by_one, label
+            assert {k: v.ranked for k, v in at_once.items()} == one_by_one, label
         assert set(at_once) == {dorms["room"].area_type_id, classroom.pk}
         november = unit_rankings_by_area_type(organisation=org, period=period_parse("2026-11"))
-    assert [(row.unit.code, row.score, row.red_lines) for row in november[classroom.pk]] == [
+    assert [(row.unit.code, row.score, row.red_lines) for row in november[classroom.pk].ranked] == [
         ("0852", Decimal("98.0"), 0),
         ("1151", Decimal("80.0"), 1),
     ]

@@ -188,3 +188,25 @@ def period_error(label: str) -> str:
         "“%(value)s” is not a period like 2026-W47, 2026-11, 2026-Q4, 2026 or "
         "2026-09-01..2027-01-20."
     ) % {"value": label}
+
+
+def scoring_periods_in(period: Period, scoring_period: str) -> list[Period]:
+    """The scoring periods (weeks or months) whose scores make up a unit's score for the period:
+    each week that ends in it (a week belongs to the period in which its Sunday falls, as a red
+    flag does), or each month that lies wholly in it. A period shorter than its scoring period
+    (a day, or a week scored by the month) holds none: it shows deductions and bonuses, not a
+    score."""
+    found: list[Period] = []
+    if scoring_period == "month":
+        day = period.start
+        while day <= period.end:
+            month = period_parse(month_key(day))
+            if month.start >= period.start and month.end <= period.end:
+                found.append(month)
+            day = month.end + timedelta(days=1)
+        return found
+    sunday = period.start + timedelta(days=6 - period.start.weekday())
+    while sunday <= period.end:
+        found.append(period_parse(week_key(sunday)))
+        sunday += timedelta(days=7)
+    return found

@@ -146,3 +146,61 @@ def area_breakdown(
     for finding in findings:
         grouped[finding.area_type].append(finding)
     return {area: unit_score(items, base=base, floor=floor) for area, items in grouped.items()}
+
+
+@dataclass(frozen=True)
+class PeriodScore:
+    """A unit's score over a period made of scoring periods: ``score`` is None when it was checked
+    in none of them (or the period is shorter than one)."""
+
+    score: Decimal | None
+    periods: int  # scoring periods in which the unit was checked
+    total: str  # "mean" or "sum" of those periods' scores
+
+
+def over_periods(scores: Iterable[Decimal], *, total: str = "mean") -> PeriodScore:
+    """The mean (or sum) of a unit's scores in the scoring periods in which it was checked; never
+    the base minus a whole year of deductions."""
+    scores = list(scores)
+    if not scores:
+        return PeriodScore(score=None, periods=0, total=total)
+    summed = sum(scores, Decimal(0))
+    value = summed if total == "sum" else summed / len(scores)
+    return PeriodScore(score=_tenth(value), periods=len(scores), total=total)
+
+
+@dataclass(frozen=True)
+class Contender:
+    """A unit in the running for a red flag: its score, problems and checks in the week."""
+
+    key: Hashable
+    score: Decimal
+    problems: int
+    checks: int
+
+
+def flag_winners(
+    contenders: Iterable[Contender], *, flags: int, share_ties: bool = False
+) -> tuple[list[Contender], list[Contender]]:
+    """The units that win the ``flags`` red flags, and those still tied at the cut.
+
+    Best score first; a tie is broken by fewer problems, then by more checks. Units still equal
+    at the cut all win when the organisation shares flags; otherwise they are returned apart, for
+    the admin to choose among (and no flag goes to any of them until then)."""
+    ordered = sorted(contenders, key=lambda c: (-c.score, c.problems, -c.checks, str(c.key)))
+    if flags <= 0 or not ordered:
+        return [], []
+    if len(ordered) <= flags:
+        return ordered, []
+
+    def standing(contender: Contender) -> tuple:
+        return (contender.score, contender.problems, contender.checks)
+
+    cut = standing(ordered[flags - 1])
+    if standing(ordered[flags]) != cut:
+        return ordered[:flags], []
+    tied = [c for c in ordered if standing(c) == cut]
+    above = [c for c in ordered[:flags] if standing(c) != cut]
+    if share_ties:
+        return above + tied, []
+    return above, tied

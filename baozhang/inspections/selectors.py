@@ -5,8 +5,8 @@ dates), then the caps, floor and red-line rules of scoring.py are applied to tho
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from baozhang.core.compiled import CompiledQuery
 from baozhang.core.params import id_param
-from baozhang.core.periods import Period, period_days, period_parse
+from baozhang.core.periods import Period, period_days, period_parse, scoring_periods_in
 from baozhang.inspections import scoring
 from baozhang.inspections.models import (
     BoardPolicy,
@@ -27,20 +27,70 @@ from baozhang.inspections.models import (
     FindingPhoto,
     Inspection,
 )
-from baozhang.orgs.models import AreaType, Assignment, Organisation, Unit
-from baozhang.standards.models import StandardItem, StandardVersion
+from baozhang.orgs.models import AreaType, Assignment, Location, Organisation, Unit, UnitKind
+from baozhang.standards.models import Standard, StandardItem, StandardVersion
 
 
 @dataclass(frozen=True)
 class UnitRow:
+    """A unit's line in a ranking for a period.
+
+    ``score`` is the unit's score for the period: its score in the one scoring period, or the
+    mean (or sum) of its scores in the ``periods`` scoring periods in which it was checked; None
+    when it was not checked, or when the period is shorter than a scoring period (a day, or a week
+    of a monthly standard), which shows deductions and bonuses only. ``rank`` is its place among
+    the checked units of its kind; None for a unit not checked. The counts are those of the
+    checks and findings dated in the period."""
+
     unit: Unit
-    rank: int
-    score: Decimal
+    rank: int | None
+    score: Decimal | None
     deductions: Decimal
     bonus: Decimal
-    findings: int
+    findings: int  # problems and bonuses
     highlights: int
     red_lines: int
+    checks: int = 0
+    problems: int = 0
+    periods: int = 0
+    total: str = ""  # "mean" or "sum" over several scoring periods; "" for one
+    scoring_period: str = "week"
+    capped: bool = False
+    checked: bool = True
+    missed: int = 0
+
+    @property
+    def kind(self) -> str:
+        return self.unit.kind
+
+    @property
+    def net(self) -> Decimal:
+        return self.bonus - self.deductions
+
+
+@dataclass(frozen=True)
+class Standings:
+    """The units of a period: the checked ones ranked among their own kind, the others apart."""
+
+    period: Period
+    ranked: list[UnitRow]  # by kind (UnitKind's order), then rank
+    unchecked: list[UnitRow]  # by kind, then code
+    until: date | None  # the period is running: the figures reach this day
+
+    def by_kind(self) -> list[tuple[str, str, list[UnitRow], list[UnitRow]]]:
+        """(kind, its name, ranked rows, unchecked rows) for each kind of unit present."""
+        labels = dict(UnitKind.choices)
+        result = []
+        for kind in labels:
+            ranked = [row for row in self.ranked if row.unit.kind == kind]
+            unchecked = [row for row in self.unchecked if row.unit.kind == kind]
+            if ranked or unchecked:
+                result.append((kind, labels[kind], ranked, unchecked))
+        return result
+
+    @property
+    def has_score(self) -> bool:
+        return any(row.score is not None for row in self.ranked)
 
 
 def board_policy(*, organisation: Organisation) -> BoardPolicy:
@@ -95,13 +145,24 @@ _UNITS_IN_AREA_RANKING = CompiledQuery(_units_in_ranking, int, date, date, int)
 
 
 def _grouped(organisation_id, start, end, area_type_id=None):
-    """The findings of a ranking grouped per unit, item and kind, as SQL to join to their items'
-    rules: built by every ranking. Compiled, its SQL takes 0.1 ms instead of the ORM's 1.0–1.6
-    ms on either database (bench (h), docs/performance.md)."""
+    """The findings of a ranking grouped per unit, item, kind, week and month, as SQL to join to
+    their items' rules: built by every ranking. Compiled, its SQL takes 0.1 ms instead of the ORM's
+    1.0–1.6 ms on either database (bench (h), docs/performance.md)."""
     return (
         _findings_between(organisation_id, start, end, area_type_id)
         .filter(unit__isnull=False)
-        .values("unit_id", "item_id", "kind")
+        .values("unit_id", "item_id", "kind", "week_key", "month_key")
+        .annotate(total=Sum("points"), count=Count("id"))
+        .order_by()
+    )
+
+
+def _grouped_by_area(organisation_id, start, end):
+    """As _grouped, per area type too: the rankings of every area type at once."""
+    return (
+        _findings_between(organisation_id, start, end)
+        .filter(unit__isnull=False, area_type__isnull=False)
+        .values("area_type_id", "unit_id", "item_id", "kind", "week_key", "month_key")
         .annotate(total=Sum("points"), count=Count("id"))
         .order_by()
     )
@@ -109,31 +170,38 @@ def _grouped(organisation_id, start, end, area_type_id=None):
 
 _GROUPED = CompiledQuery(_grouped, int, date, date)
 _GROUPED_IN_AREA = CompiledQuery(_grouped, int, date, date, int)
-
+_GROUPED_BY_AREA = CompiledQuery(_grouped_by_area, int, date, date)
 
 ZERO = Decimal(0)
+EVERY_AREA = "every"  # standings per area type, all at once
 
 
-def _grouped_with_rules(*, organisation: Organisation, period: Period, area_type_id=None):
-    """(unit_id, item_id, kind, points, count, cap, red-line rule, red-line score) per unit, item
-    and kind of the period's findings (of the area type) that have a unit.
+def _grouped_with_rules(*, organisation_id: int, start: date, end: date, area=None):
+    """(area type id or None, unit_id, item_id, kind, week_key, month_key, points, count, cap,
+    red-line rule, red-line score, scoring period, period total) per unit, item, kind, week and
+    month (and area type, for EVERY_AREA) of the findings dated from start to end (of the area
+    type) that have a unit.
 
-    The findings are grouped alone and the groups then joined to their items and versions: joining
-    first would join every finding, and a separate query for the rules costs a round trip."""
+    The findings are grouped alone and the groups then joined to their items, versions and
+    standards: joining first would join every finding, and a separate query for the rules costs
+    a round trip."""
     try:
-        if area_type_id is None:
-            sql, params = _GROUPED.sql(organisation.pk, period.start, period.end)
+        if area == EVERY_AREA:
+            sql, params = _GROUPED_BY_AREA.sql(organisation_id, start, end)
+        elif area is None:
+            sql, params = _GROUPED.sql(organisation_id, start, end)
         else:
-            sql, params = _GROUPED_IN_AREA.sql(
-                organisation.pk, period.start, period.end, area_type_id
-            )
+            sql, params = _GROUPED_IN_AREA.sql(organisation_id, start, end, area)
     except EmptyResultSet:  # an area type id no column holds
         return []
     statement = (
-        'SELECT g.unit_id, g.item_id, g.kind, g.total, g."count", i.cap, v.red_line_rule,'  # noqa: S608
-        f" v.red_line_score FROM ({sql}) g"
+        f"SELECT {'g.area_type_id' if area == EVERY_AREA else 'NULL'},"  # noqa: S608
+        " g.unit_id, g.item_id, g.kind, g.week_key, g.month_key, g.total,"
+        ' g."count", i.cap, v.red_line_rule, v.red_line_score, s.scoring_period,'
+        f" s.period_total FROM ({sql}) g"
         f" LEFT JOIN {StandardItem._meta.db_table} i ON i.id = g.item_id"
         f" LEFT JOIN {StandardVersion._meta.db_table} v ON v.id = i.version_id"
+        f" LEFT JOIN {Standard._meta.db_table} s ON s.id = v.standard_id"
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
@@ -144,97 +212,135 @@ def _grouped_with_rules(*, organisation: Organisation, period: Period, area_type
     # SQLite gives numbers back as integers or floats: the points are tenths.
     tenths = scoring.tenths
     return [
-        (unit, item, kind, tenths(total), count, tenths(cap), rule, tenths(score))
-        for unit, item, kind, total, count, cap, rule, score in rows
-    ]
+        (area_id, unit, item, kind, week, month, tenths(total), count, tenths(cap), rule,
+         tenths(score), period, total_rule)
+        for (area_id, unit, item, kind, week, month, total, count, cap, rule, score, period,
+             total_rule) in rows
+    ]  # fmt: skip
+
+
+def _checks_per_unit(*, organisation_id: int, start: date, end: date, area=None):
+    """(area type id or None, unit_id, scoring period, period total, week_key, month_key, checks)
+    of the checks dated from start to end (at places of the area type, or per area type for
+    EVERY_AREA): a check counts for the unit that held its place on its day."""
+    every = area == EVERY_AREA
+    statement = (
+        f"SELECT {'l.area_type_id' if every else 'NULL'}, a.unit_id, s.scoring_period,"  # noqa: S608
+        " s.period_total, c.week_key, c.month_key, COUNT(*) FROM"
+        f" {Inspection._meta.db_table} c"
+        f" JOIN {StandardVersion._meta.db_table} v ON v.id = c.standard_version_id"
+        f" JOIN {Standard._meta.db_table} s ON s.id = v.standard_id"
+        f" JOIN {Assignment._meta.db_table} a ON a.location_id = c.location_id"
+        " AND a.starts_on <= c.date AND (a.ends_on IS NULL OR a.ends_on >= c.date)"
+    )
+    where = " WHERE c.organisation_id = %s AND c.date >= %s AND c.date <= %s"
+    adapt = connection.ops.adapt_datefield_value
+    params: list = [organisation_id, adapt(start), adapt(end)]
+    if area is not None:
+        statement += f" JOIN {Location._meta.db_table} l ON l.id = c.location_id"
+        if every:
+            where += " AND l.area_type_id IS NOT NULL"
+        else:
+            where += " AND l.area_type_id = %s"
+            params.append(area)
+    statement += (
+        where + " GROUP BY "
+        f"{'l.area_type_id, ' if every else ''}"
+        "a.unit_id, s.scoring_period, s.period_total, c.week_key, c.month_key"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+
+
+@dataclass
+class _Tally:
+    """What a unit gathers in one scoring period, or over the period's own days."""
+
+    findings: list = field(default_factory=list)
+    checks: int = 0
+    totals: set = field(default_factory=set)
+    kinds: dict = field(default_factory=lambda: defaultdict(int))
+    lost: Decimal = ZERO
+    gained: Decimal = ZERO
+
+
+def unit_standings(
+    *, organisation: Organisation, period: Period, area_type_id=None, policy=None, today=None
+) -> Standings:
+    """Every responsible unit of the period: the checked ones scored and ranked among their own
+    kind, the others listed apart as not checked (with their missed checks).
+
+    One function for every place that shows a score (ranking page and API, notice board,
+    bulletin, red flags, figures, reports, exports). A unit's score is that of its scoring
+    period (a week, or a month where its standard says so: base − deductions + bonuses with
+    caps, floor and red-line rules); over a longer period, the mean (or sum) of its scores in
+    the scoring periods that end in the period and in which it was checked. A unit was checked
+    when a check covered a place it held that day or a finding or bonus was credited to it.
+    A caller ranking several periods or area types passes the organisation's board policy once."""
+    standings = _standings(
+        organisation=organisation, period=period, area=area_type_id, policy=policy, today=today
+    )
+    return standings.get(None) or Standings(
+        period=period, ranked=[], unchecked=[], until=_until(period, today)
+    )
+
+
+def unit_rankings_by_area_type(
+    *, organisation: Organisation, period: Period, policy=None, today=None
+) -> dict[int, Standings]:
+    """The standings of every area type that a unit held a place of or was found in during the
+    period, as ``unit_standings`` gives them for one, in the same number of queries."""
+    return _standings(
+        organisation=organisation, period=period, area=EVERY_AREA, policy=policy, today=today
+    )
 
 
 def unit_ranking(
     *, organisation: Organisation, period: Period, area_type_id=None, policy=None
 ) -> list[UnitRow]:
-    """Every responsible unit's score for the period, best first, with shared ranks for ties.
+    """The checked units of the period, ranked among their own kind (unit_standings)."""
+    return unit_standings(
+        organisation=organisation, period=period, area_type_id=area_type_id, policy=policy
+    ).ranked
 
-    A caller ranking several periods or area types passes the organisation's board policy once."""
+
+def _until(period: Period, today: date | None) -> date | None:
+    today = today or timezone.localdate()
+    return today if period.end >= today else None
+
+
+def _standings(*, organisation, period, area, policy, today) -> dict:
     policy = policy or board_policy(organisation=organisation)
-    grouped = _grouped_with_rules(
-        organisation=organisation, period=period, area_type_id=area_type_id
-    )
-    units = {
-        unit.pk: unit
-        for unit in units_in_ranking(
-            organisation=organisation, period=period, area_type_id=area_type_id
-        )
-    }
-    found = {row[0] for row in grouped} - set(units)
-    units.update({unit.pk: unit for unit in Unit.objects.filter(pk__in=found)})
-    return _ranked(grouped, units, policy)
+    weeks = {p.label for p in scoring_periods_in(period, "week")}
+    months = {p.label for p in scoring_periods_in(period, "month")}
+    # A week that ends in the period is scored whole, from its Monday.
+    first = period.start - timedelta(days=period.start.weekday()) if weeks else period.start
+    args = {"organisation_id": organisation.pk, "area": area}
+    grouped = _grouped_with_rules(start=first, end=period.end, **args)
+    checks = _checks_per_unit(start=first, end=period.end, **args)
+    if first < period.start:  # the counts of the period's own days
+        own_findings = _grouped_with_rules(start=period.start, end=period.end, **args)
+        own_checks = _checks_per_unit(start=period.start, end=period.end, **args)
+    else:
+        own_findings, own_checks = grouped, checks
 
+    def scoring_key(scoring_period, week, month):
+        if scoring_period == "month":
+            return ("month", month) if month in months else None
+        return ("week", week) if week in weeks else None
 
-def unit_rankings_by_area_type(
-    *, organisation: Organisation, period: Period, policy=None
-) -> dict[int, list[UnitRow]]:
-    """The ranking of every area type that a unit held a place of or was found in during the
-    period, as ``unit_ranking`` gives it for one, in four queries whatever the number of area
-    types (a ranking of each costs three)."""
-    policy = policy or board_policy(organisation=organisation)
-    grouped: dict[int, list[tuple]] = defaultdict(list)
-    # The rules joined to each finding, not to each group as in unit_ranking: one query, over
-    # the period's findings of a bulletin (a week).
-    rows = (
-        findings_in_period(organisation=organisation, period=period)
-        .filter(unit__isnull=False, area_type__isnull=False)
-        .values_list(
-            "area_type_id",
-            "unit_id",
-            "item_id",
-            "kind",
-            "item__cap",
-            "item__version__red_line_rule",
-            "item__version__red_line_score",
-        )
-        .annotate(total=Sum("points"), count=Count("id"))
-        .order_by()
-    )
-    for area_type_id, unit_id, item_id, kind, cap, rule, score, total, count in rows:
-        grouped[area_type_id].append((unit_id, item_id, kind, total, count, cap, rule, score))
-    held: dict[int, set[int]] = defaultdict(set)
-    holders = (
-        Assignment.objects.filter(
-            organisation=organisation,
-            starts_on__lte=period.end,
-            location__area_type__isnull=False,
-        )
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period.start))
-        .values_list("location__area_type_id", "unit_id")
-        .distinct()
-    )
-    for area_type_id, unit_id in holders:
-        held[area_type_id].add(unit_id)
-    found = {row[0] for rows in grouped.values() for row in rows}
-    units = Unit.objects.filter(pk__in=found | set().union(*held.values())).in_bulk()
-    rankings = {}
-    for area_type_id in set(grouped) | set(held):
-        # As units_in_ranking: the active units of the organisation that held a place of the
-        # area type; then any unit its findings name.
-        mine = {
-            unit.pk: unit
-            for unit in (units.get(unit_id) for unit_id in held[area_type_id])
-            if unit is not None and unit.is_active and unit.organisation_id == organisation.pk
-        }
-        for unit_id, *_rest in grouped[area_type_id]:
-            if unit_id not in mine and unit_id in units:
-                mine[unit_id] = units[unit_id]
-        rankings[area_type_id] = _ranked(grouped[area_type_id], mine, policy)
-    return rankings
-
-
-def _ranked(grouped: list[tuple], units: dict[int, Unit], policy) -> list[UnitRow]:
-    """The units ranked by their scores from the grouped findings with their rules."""
-    by_unit: dict[int, list[scoring.ScoredFinding]] = defaultdict(list)
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for unit_id, item_id, kind, total, count, cap, rule, rule_score in grouped:
-        counts[unit_id][kind] += count
-        by_unit[unit_id].append(
+    # Per area (None unless EVERY_AREA), per unit: its scoring periods, and the period's counts.
+    tallies: dict = defaultdict(lambda: defaultdict(dict))
+    own: dict = defaultdict(lambda: defaultdict(_Tally))
+    for (area_id, unit_id, item_id, kind, week, month, total, _count, cap, rule, rule_score,
+         scoring_period, total_rule) in grouped:  # fmt: skip
+        key = scoring_key(scoring_period or "week", week, month)
+        if key is None:
+            continue
+        tally = tallies[area_id][unit_id].setdefault(key, _Tally())
+        tally.totals.add(total_rule or "mean")
+        tally.findings.append(
             scoring.ScoredFinding(
                 item=(item_id, kind),
                 kind=kind,
@@ -244,29 +350,135 @@ def _ranked(grouped: list[tuple], units: dict[int, Unit], policy) -> list[UnitRo
                 red_line_score=rule_score or ZERO,
             )
         )
-    scores = {
-        unit_id: scoring.unit_score(
-            by_unit.get(unit_id, []), base=policy.base_score, floor=policy.floor_score
-        )
-        for unit_id in units
-    }
-    ranked = scoring.rank({unit_id: score.score for unit_id, score in scores.items()})
-    rows = []
-    for unit_id, position in ranked:
-        score, kinds = scores[unit_id], counts.get(unit_id, {})
-        rows.append(
-            UnitRow(
-                unit=units[unit_id],
-                rank=position,
-                score=score.score,
-                deductions=score.deductions,
-                bonus=score.bonus,
-                findings=sum(n for kind, n in kinds.items() if kind != FindingKind.HIGHLIGHT),
-                highlights=kinds.get(FindingKind.HIGHLIGHT, 0),
-                red_lines=kinds.get(FindingKind.RED_LINE, 0),
+    for area_id, unit_id, scoring_period, total_rule, week, month, count in checks:
+        key = scoring_key(scoring_period or "week", week, month)
+        if key is not None:
+            tally = tallies[area_id][unit_id].setdefault(key, _Tally())
+            tally.checks += count
+            tally.totals.add(total_rule or "mean")
+    for area_id, unit_id, _item, kind, _w, _m, total, count, *_rest in own_findings:
+        tally = own[area_id][unit_id]
+        tally.kinds[kind] += count
+        if kind in scoring.LOSING:
+            tally.lost += total or ZERO
+        elif kind == FindingKind.BONUS:
+            tally.gained += total or ZERO
+    for area_id, unit_id, *_rest, count in own_checks:
+        own[area_id][unit_id].checks += count
+
+    # The units of each ranking: the active units that held a place (of the area type) in the
+    # period, and any unit a finding or check names.
+    held = _held(organisation=organisation, period=period, area=area)
+    named = {unit for by_unit in (*tallies.values(), *own.values()) for unit in by_unit}
+    everyone = set().union(*held.values()) | named
+    units = Unit.objects.filter(organisation=organisation, pk__in=everyone).in_bulk()
+    missed = _missed_per_unit(organisation=organisation, period=period, area=area)
+    until = _until(period, today)
+    result = {}
+    for area_id in sorted(set(held) | set(tallies) | set(own), key=lambda a: (a is None, a)):
+        mine = {u for u in held.get(area_id, ()) if u in units and units[u].is_active}
+        mine |= {u for u in (*tallies[area_id], *own[area_id]) if u in units}
+        rows = [
+            _unit_row(
+                units[unit_id],
+                tallies[area_id].get(unit_id, {}),
+                own[area_id].get(unit_id) or _Tally(),
+                missed.get((area_id, unit_id), 0),
+                policy,
             )
+            for unit_id in mine
+        ]
+        result[area_id] = _ranked(period, rows, until)
+    return result
+
+
+def _unit_row(unit: Unit, periods: dict, counts: _Tally, missed: int, policy) -> UnitRow:
+    scores = [
+        scoring.unit_score(t.findings, base=policy.base_score, floor=policy.floor_score)
+        for t in periods.values()
+    ]
+    totals = set().union(*(t.totals for t in periods.values())) if periods else set()
+    total = "sum" if totals == {"sum"} else "mean"
+    over = scoring.over_periods((s.score for s in scores), total=total)
+    kinds = counts.kinds
+    return UnitRow(
+        unit=unit,
+        rank=None,
+        score=over.score,
+        deductions=scoring.tenths(counts.lost),
+        bonus=scoring.tenths(counts.gained),
+        findings=sum(n for kind, n in kinds.items() if kind != FindingKind.HIGHLIGHT),
+        highlights=kinds.get(FindingKind.HIGHLIGHT, 0),
+        red_lines=kinds.get(FindingKind.RED_LINE, 0),
+        checks=counts.checks,
+        problems=sum(n for kind, n in kinds.items() if kind in scoring.LOSING),
+        periods=over.periods,
+        total=total if over.periods > 1 else "",
+        scoring_period=next(iter(periods))[0] if periods else "week",
+        capped=any(s.capped for s in scores),
+        checked=bool(periods) or bool(counts.checks) or bool(kinds),
+        missed=missed,
+    )
+
+
+def _ranked(period: Period, rows: list[UnitRow], until) -> Standings:
+    """The checked units ranked among their own kind, scored ones first; a unit checked only in
+    a period too short for a score ranks after them by its bonuses less its deductions."""
+    order = {kind: n for n, kind in enumerate(UnitKind.values)}
+    ranked, unchecked = [], []
+    for kind in sorted({row.unit.kind for row in rows}, key=lambda k: order.get(k, 99)):
+        mine = [row for row in rows if row.unit.kind == kind]
+        checked = {row.unit.pk: row for row in mine if row.checked}
+        scored = {pk: row.score for pk, row in checked.items() if row.score is not None}
+        short = {pk: row.net for pk, row in checked.items() if row.score is None}
+        for values in (scored, short):
+            ranked.extend(replace(checked[pk], rank=n) for pk, n in scoring.rank(values))
+        unchecked.extend(sorted((r for r in mine if not r.checked), key=lambda r: r.unit.code))
+    return Standings(period=period, ranked=ranked, unchecked=unchecked, until=until)
+
+
+def _held(*, organisation: Organisation, period: Period, area) -> dict:
+    """Per area type for EVERY_AREA, else under None: the units that held a place (of the area
+    type) in the period."""
+    if area != EVERY_AREA:
+        units = units_in_ranking(organisation=organisation, period=period, area_type_id=area)
+        return {None: {unit.pk for unit in units}}
+    held: dict = defaultdict(set)
+    rows = (
+        Assignment.objects.filter(
+            organisation=organisation,
+            starts_on__lte=period.end,
+            location__area_type__isnull=False,
         )
-    return rows
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period.start))
+        .values_list("location__area_type_id", "unit_id")
+        .distinct()
+    )
+    for area_id, unit_id in rows:
+        held[area_id].add(unit_id)
+    return held
+
+
+def _missed_per_unit(*, organisation: Organisation, period: Period, area) -> dict:
+    """Missed checks of the period per (area, unit) that held the place during it."""
+    missed = checks_missed(organisation=organisation, period=period)
+    if area not in (None, EVERY_AREA):
+        missed = missed.filter(location__area_type_id=area)
+    per_place = dict(missed.values_list("location_id").annotate(n=Count("id")).order_by())
+    if not per_place:
+        return {}
+    result: dict = defaultdict(int)
+    held = (
+        Assignment.objects.filter(
+            organisation=organisation, location_id__in=per_place, starts_on__lte=period.end
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period.start))
+        .values_list("location__area_type_id", "unit_id", "location_id")
+        .distinct()
+    )
+    for area_id, unit_id, location_id in held:
+        result[(area_id if area == EVERY_AREA else None, unit_id)] += per_place[location_id]
+    return result
 
 
 def checks_missed(*, organisation: Organisation, period: Period, now=None):
@@ -424,6 +636,7 @@ class BulletinSection:
     highlights: list[BulletinFinding]
     praised: list[Unit]
     ranking: list[UnitRow]
+    unchecked: list[UnitRow] = field(default_factory=list)
 
     @property
     def problem_count(self) -> int:
@@ -512,7 +725,8 @@ def weekly_bulletin(
         problems = [f for f in mine if f.kind not in (FindingKind.BONUS, FindingKind.HIGHLIGHT)]
         by_day = found.get(area_type.pk, {})
         days = [(day, list(by_day[day].items())) for day in period_days(week) if day in by_day]
-        ranking = rankings.get(area_type.pk, [])
+        standings = rankings.get(area_type.pk)
+        ranking = standings.ranked if standings else []
         with_problems = {finding.unit_id for finding in problems}
         sections.append(
             BulletinSection(
@@ -520,8 +734,10 @@ def weekly_bulletin(
                 days=days,
                 bonuses=[f for f in mine if f.kind == FindingKind.BONUS],
                 highlights=[f for f in mine if f.kind == FindingKind.HIGHLIGHT],
+                # Only a unit that was checked can be praised for having no problems.
                 praised=[row.unit for row in ranking if row.unit.pk not in with_problems],
                 ranking=ranking,
+                unchecked=standings.unchecked if standings else [],
             )
         )
     return sections

@@ -13,14 +13,41 @@ from baozhang.core.models import TenantModel
 from baozhang.orgs.models import CODE_TAKEN, AreaType
 
 
+class ScoringPeriod(models.TextChoices):
+    WEEK = "week", _("Week")
+    MONTH = "month", _("Month")
+
+
+class PeriodTotal(models.TextChoices):
+    MEAN = "mean", _("Mean of the scoring periods checked")
+    SUM = "sum", _("Sum of the scoring periods checked")
+
+
 class Standard(TenantModel):
-    """A standard as people name it; its items live in versions, the newest being the current."""
+    """A standard as people name it; its items live in versions, the newest being the current.
+
+    A unit is scored per scoring period (a week for class hygiene, a month for a contractor's
+    evaluation); over a longer period its score is the mean (or, where the standard says so, the
+    sum) of its scores in the scoring periods in which it was checked."""
 
     code = models.CharField(_("code"), max_length=50)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     area_types = models.ManyToManyField(
         AreaType, blank=True, related_name="standards", verbose_name=_("applies to area types")
+    )
+    scoring_period = models.CharField(
+        _("scoring period"),
+        max_length=10,
+        choices=ScoringPeriod.choices,
+        default=ScoringPeriod.WEEK,
+        help_text=_("The period one score covers: base − deductions + bonuses."),
+    )
+    period_total = models.CharField(
+        _("over a longer period"),
+        max_length=10,
+        choices=PeriodTotal.choices,
+        default=PeriodTotal.MEAN,
     )
     is_active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords(m2m_fields=[area_types])
