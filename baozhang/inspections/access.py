@@ -14,12 +14,14 @@ from baozhang.inspections.models import (
     FindingPhoto,
     Inspection,
     PhotoUpload,
+    RedFlagTie,
     Schedule,
 )
 from baozhang.inspections.selectors import inspection_for_client_id
 from baozhang.inspections.services import finding_error
 from baozhang.orgs.access import OrgAccess, access_unit, record_handed_out, tenant_record
 from baozhang.orgs.models import Unit
+from baozhang.orgs.permissions import MANAGE_BOARD
 
 
 def access_schedule(access: OrgAccess, schedule_id: int, *, permission: str) -> Schedule:
@@ -28,6 +30,11 @@ def access_schedule(access: OrgAccess, schedule_id: int, *, permission: str) -> 
 
 def access_inspection(access: OrgAccess, inspection_id: int, *, permission: str) -> Inspection:
     return tenant_record(access, Inspection, inspection_id, permission=permission)
+
+
+def access_red_flag_tie(access: OrgAccess, tie_id: int) -> RedFlagTie:
+    """A tie at the cut of a week's red flags, for the admin's choice."""
+    return tenant_record(access, RedFlagTie, tie_id, permission=MANAGE_BOARD)
 
 
 def access_finding(

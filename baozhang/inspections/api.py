@@ -31,6 +31,7 @@ from baozhang.inspections.models import (
     RedFlag,
 )
 from baozhang.inspections.occasions import occasion_named, occasions_of_check
+from baozhang.inspections.scores_text import basis_text
 from baozhang.inspections.services import FindingInput, inspection_submit, photo_upload_create
 from baozhang.orgs.access import access_location, org_scope, request_access
 from baozhang.orgs.api import XLSX, ExportJobOut, export_answer
@@ -391,12 +392,30 @@ def _rows(rows) -> list[dict]:
             "rank": row.rank,
             "unit_id": row.unit.pk,
             "unit": row.unit.name,
+            "unit_kind": row.unit.kind,
             "score": row.score,
+            "basis": basis_text(row),
+            "periods": row.periods,
+            "checks": row.checks,
+            "problems": row.problems,
             "deductions": row.deductions,
             "bonus": row.bonus,
             "findings": row.findings,
             "highlights": row.highlights,
             "red_lines": row.red_lines,
+            "capped": row.capped,
+        }
+        for row in rows
+    ]
+
+
+def _unchecked(rows) -> list[dict]:
+    return [
+        {
+            "unit_id": row.unit.pk,
+            "unit": row.unit.name,
+            "unit_kind": row.unit.kind,
+            "missed": row.missed,
         }
         for row in rows
     ]
@@ -413,10 +432,16 @@ def ranking(request, org: str, period: str | None = None, area_type: int | None 
     access = request_access(request, org, VIEW_INSPECTIONS)
     chosen = _period(period)
     with org_scope(access):
-        rows = selectors.unit_ranking(
+        standings = selectors.unit_standings(
             organisation=access.organisation, period=chosen, area_type_id=area_type
         )
-        return {"period": _period_out(chosen), "area_type_id": area_type, "rows": _rows(rows)}
+        return {
+            "period": _period_out(chosen),
+            "until": standings.until,
+            "area_type_id": area_type,
+            "rows": _rows(standings.ranked),
+            "unchecked": _unchecked(standings.unchecked),
+        }
 
 
 @router.get(
@@ -456,6 +481,7 @@ def bulletin(request, org: str, period: str | None = None):
                     "highlights": [_finding(f, f.photo_ids) for f in section.highlights],
                     "praised": [unit.name for unit in section.praised],
                     "ranking": _rows(section.ranking),
+                    "unchecked": _unchecked(section.unchecked),
                 }
                 for section in sections
             ],

@@ -7,6 +7,8 @@ from urllib.parse import quote
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,12 +23,16 @@ from baozhang.core.periods import period_parse, period_previous, week_key
 from baozhang.core.public_pages import public_page
 from baozhang.core.xlsx import wants_workbook
 from baozhang.inspections import selectors
+from baozhang.inspections.access import access_red_flag_tie
 from baozhang.inspections.board import board_enable, board_policy_ensure, qr_svg
 from baozhang.inspections.labels import LABELS_DOCUMENT, PDF, labels_pdf_write
-from baozhang.inspections.models import BoardPolicy, RedFlag
+from baozhang.inspections.models import BoardPolicy, RedFlag, RedFlagQuota, RedFlagTie
+from baozhang.inspections.scores_text import until_text
+from baozhang.inspections.services import red_flag_quotas_replace, red_flag_tie_decide
 from baozhang.inspections.workbooks import red_flags_of, red_flags_period
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.exports import export_filters, list_document_start
+from baozhang.orgs.models import AreaType, UnitKind
 from baozhang.orgs.permissions import MANAGE_BOARD, VIEW_INSPECTIONS, VIEW_SETUP
 from baozhang.orgs.views import list_workbook_response
 
@@ -43,8 +49,56 @@ class BoardPolicyForm(StyledFormMixin, forms.ModelForm):
             "floor_score",
             "red_flags_per_week",
             "red_flag_scope",
+            "red_flag_ties",
             "board_enabled",
         ]
+
+
+class QuotaForm(StyledFormMixin, forms.Form):
+    """One kind of unit's red flags per week (in one area type); a blank row is left out."""
+
+    unit_kind = forms.ChoiceField(
+        label=gettext_lazy("kind of unit"),
+        choices=[("", "")] + list(UnitKind.choices),
+        required=False,
+    )
+    area_type = forms.ModelChoiceField(
+        label=gettext_lazy("area type"),
+        queryset=AreaType.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("every area type"),
+    )
+    flags = forms.IntegerField(
+        label=gettext_lazy("red flags per week"), min_value=0, max_value=50, required=False
+    )
+
+    def __init__(self, *args, organisation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area_type"].queryset = AreaType.objects.filter(organisation=organisation)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("unit_kind") and data.get("flags") is None:
+            self.add_error("flags", _("Say how many red flags."))
+        if data.get("flags") is not None and not data.get("unit_kind"):
+            self.add_error("unit_kind", _("Choose a kind of unit."))
+        return data
+
+
+QuotaFormSet = forms.formset_factory(QuotaForm, extra=2)
+
+
+def _quota_formset(request, organisation):
+    initial = [
+        {"unit_kind": q.unit_kind, "area_type": q.area_type_id, "flags": q.flags}
+        for q in RedFlagQuota.objects.filter(organisation=organisation)
+    ]
+    return QuotaFormSet(
+        request.POST or None,
+        initial=initial,
+        prefix="quota",
+        form_kwargs={"organisation": organisation},
+    )
 
 
 @org_view(MANAGE_BOARD)
@@ -54,15 +108,26 @@ def board_settings(request, access):
     else:
         policy = selectors.board_policy(organisation=access.organisation)
     form = BoardPolicyForm(request.POST or None, instance=policy)
-    if request.method == "POST" and form.is_valid():
-        policy = form.save(commit=False)
-        policy = board_enable(
-            policy=policy,
-            enabled=form.cleaned_data["board_enabled"],
-            new_link=form.cleaned_data["new_link"],
-        )
-        messages.success(request, _("Saved."))
-        return redirect("inspections:board-settings", org=access.organisation.slug)
+    quotas = _quota_formset(request, access.organisation)
+    if request.method == "POST" and form.is_valid() and quotas.is_valid():
+        rows = [
+            (row["unit_kind"], row["area_type"].pk if row["area_type"] else None, row["flags"])
+            for row in quotas.cleaned_data
+            if row.get("unit_kind")
+        ]
+        try:
+            with transaction.atomic():
+                red_flag_quotas_replace(organisation=access.organisation, quotas=rows)
+                policy = board_enable(
+                    policy=form.save(commit=False),
+                    enabled=form.cleaned_data["board_enabled"],
+                    new_link=form.cleaned_data["new_link"],
+                )
+        except ValidationError as error:
+            quotas._non_form_errors = quotas.error_class(error.messages)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("inspections:board-settings", org=access.organisation.slug)
     link = (
         request.build_absolute_uri(reverse("board", kwargs={"token": policy.board_token}))
         if policy.board_enabled and policy.board_token
@@ -71,7 +136,7 @@ def board_settings(request, access):
     return render(
         request,
         "inspections/board_settings.html",
-        {"form": form, "link": link, "qr": qr_svg(link) if link else None},
+        {"form": form, "quotas": quotas, "link": link, "qr": qr_svg(link) if link else None},
     )
 
 
@@ -84,6 +149,11 @@ def red_flags(request, access):
     counts: dict = {}
     for flag in flags:
         counts[flag.unit] = counts.get(flag.unit, 0) + 1
+    ties = (
+        RedFlagTie.objects.filter(organisation=access.organisation, decided_at__isnull=True)
+        .select_related("area_type")
+        .prefetch_related("units")
+    )
     return render(
         request,
         "inspections/red_flags.html",
@@ -91,9 +161,27 @@ def red_flags(request, access):
             "period": period,
             "error": error,
             "flags": flags,
+            "ties": ties,
+            "can_decide": access.can(MANAGE_BOARD),
             "counts": sorted(counts.items(), key=lambda pair: (-pair[1], pair[0].code)),
         },
     )
+
+
+@org_view(MANAGE_BOARD)
+def red_flag_tie(request, access, tie_id: int):
+    """The admin's choice among units tied at the cut of a week's red flags (POST only)."""
+    tie = access_red_flag_tie(access, tie_id)
+    if request.method != "POST":
+        return redirect("inspections:red-flags", org=access.organisation.slug)
+    chosen = [unit for unit in tie.units.all() if str(unit.pk) in request.POST.getlist("unit")]
+    try:
+        red_flag_tie_decide(tie=tie, units=chosen, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Red flags awarded."))
+    return redirect("inspections:red-flags", org=access.organisation.slug)
 
 
 def public_board(request, token: str):
@@ -122,7 +210,7 @@ def _board_page(request, policy: BoardPolicy) -> str:
     today = timezone.localdate()
     week = period_parse(week_key(today))
     with scope(organisation=organisation):
-        ranking = selectors.unit_ranking(organisation=organisation, period=week, policy=policy)
+        standings = selectors.unit_standings(organisation=organisation, period=week, policy=policy)
         last_week = period_previous(week)
         flags = list(
             RedFlag.objects.filter(organisation=organisation, week_key=last_week.label)
@@ -136,7 +224,8 @@ def _board_page(request, policy: BoardPolicy) -> str:
                 "organisation": organisation,
                 "week": week,
                 "last_week": last_week,
-                "ranking": ranking,
+                "standings": standings,
+                "until": until_text(standings.until),
                 "flags": flags,
                 "bulletin": bulletin,
                 "updated": timezone.localtime(),

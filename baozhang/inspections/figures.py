@@ -15,6 +15,7 @@ from baozhang.core.figures import Scope, figures_provider, figures_section
 from baozhang.core.periods import Period, period_steps, week_key
 from baozhang.inspections import selectors
 from baozhang.inspections.models import ExpectedCheck, Finding, FindingKind, Inspection, RedFlag
+from baozhang.inspections.scores_text import basis_text
 from baozhang.orgs.selectors import assignments_held, scope_location_filter
 
 PROBLEMS = [FindingKind.DEDUCTION, FindingKind.SCORED, FindingKind.RED_LINE]
@@ -87,38 +88,34 @@ def _units_in_scope(scope: Scope, period: Period) -> set[int] | None:
 
 @figures_section("units", order=20)
 def units_figures(scope: Scope, period: Period) -> list[dict]:
-    """The units' scores in rank order (of the area type when the scope names one)."""
-    rows = selectors.unit_ranking(
+    """The units of the period (of the area type when the scope names one): the checked ones in
+    rank order among their own kind, then those not checked (``checked`` false, no score, no
+    rank). A score over several scoring periods is their mean (or sum), ``basis`` says so."""
+    standings = selectors.unit_standings(
         organisation=scope.organisation,
         period=period,
         area_type_id=scope.area_type.pk if scope.area_type else None,
     )
     chosen = _units_in_scope(scope, period)
-    problems = dict(
-        Finding.objects.filter(
-            organisation=scope.organisation,
-            date__gte=period.start,
-            date__lte=period.end,
-            kind__in=PROBLEMS,
-            **({"area_type_id": scope.area_type.pk} if scope.area_type else {}),
-        )
-        .values_list("unit_id")
-        .annotate(count=Count("id"))
-        .order_by()
-    )
     return [
         {
             "unit": row.unit.name,
             "unit_code": row.unit.code,
             "unit_id": row.unit.pk,
-            "score": number(row.score),
+            "unit_kind": row.unit.kind,
+            "checked": row.checked,
+            "checks": row.checks,
+            "score": None if row.score is None else number(row.score),
+            "basis": basis_text(row),
+            "periods": row.periods,
             "deductions": number(row.deductions),
             "bonus": number(row.bonus),
-            "findings": problems.get(row.unit.pk, 0),
+            "findings": row.problems,
             "highlights": row.highlights,
+            "missed": row.missed,
             "rank": row.rank,
         }
-        for row in rows
+        for row in (*standings.ranked, *standings.unchecked)
         if chosen is None or row.unit.pk in chosen
     ]
 
@@ -232,7 +229,11 @@ def score_trend_figures(scope: Scope, period: Period) -> list[dict]:
             policy=policy,
         )
         chosen = _units_in_scope(scope, step)
-        scores = [number(row.score) for row in rows if chosen is None or row.unit.pk in chosen]
+        scores = [
+            number(row.score)
+            for row in rows
+            if row.score is not None and (chosen is None or row.unit.pk in chosen)
+        ]
         steps.append(
             {
                 "label": step.label,

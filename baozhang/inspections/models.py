@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from baozhang.core.models import TenantModel
-from baozhang.orgs.models import AreaType, Location, Organisation, Person, Unit
+from baozhang.orgs.models import AreaType, Location, Organisation, Person, Unit, UnitKind
 from baozhang.standards.models import POINTS, Standard, StandardItem, StandardVersion
 
 
@@ -334,6 +334,11 @@ class RedFlagScope(models.TextChoices):
     AREA_TYPE = "area_type", _("Per area type")
 
 
+class RedFlagTies(models.TextChoices):
+    BREAK = "break", _("Break ties: fewer problems, then more checks, then the admin chooses")
+    SHARE = "share", _("Units tied at the cut share the flags")
+
+
 class BoardPolicy(models.Model):
     """An organisation's scoring and notice-board settings."""
 
@@ -349,6 +354,12 @@ class BoardPolicy(models.Model):
         choices=RedFlagScope.choices,
         default=RedFlagScope.OVERALL,
     )
+    red_flag_ties = models.CharField(
+        _("ties at the cut"),
+        max_length=10,
+        choices=RedFlagTies.choices,
+        default=RedFlagTies.BREAK,
+    )
     board_enabled = models.BooleanField(_("public notice board"), default=False)
     board_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     history = HistoricalRecords()
@@ -359,6 +370,79 @@ class BoardPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(self.organisation)
+
+
+class RedFlagQuota(TenantModel):
+    """How many red flags the units of one kind win each week, in one area type or (with no area
+    type) in every area type or overall; without a quota, the board policy's red_flags_per_week."""
+
+    unit_kind = models.CharField(_("kind of unit"), max_length=20, choices=UnitKind.choices)
+    area_type = models.ForeignKey(
+        AreaType,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("area type"),
+    )
+    flags = models.PositiveSmallIntegerField(_("red flags per week"))
+
+    class Meta:
+        ordering = ["unit_kind", "area_type"]
+        verbose_name = _("red flags of a kind of unit")
+        verbose_name_plural = _("red flags of a kind of unit")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "unit_kind", "area_type"],
+                condition=Q(area_type__isnull=False),
+                name="red_flag_quota_area_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "unit_kind"],
+                condition=Q(area_type__isnull=True),
+                name="red_flag_quota_kind_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_unit_kind_display()} {self.area_type or ''} {self.flags}"
+
+
+class RedFlagTie(TenantModel):
+    """Units still tied at the cut of a week's red flags after the rule (fewer problems, then more
+    checks): the admin chooses which of them win the seats left."""
+
+    week_key = models.CharField(_("week"), max_length=8)
+    area_type = models.ForeignKey(
+        AreaType,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("area type"),
+    )
+    unit_kind = models.CharField(_("kind of unit"), max_length=20, choices=UnitKind.choices)
+    seats = models.PositiveSmallIntegerField(_("flags left"))
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    score = models.DecimalField(_("score"), **POINTS)
+    units = models.ManyToManyField(Unit, related_name="+", verbose_name=_("tied units"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        ordering = ["-week_key", "area_type", "unit_kind"]
+        verbose_name = _("tie for red flags")
+        verbose_name_plural = _("ties for red flags")
+
+    def __str__(self) -> str:
+        return f"{self.week_key} {self.get_unit_kind_display()}"
 
 
 class RedFlag(TenantModel):

@@ -82,15 +82,31 @@ class PhotoOut(Schema):
 
 
 class RankingRow(Schema):
-    rank: int
+    rank: int = Field(description="Place among the checked units of the same kind.")
     unit_id: int
     unit: str
-    score: Decimal
+    unit_kind: str = Field(description="department, class, contractor_crew or trade_team.")
+    score: Decimal | None = Field(
+        description="One scoring period's score, or the mean (or sum) over the scoring periods "
+        "in which the unit was checked; null for a period shorter than the scoring period."
+    )
+    basis: str = Field(description="What the score is made of, e.g. 4周平均; empty for one.")
+    periods: int = Field(description="Scoring periods in which the unit was checked.")
+    checks: int = Field(description="Checks of the unit's places dated in the period.")
+    problems: int
     deductions: Decimal
     bonus: Decimal
-    findings: int
+    findings: int = Field(description="Problems and bonuses.")
     highlights: int
     red_lines: int
+    capped: bool = Field(description="A cap on an item limited the deductions or bonuses.")
+
+
+class UncheckedRow(Schema):
+    unit_id: int
+    unit: str
+    unit_kind: str
+    missed: int = Field(description="Checks of its places scheduled in the period and missed.")
 
 
 class PeriodOut(Schema):
@@ -101,8 +117,10 @@ class PeriodOut(Schema):
 
 class RankingOut(Schema):
     period: PeriodOut
+    until: date | None = Field(description="The period is running: its figures reach this day.")
     area_type_id: int | None
     rows: list[RankingRow]
+    unchecked: list[UncheckedRow] = Field(description="Units not checked: never ranked.")
 
 
 class BulletinUnit(Schema):
@@ -122,6 +140,7 @@ class BulletinSectionOut(Schema):
     highlights: list[FindingOut]
     praised: list[str]
     ranking: list[RankingRow]
+    unchecked: list[UncheckedRow]
 
 
 class BulletinOut(Schema):

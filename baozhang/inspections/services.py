@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from baozhang.core.periods import month_key, period_of_week, week_key
 from baozhang.core.photos import Photo, photo_encode
@@ -26,12 +27,20 @@ from baozhang.inspections.models import (
     Inspection,
     PhotoUpload,
     RedFlag,
+    RedFlagQuota,
     RedFlagScope,
+    RedFlagTie,
+    RedFlagTies,
     Schedule,
     SupervisionLevel,
 )
-from baozhang.inspections.selectors import board_policy, inspection_for_client_id, unit_ranking
-from baozhang.orgs.models import AreaType, Location, Organisation, Person, Unit, User
+from baozhang.inspections.selectors import (
+    board_policy,
+    inspection_for_client_id,
+    unit_rankings_by_area_type,
+    unit_standings,
+)
+from baozhang.orgs.models import Location, Organisation, Person, Unit, User
 from baozhang.orgs.selectors import unit_responsible_for, units_responsible_for
 from baozhang.standards.models import ItemKind, StandardItem, StandardVersion
 from baozhang.standards.selectors import standard_version_items
@@ -687,48 +696,136 @@ def inspections_of_import_remove(
 # Red flags --------------------------------------------------------------------------------------
 
 
-def red_flags_award(*, organisation, week: str, today=None) -> list[RedFlag]:
-    """Award the week's red flags to the best units, overall or per area type; once per week.
+def red_flag_quota(quotas: dict, policy, kind: str, area_type_id) -> int:
+    """The week's red flags for the units of a kind (in an area type): the quota set for the kind
+    and area type, else for the kind, else the board policy's red_flags_per_week."""
+    for key in ((kind, area_type_id), (kind, None)):
+        if key in quotas:
+            return quotas[key]
+    return policy.red_flags_per_week
 
-    Units tied at the last winning rank all win. A week is awarded only after it has ended.
-    """
+
+def red_flags_award(*, organisation, week: str, today=None) -> list[RedFlag]:
+    """Award the week's red flags, once per week: per kind of unit (classes with classes,
+    departments with departments …), overall or per area type, as many as the quota says.
+
+    Only units that were checked in the week and had no red line are eligible. A tie at the cut
+    is broken by fewer problems, then by more checks; units still tied share the flags if the
+    organisation chose so, else they wait for the admin's choice (a RedFlagTie)."""
     period = period_of_week(week)
     if period.end >= (today or timezone.localdate()):
         raise ValidationError(_("The week %(week)s has not ended yet.") % {"week": week})
-    if RedFlag.objects.filter(organisation=organisation, week_key=week).exists():
-        return list(RedFlag.objects.filter(organisation=organisation, week_key=week))
+    awarded = RedFlag.objects.filter(organisation=organisation, week_key=week)
+    if awarded.exists() or RedFlagTie.objects.filter(organisation=organisation, week_key=week):
+        return list(awarded)
     policy = board_policy(organisation=organisation)
-    # Only where checks were done that week: an area nobody inspected has no winner.
-    inspected = Inspection.objects.filter(organisation=organisation, week_key=week)
     if policy.red_flag_scope == RedFlagScope.AREA_TYPE:
-        scopes = list(
-            AreaType.objects.filter(
-                organisation=organisation, pk__in=inspected.values("location__area_type_id")
-            ).values_list("pk", flat=True)
+        standings = unit_rankings_by_area_type(
+            organisation=organisation, period=period, policy=policy
         )
     else:
-        scopes = [None] if inspected.exists() else []
+        standings = {None: unit_standings(organisation=organisation, period=period, policy=policy)}
+    quotas = {
+        (quota.unit_kind, quota.area_type_id): quota.flags
+        for quota in RedFlagQuota.objects.filter(organisation=organisation)
+    }
+    share = policy.red_flag_ties == RedFlagTies.SHARE
     flags = []
     with transaction.atomic():
-        for area_type_id in scopes:
-            ranking = unit_ranking(
-                organisation=organisation, period=period, area_type_id=area_type_id, policy=policy
-            )
-            for row in ranking:
-                if row.rank > policy.red_flags_per_week or row.red_lines:
-                    continue
-                flags.append(
-                    RedFlag.objects.create(
+        for area_type_id, area in standings.items():
+            for kind, _label, ranked, _unchecked in area.by_kind():
+                eligible = {
+                    row.unit.pk: row
+                    for row in ranked
+                    if row.checked and row.score is not None and not row.red_lines
+                }
+                winners, tied = scoring.flag_winners(
+                    (
+                        scoring.Contender(pk, row.score, row.problems, row.checks)
+                        for pk, row in eligible.items()
+                    ),
+                    flags=red_flag_quota(quotas, policy, kind, area_type_id),
+                    share_ties=share,
+                )
+                for winner in winners:
+                    row = eligible[winner.key]
+                    flags.append(
+                        RedFlag.objects.create(
+                            organisation=organisation,
+                            unit=row.unit,
+                            week_key=week,
+                            area_type_id=area_type_id,
+                            rank=row.rank,
+                            score=row.score,
+                        )
+                    )
+                if tied:
+                    first = eligible[tied[0].key]
+                    tie = RedFlagTie.objects.create(
                         organisation=organisation,
-                        unit=row.unit,
                         week_key=week,
                         area_type_id=area_type_id,
-                        rank=row.rank,
-                        score=row.score,
+                        unit_kind=kind,
+                        seats=red_flag_quota(quotas, policy, kind, area_type_id) - len(winners),
+                        rank=first.rank,
+                        score=first.score,
                     )
-                )
+                    tie.units.set([contender.key for contender in tied])
         if flags:
             public_pages_changed(organisation_id=organisation.pk)
+    return flags
+
+
+def red_flag_quotas_replace(*, organisation, quotas: list[tuple[str, int | None, int]]) -> None:
+    """Set the red flags per week of each kind of unit (and area type): (kind, area type id or
+    None, flags) rows replace the stored ones; a kind and area type named twice is refused."""
+    seen = set()
+    for kind, area_type_id, _flags in quotas:
+        if (kind, area_type_id) in seen:
+            raise ValidationError(_("Each kind of unit and area type can be named only once."))
+        seen.add((kind, area_type_id))
+    with transaction.atomic():
+        RedFlagQuota.objects.filter(organisation=organisation).delete()
+        RedFlagQuota.objects.bulk_create(
+            RedFlagQuota(organisation=organisation, unit_kind=kind, area_type_id=area, flags=n)
+            for kind, area, n in quotas
+        )
+        public_pages_changed(organisation_id=organisation.pk)
+
+
+def red_flag_tie_decide(*, tie: RedFlagTie, units: list, user) -> list[RedFlag]:
+    """The admin's choice among units tied at the cut: the chosen ones win the flags left."""
+    if tie.decided_at is not None:
+        raise ValidationError(_("This tie has already been decided."))
+    tied = {unit.pk for unit in tie.units.all()}
+    chosen = [unit for unit in units if unit.pk in tied]
+    if not chosen or len(chosen) != len(units):
+        raise ValidationError(_("Choose among the tied units."))
+    if len(chosen) > tie.seats:
+        raise ValidationError(
+            ngettext(
+                "Choose at most %(count)d unit: %(count)d flag is left.",
+                "Choose at most %(count)d units: %(count)d flags are left.",
+                tie.seats,
+            )
+            % {"count": tie.seats}
+        )
+    with transaction.atomic():
+        flags = [
+            RedFlag.objects.create(
+                organisation=tie.organisation,
+                unit=unit,
+                week_key=tie.week_key,
+                area_type_id=tie.area_type_id,
+                rank=tie.rank,
+                score=tie.score,
+            )
+            for unit in chosen
+        ]
+        tie.decided_at = timezone.now()
+        tie.decided_by = user
+        tie.save(update_fields=["decided_at", "decided_by"])
+        public_pages_changed(organisation_id=tie.organisation_id)
     return flags
 
 
@@ -739,6 +836,8 @@ def red_flags_award_closed_weeks(*, organisation, weeks_back: int = 8, today=Non
     for back in range(1, weeks_back + 1):
         week = week_key(today - timedelta(days=7 * back))
         if RedFlag.objects.filter(organisation=organisation, week_key=week).exists():
+            continue
+        if RedFlagTie.objects.filter(organisation=organisation, week_key=week).exists():
             continue
         if not Inspection.objects.filter(organisation=organisation, week_key=week).exists():
             continue

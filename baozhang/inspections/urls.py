@@ -21,6 +21,11 @@ urlpatterns = [
     path("o/<slug:org>/bulletin/", views.bulletin, name="bulletin"),
     path("o/<slug:org>/board/", board_views.board_settings, name="board-settings"),
     path("o/<slug:org>/red-flags/", board_views.red_flags, name="red-flags"),
+    path(
+        "o/<slug:org>/red-flags/ties/<int:tie_id>/",
+        board_views.red_flag_tie,
+        name="red-flag-tie",
+    ),
     path("o/<slug:org>/labels.pdf", board_views.location_labels, name="labels"),
     path("o/<slug:org>/schedules/", schedule_views.schedule_list, name="schedule-list"),
     path("o/<slug:org>/schedules/new/", schedule_views.schedule_form, name="schedule-create"),

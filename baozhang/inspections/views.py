@@ -34,6 +34,7 @@ from baozhang.inspections.chips import filter_chips
 from baozhang.inspections.finding_lines import FindingLines
 from baozhang.inspections.models import FindingKind
 from baozhang.inspections.occasions import occasion_for_request
+from baozhang.inspections.scores_text import basis_text, change_text, tenths_text, until_text
 from baozhang.inspections.services import FindingInput, inspection_submit
 from baozhang.inspections.spreadsheets import COLUMNS
 from baozhang.inspections.workbooks import checks_listed, period_of
@@ -42,7 +43,7 @@ from baozhang.orgs.decorators import org_view
 from baozhang.orgs.exports import export_start
 from baozhang.orgs.forms import ImportForm
 from baozhang.orgs.imports import import_start, rejected_lines
-from baozhang.orgs.models import AreaType, Unit
+from baozhang.orgs.models import AreaType, Unit, UnitKind
 from baozhang.orgs.permissions import (
     EXPORT_DATA,
     IMPORT_DATA,
@@ -205,52 +206,33 @@ def findings_list(request, access):
     )
 
 
-def tenths_text(value) -> str:
-    """A number in tenths as the floatformat:"-1" filter shows it: 92.5, or 92 for 92.0."""
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
-
-
 @dataclass(frozen=True, slots=True)
 class RankingLine:
     row: selectors.UnitRow
     link: str
     score: str
+    basis: str
     deductions: str
     bonus: str
     change: Decimal | None
 
     @property
     def change_text(self) -> str:
-        return "" if self.change is None else tenths_text(self.change)
+        return change_text(self.change)
+
+
+RANKING_HEADERS = ["单位类别", "名次", "单位", "得分", "得分说明", "较上期", "检查次数", "问题数", "扣分", "加分", "亮点"]  # fmt: skip
 
 
 @org_view(VIEW_INSPECTIONS)
 def ranking(request, access):
-    """The units by score over a period. Its workbook is written at once whatever its size: one
-    row per unit of the organisation (never thousands), figures the page computes in full."""
+    """The units by score over a period, one ranking per kind of unit, the units not checked
+    apart. Its workbook is written at once whatever its size: one row per unit of the
+    organisation (never thousands), figures the page computes in full."""
     period, error = period_of(request.GET)
-    if wants_workbook(request):
-        area = request.GET.get("area_type", "")
-        rows = selectors.unit_ranking(
-            organisation=access.organisation,
-            period=period,
-            area_type_id=id_param(area),
-        )
-        return workbook_response(
-            f"{access.organisation.slug}-排名-{period.label}.xlsx",
-            "排名",
-            ["名次", "单位", "得分", "扣分", "加分", "问题及加分", "亮点"],
-            (
-                (r.rank, r.unit.name, r.score, r.deductions, r.bonus, r.findings, r.highlights)
-                for r in rows
-            ),
-        )
-    area_types = list(AreaType.objects.filter(organisation=access.organisation))
-    area_type_id = request.GET.get("area_type", "")
-    area_type_id = id_param(area_type_id)
+    area_type_id = id_param(request.GET.get("area_type", ""))
     policy = selectors.board_policy(organisation=access.organisation)
-    rows = selectors.unit_ranking(
+    standings = selectors.unit_standings(
         organisation=access.organisation, period=period, area_type_id=area_type_id, policy=policy
     )
     previous = {
@@ -262,21 +244,42 @@ def ranking(request, access):
             policy=policy,
         )
     }
+    kinds = dict(UnitKind.choices)
+    if wants_workbook(request):
+        rows = [
+            (kinds.get(r.unit.kind, r.unit.kind), r.rank, r.unit.name, r.score, basis_text(r),
+             change_text(scoring.trend(r.score, previous.get(r.unit.pk))), r.checks, r.problems,
+             r.deductions, r.bonus, r.highlights)
+            for r in standings.ranked
+        ] + [
+            (kinds.get(r.unit.kind, r.unit.kind), None, r.unit.name, None, _("not checked"), "",
+             0, r.problems, r.deductions, r.bonus, r.highlights)
+            for r in standings.unchecked
+        ]  # fmt: skip
+        return workbook_response(
+            f"{access.organisation.slug}-排名-{period.label}.xlsx", "排名", RANKING_HEADERS, rows
+        )
+    area_types = list(AreaType.objects.filter(organisation=access.organisation))
     # Each row's link and numbers made here, not by template tags and filters for every row.
     findings_url = reverse("inspections:findings", kwargs={"org": access.organisation.slug})
     query = f"?period={quote(period.label)}" + (
         f"&area_type={area_type_id}" if area_type_id else ""
     )
-    table = [
-        RankingLine(
+
+    def line(row):
+        return RankingLine(
             row=row,
             link=f"{findings_url}{query}&unit={row.unit.pk}",
-            score=tenths_text(row.score),
+            score="" if row.score is None else tenths_text(row.score),
+            basis=basis_text(row),
             deductions=tenths_text(row.deductions),
             bonus=tenths_text(row.bonus),
             change=scoring.trend(row.score, previous.get(row.unit.pk)),
         )
-        for row in rows
+
+    groups = [
+        {"kind": kind, "label": label, "table": [line(r) for r in ranked], "unchecked": unchecked}
+        for kind, label, ranked, unchecked in standings.by_kind()
     ]
     today = timezone.localdate()
     return render(
@@ -284,8 +287,9 @@ def ranking(request, access):
         "inspections/ranking.html",
         {
             "period": period,
+            "until": until_text(standings.until),
             "error": error,
-            "table": table,
+            "groups": groups,
             "area_types": area_types,
             "area_type_id": area_type_id,
             "shortcuts": [

@@ -88,7 +88,10 @@ def score_trend_chart(figures: dict) -> bytes:
 
 
 def ranking_chart(figures: dict, limit: int = 15) -> bytes:
-    rows = figures["units"][:limit]
+    rows = [
+        row for row in figures["units"] if row.get("checked", True) and row["score"] is not None
+    ]
+    rows = rows[:limit]
     figure, axes = _pyplot().subplots(figsize=(7, 0.35 * max(len(rows), 3) + 0.8))
     names = [row["unit"] for row in reversed(rows)]
     scores = [row["score"] for row in reversed(rows)]

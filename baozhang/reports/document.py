@@ -6,6 +6,7 @@ links; the documents print the value)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from baozhang.orgs.models import UnitKind
 from baozhang.reports.models import ReportKind, ReportVersion
 from baozhang.reports.narrative import SECTION_TITLES
 
@@ -93,6 +95,27 @@ class Links:
         return self._url("inspections:red-flags")
 
 
+def red_flags_per_unit(flags: list[dict]) -> list[tuple[str, int, list[str]]]:
+    """The period's red flags as a count per unit with the weeks of its flags, most flags first:
+    one row per unit, not one per flag (a unit may win in two area types in a week)."""
+    counts: dict[str, int] = defaultdict(int)
+    weeks: dict[str, list[str]] = defaultdict(list)
+    for flag in flags:
+        counts[flag["unit"]] += 1
+        if flag["week"] not in weeks[flag["unit"]]:
+            weeks[flag["unit"]].append(flag["week"])
+    return sorted(
+        ((unit, counts[unit], weeks[unit]) for unit in counts),
+        key=lambda row: (-row[1], row[0]),
+    )
+
+
+def week_list_text(keys: list[str]) -> str:
+    """ISO week keys as people write them: 第45、46、48周 (weeks 45, 46, 48)."""
+    numbers = [str(int(key.split("-W")[1])) for key in sorted(keys)]
+    return _("week %(weeks)s") % {"weeks": "、".join(numbers)}
+
+
 def _heading(number: int, text: str) -> Block:
     return Block("heading", text=f"{NUMERALS[number - 1]}、{text}")
 
@@ -117,7 +140,10 @@ def build_document(version: ReportVersion) -> Document:
     blocks.append(Block("paragraph", text=narrative.get("results", ""), key="results"))
     if weekly:
         blocks += _bulletin_blocks(figures.get("bulletin", []), links)
-    if figures["units"]:
+    ranked = [row for row in figures["units"] if row.get("checked", True)]
+    unchecked = [row for row in figures["units"] if not row.get("checked", True)]
+    if ranked:
+        kinds = dict(UnitKind.choices)
         blocks.append(
             Block(
                 "table",
@@ -126,24 +152,54 @@ def build_document(version: ReportVersion) -> Document:
                     _("Rank"),
                     _("Unit"),
                     _("Score"),
+                    _("Checks"),
+                    _("Problems"),
                     _("Deductions"),
                     _("Bonus"),
-                    _("Problems"),
                 ],
                 rows=[
                     [
                         Cell(row["rank"]),
-                        Cell(row["unit"]),
-                        Cell(row["score"], links.unit_findings(row["unit_id"], ""), False),
+                        Cell(
+                            row["unit"]
+                            if len({r.get("unit_kind") for r in ranked}) < 2
+                            else f"{row['unit']}（{kinds.get(row.get('unit_kind'), '')}）"
+                        ),
+                        Cell(
+                            row["score"] if row["score"] is not None else "",
+                            links.unit_findings(row["unit_id"], ""),
+                            False,
+                        ),
+                        Cell(row.get("checks", "")),
+                        Cell(row["findings"], links.unit_findings(row["unit_id"])),
                         Cell(row["deductions"], links.unit_findings(row["unit_id"]), False),
                         Cell(row["bonus"], links.unit_findings(row["unit_id"], "bonus"), False),
-                        Cell(row["findings"], links.unit_findings(row["unit_id"])),
                     ]
-                    for row in figures["units"]
+                    for row in ranked
                 ],
             )
         )
+        basis = {row.get("basis") for row in ranked} - {"", None}
+        if basis:
+            blocks.append(
+                Block(
+                    "paragraph",
+                    text=_(
+                        "A unit's score over the period is the mean of its scores in the scoring "
+                        "periods in which it was checked (%(basis)s)."
+                    )
+                    % {"basis": "、".join(sorted(basis))},
+                )
+            )
         blocks.append(Block("chart", key="ranking", text=_("Scores of the units")))
+    if unchecked:
+        blocks.append(
+            Block(
+                "paragraph",
+                text=_("Not checked in this period, so not ranked: %(units)s.")
+                % {"units": "、".join(row["unit"] for row in unchecked)},
+            )
+        )
     steps = figures.get("score_trend") or []  # versions made before the trend of scores have none
     if any(step["units"] for step in steps):
         ranked = pgettext("report table", "Units ranked")
@@ -193,14 +249,10 @@ def build_document(version: ReportVersion) -> Document:
             Block(
                 "table",
                 text=_("Red flags"),
-                headers=[_("Week"), _("Unit"), _("Area type")],
+                headers=[_("Unit"), _("Red flags"), _("Weeks")],
                 rows=[
-                    [
-                        Cell(flag["week"]),
-                        Cell(flag["unit"], links.red_flags()),
-                        Cell(flag["area_type"] or ""),
-                    ]
-                    for flag in figures["red_flags"]
+                    [Cell(unit, links.red_flags()), Cell(count), Cell(week_list_text(weeks))]
+                    for unit, count, weeks in red_flags_per_unit(figures["red_flags"])
                 ],
             )
         )

@@ -77,12 +77,18 @@ def overview(figures: dict) -> str:
     }
 
 
+def scored_units(rows: list[dict]) -> list[dict]:
+    """The units that were checked and have a score (a version made before coverage counted
+    has no ``checked``: every unit then had a score)."""
+    return [row for row in rows if row.get("checked", True) and row["score"] is not None]
+
+
 def _most_improved(figures: dict) -> tuple[str, float] | None:
     previous = figures.get("comparison", {}).get("previous", {}).get("units") or []
-    before = {row["unit_id"]: row["score"] for row in previous}
+    before = {row["unit_id"]: row["score"] for row in scored_units(previous)}
     gains = [
         (row["score"] - before[row["unit_id"]], row["unit"])
-        for row in figures["units"]
+        for row in scored_units(figures["units"])
         if row["unit_id"] in before
     ]
     if not gains:
@@ -125,8 +131,8 @@ def results(figures: dict) -> str:
             "rate": rate(fixes["closed_in_time"], fixes["closed"]),
         }
     )
-    if figures["units"]:
-        best = figures["units"][0]
+    if scored_units(figures["units"]):
+        best = scored_units(figures["units"])[0]
         parts.append(
             _("The best unit was %(unit)s with %(score)s points.")
             % {"unit": best["unit"], "score": _points(best["score"])}

@@ -12,9 +12,10 @@ def figures_text(figures: dict) -> str:
     lines = [figures["scope"]["label"] + " · " + figures["period"]["label"], ""]
     lines.append(paragraphs["overview"])
     lines.append(paragraphs["results"])
-    if figures["units"]:
+    ranked = [
+        row for row in figures["units"] if row.get("checked", True) and row["score"] is not None
+    ]
+    if ranked:
         lines += ["", _("Ranking")]
-        lines += [
-            f"{row['rank']:>3}  {row['unit']}  {row['score']:g}" for row in figures["units"][:10]
-        ]
+        lines += [f"{row['rank']:>3}  {row['unit']}  {row['score']:g}" for row in ranked[:10]]
     return "\n".join(lines)
