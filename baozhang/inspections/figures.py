@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from baozhang.core.figures import Scope, figures_provider, figures_section
 from baozhang.core.periods import Period, period_steps, week_key
@@ -63,6 +64,7 @@ def inspections_figures(scope: Scope, period: Period) -> dict:
         bonuses=Count("id", filter=Q(kind=FindingKind.BONUS)),
         highlights=Count("id", filter=Q(kind=FindingKind.HIGHLIGHT)),
         red_lines=Count("id", filter=Q(kind=FindingKind.RED_LINE)),
+        without_unit=Count("id", filter=Q(kind__in=PROBLEMS, unit__isnull=True)),
     )
     return {
         "scheduled": expected.count(),
@@ -74,6 +76,8 @@ def inspections_figures(scope: Scope, period: Period) -> dict:
         "bonuses": totals["bonuses"],
         "highlights": totals["highlights"],
         "red_lines": totals["red_lines"],
+        # Problems at places no unit held: in the total, in no unit's row.
+        "findings_without_unit": totals["without_unit"],
     }
 
 
@@ -179,7 +183,8 @@ def problems_figures(scope: Scope, period: Period) -> dict:
             for row in repeated
         ],
         "by_area_type": [
-            {"area_type": row["area_type__name"] or "—", "count": row["count"]} for row in areas
+            {"area_type": row["area_type__name"] or _("no area type"), "count": row["count"]}
+            for row in areas
         ],
     }
 
@@ -270,7 +275,7 @@ def _bulletin_section_out(
     days = []
     for day, by_unit in section.days:
         rows = [
-            {"unit": unit.name if unit else "—", "findings": listed(findings)}
+            {"unit": unit.name if unit else _("no responsible unit"), "findings": listed(findings)}
             for unit, findings in by_unit
         ]
         if rows := [row for row in rows if row["findings"]]:

@@ -192,6 +192,18 @@ def build_document(version: ReportVersion) -> Document:
                 )
             )
         blocks.append(Block("chart", key="ranking", text=_("Scores of the units")))
+    without_unit = figures["inspections"].get("findings_without_unit", 0)
+    if ranked and without_unit:
+        blocks.append(
+            Block(
+                "paragraph",
+                text=_(
+                    "Besides the units' problems, %(count)d problems were found at places with "
+                    "no responsible unit; they are in the total, not in the ranking."
+                )
+                % {"count": without_unit},
+            )
+        )
     if unchecked:
         blocks.append(
             Block(

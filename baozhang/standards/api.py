@@ -21,6 +21,8 @@ def _standard(standard: Standard, version: StandardVersion | None) -> dict:
         "id": standard.pk,
         "code": standard.code,
         "name": standard.name,
+        "scoring_period": standard.scoring_period,
+        "period_total": standard.period_total,
         "is_active": standard.is_active,
         "area_type_ids": [area_type.pk for area_type in standard.area_types.all()],
         "version": version_answer(version),

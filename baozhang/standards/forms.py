@@ -28,7 +28,15 @@ class StandardForm(TenantForm):
 
     class Meta:
         model = Standard
-        fields = ["code", "name", "description", "area_types", "is_active"]
+        fields = [
+            "code",
+            "name",
+            "description",
+            "area_types",
+            "scoring_period",
+            "period_total",
+            "is_active",
+        ]
         field_classes = {"area_types": SafeModelMultipleChoiceField}
         widgets = {
             "area_types": forms.CheckboxSelectMultiple,

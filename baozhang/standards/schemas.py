@@ -29,6 +29,10 @@ class StandardOut(Schema):
     id: int
     code: str
     name: str
+    scoring_period: str = Field(description="week or month: the period one score covers.")
+    period_total: str = Field(
+        description="mean or sum: a longer period's score from the scoring periods checked."
+    )
     is_active: bool
     area_type_ids: list[int]
     version: VersionOut | None
