@@ -73,8 +73,14 @@ def test_a_check_stored_or_a_finding_corrected_shows_on_the_next_request(
 
 
 def test_a_change_of_the_board_settings_shows_at_once(
-    visitor, alice_client, board, django_capture_on_commit_callbacks
+    visitor,
+    alice_client,
+    board,
+    setup,
+    django_capture_on_commit_callbacks,  # noqa: F811
 ):
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_today(setup)  # a check that found nothing: 0852 scores the base
     assert "<td>100</td>" in visitor.get(board).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.post(SETTINGS, {**BOARD_SETTINGS, "base_score": "90", "board_enabled": "on"})

@@ -89,6 +89,7 @@ def test_a_week_with_comparisons_counted_by_hand(records):
         "bonuses": 1,
         "highlights": 1,
         "red_lines": 0,
+        "findings_without_unit": 0,
     }
     # 1151: 100 − 2 + 10 = 108; 0852: 100 − 2 − 3 = 95.
     assert [(row["unit"], row["score"], row["rank"]) for row in figures["units"]] == [
@@ -153,33 +154,35 @@ def test_a_unit_scope_and_a_range(records):
 
 
 def test_the_trend_of_scores_counted_by_hand(records, monkeypatch):
-    """0852 holds the room from 1 September to 18 November, 1151 from the 19th; a unit holding a
-    location is ranked even without findings (100 points)."""
+    """0852 holds the room from 1 September to 18 November, 1151 from the 19th. A unit is scored
+    only in the weeks in which it was checked; a month is the mean of its units' weekly scores
+    over the weeks that end in it."""
     monkeypatch.setattr("baozhang.inspections.figures.local_today", lambda: dt.date(2026, 12, 2))
     week = compute(records, "2026-W47")
     steps = [
         (s["label"], s["units"], s["average"], s["best"], s["lowest"]) for s in week["score_trend"]
     ]
     assert steps == [
-        *[(f"2026-W{n}", 1, 100.0, 100.0, 100.0) for n in range(40, 46)],
+        # Nobody checked the room from W40 to W45: no unit is scored, none scores 100.
+        *[(f"2026-W{n}", 0, None, None, None) for n in range(40, 46)],
         ("2026-W46", 1, 97.0, 97.0, 97.0),  # 0852: −2 −1 on the 10th
         ("2026-W47", 2, 101.5, 108.0, 95.0),  # 1151: 108, 0852: 95
     ]
     month = compute(records, "2026-11")["score_trend"]
     assert [s["label"] for s in month] == [f"2026-{n:02d}" for n in range(6, 12)]
-    assert [s["units"] for s in month[:3]] == [0, 0, 0] and month[0]["average"] is None
-    assert (month[3]["average"], month[4]["average"]) == (100.0, 100.0)
-    # November: 0852 −2 −1 −2 −3 = 92; 1151 −2 +10 −2 (the 30th) = 106.
+    assert [s["units"] for s in month[:5]] == [0, 0, 0, 0, 0] and month[3]["average"] is None
+    # November's weeks W44–W48: 0852 (97 + 95) / 2 = 96; 1151 108 (W47). Monday the 30th
+    # belongs to W49, which ends in December.
     assert (month[5]["units"], month[5]["average"], month[5]["best"], month[5]["lowest"]) == (
         2,
-        99.0,
-        106.0,
-        92.0,
+        102.0,
+        108.0,
+        96.0,
     )
     quarter = compute(records, "2026-Q4")["score_trend"]
     assert [s["label"] for s in quarter] == ["2026-10", "2026-11", "2026-12"]
-    # December: 1151's problem on the 1st.
-    assert quarter[2]["average"] == 98.0
+    # December: W49, 1151's problems on the 30th and the 1st: 96.
+    assert quarter[2]["average"] == 96.0
     cut = compute(records, "2026-10-15..2026-12-10")["score_trend"]
     assert [s["label"] for s in cut] == [
         "2026-10-15..2026-10-31",
@@ -195,7 +198,7 @@ def test_the_trend_of_scores_counted_by_hand(records, monkeypatch):
     unit = compute(records, "2026-W47", unit="0852")["score_trend"]
     assert (unit[-1]["units"], unit[-1]["average"]) == (1, 95.0)
     text = narrative_write(week)["results"]
-    assert "各单位平均得分由2026-W40的100分升至2026-W47的101.5分。" in text
+    assert "97" in text and "101.5" in text  # from W46, the first week scored, to W47
 
 
 def test_an_empty_period_has_zeros_and_says_so(records):
@@ -210,6 +213,7 @@ def test_an_empty_period_has_zeros_and_says_so(records):
         "bonuses": 0,
         "highlights": 0,
         "red_lines": 0,
+        "findings_without_unit": 0,
     }
     assert figures["units"] == [] and figures["red_flags"] == []
     assert figures["rectification"]["found"] == 0

@@ -122,11 +122,14 @@ def submit_today(setup, *findings, inspector=None):
 def test_ranking_bulletin_and_findings_show_the_check(alice_client, setup):
     submit_today(setup, FindingInput(item_id=setup["items"]["地面有垃圾"].pk, note="门后有垃圾"))
     ranking = alice_client.get(reverse("inspections:ranking", args=["college"])).content.decode()
-    assert ranking.index("1151班") < ranking.index("0852班")  # 100 before 98
-    assert "98" in ranking
+    ranked, unchecked = ranking.split('data-testid="unchecked"')
+    # 0852 was checked and lost 2; nobody checked 1151's places: listed apart, never ranked.
+    assert "0852班" in ranked and "<strong>98</strong>" in ranked and "1151班" not in ranked
+    assert "1151班" in unchecked[:300]
     bulletin = alice_client.get(reverse("inspections:bulletin", args=["college"])).content.decode()
     assert "宿舍" in bulletin and "门后有垃圾" in bulletin
-    assert "1151班" in bulletin.split('data-testid="praised"')[1][:300]
+    assert 'data-testid="praised"' not in bulletin  # an unchecked unit is never praised
+    assert "1151班" in bulletin.split('data-testid="unchecked"')[1][:300]
     findings = alice_client.get(
         reverse("inspections:findings", args=["college"]),
         {"unit": setup["unit"].pk, "period": timezone.localdate().strftime("%Y-%m")},

@@ -53,6 +53,13 @@ class BoardPolicyForm(StyledFormMixin, forms.ModelForm):
             "board_enabled",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["red_flag_ties"].required = False  # left out: kept as it is
+
+    def clean_red_flag_ties(self):
+        return self.cleaned_data.get("red_flag_ties") or self.instance.red_flag_ties
+
 
 class QuotaForm(StyledFormMixin, forms.Form):
     """One kind of unit's red flags per week (in one area type); a blank row is left out."""
@@ -93,8 +100,10 @@ def _quota_formset(request, organisation):
         {"unit_kind": q.unit_kind, "area_type": q.area_type_id, "flags": q.flags}
         for q in RedFlagQuota.objects.filter(organisation=organisation)
     ]
+    # A form posted without the quotas (a script, a page made before them) leaves them as they are.
+    posted = request.method == "POST" and "quota-TOTAL_FORMS" in request.POST
     return QuotaFormSet(
-        request.POST or None,
+        request.POST if posted else None,
         initial=initial,
         prefix="quota",
         form_kwargs={"organisation": organisation},
@@ -109,15 +118,16 @@ def board_settings(request, access):
         policy = selectors.board_policy(organisation=access.organisation)
     form = BoardPolicyForm(request.POST or None, instance=policy)
     quotas = _quota_formset(request, access.organisation)
-    if request.method == "POST" and form.is_valid() and quotas.is_valid():
+    if request.method == "POST" and form.is_valid() and (not quotas.is_bound or quotas.is_valid()):
         rows = [
             (row["unit_kind"], row["area_type"].pk if row["area_type"] else None, row["flags"])
-            for row in quotas.cleaned_data
+            for row in (quotas.cleaned_data if quotas.is_bound else [])
             if row.get("unit_kind")
         ]
         try:
             with transaction.atomic():
-                red_flag_quotas_replace(organisation=access.organisation, quotas=rows)
+                if quotas.is_bound:
+                    red_flag_quotas_replace(organisation=access.organisation, quotas=rows)
                 policy = board_enable(
                     policy=form.save(commit=False),
                     enabled=form.cleaned_data["board_enabled"],

@@ -17,6 +17,12 @@ POINTS = {"max_digits": 7, "decimal_places": 1, "min_value": Decimal(0)}
 class StandardForm(TenantForm):
     """The standard itself plus the scoring settings of its current version."""
 
+    def clean_scoring_period(self):
+        return self.cleaned_data.get("scoring_period") or self.instance.scoring_period
+
+    def clean_period_total(self):
+        return self.cleaned_data.get("period_total") or self.instance.period_total
+
     base_score = forms.DecimalField(label=_("base score"), initial=Decimal(100), **POINTS)
     floor_score = forms.DecimalField(label=_("lowest score"), initial=Decimal(0), **POINTS)
     red_line_rule = forms.ChoiceField(
@@ -46,6 +52,9 @@ class StandardForm(TenantForm):
     def __init__(self, *args, version=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area_types"].queryset = AreaType.objects.filter(organisation=self.organisation)
+        # Left out of a form (a page made before they existed, a script): kept as they are.
+        for name in ("scoring_period", "period_total"):
+            self.fields[name].required = False
         if version is not None:
             for name in ("base_score", "floor_score", "red_line_rule", "red_line_score"):
                 self.fields[name].initial = getattr(version, name)
