@@ -76,8 +76,8 @@ def test_a_change_of_the_board_settings_shows_at_once(
     visitor,
     alice_client,
     board,
-    setup,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    setup,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         submit_today(setup)  # a check that found nothing: 0852 scores the base
