@@ -185,8 +185,8 @@ def build_document(version: ReportVersion) -> Document:
                 Block(
                     "paragraph",
                     text=_(
-                        "A unit's score over the period is the mean of its scores in the scoring "
-                        "periods in which it was checked (%(basis)s)."
+                        "A unit's score over several scoring periods is made of its scores in the "
+                        "scoring periods in which it was checked (%(basis)s)."
                     )
                     % {"basis": "、".join(sorted(basis))},
                 )
