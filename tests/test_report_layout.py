@@ -261,14 +261,16 @@ def test_the_pdf_is_laid_out_as_an_official_document(weekly):
         assert above[-1].text not in headings, number
 
 
+HEADING = re.compile(r"[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）")
+
+
 def heading_at_foot_pages(html: str) -> list[int]:
-    """The pages whose last line of text (above the page number) is a heading."""
+    """The pages whose last line of text above the page number is a heading."""
     pages = pdf_lines(HTML(string=html).write_pdf())
     return [
         number
         for number, page in enumerate(pages, start=1)
-        if re.match(r"[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）", page[-1].text)
-        or (page[-1].text.startswith("—") and re.match(r"\S+、|（", page[-2].text))
+        if HEADING.match([line for line in page if line.y >= 35 * MM][-1].text)
     ]
 
 

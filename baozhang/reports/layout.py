@@ -6,7 +6,8 @@ the two files look the same.
 The Word file names the faces a Chinese Office has (方正小标宋简体, 仿宋_GB2312, 黑体, 楷体_GB2312),
 with the common ones as their alternatives; the PDF embeds free faces of the same kinds, from
 Debian's packages: Noto Serif CJK SC (bold for the title, regular for the body), Noto Sans CJK SC
-(黑体) and AR PL UKai (楷体)."""
+(黑体) and AR PL UKai (楷体). Debian has no free 仿宋 with the simplified characters (cwTeX's
+FangSong has the traditional ones only), so the PDF's body is in the serif face."""
 
 from __future__ import annotations
 
