@@ -3,7 +3,7 @@
 # the whole suite on SQLite, then the same suite on PostgreSQL.
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
-apt_install chromium fonts-noto-cjk gettext postgresql-client libpango-1.0-0 libpangoft2-1.0-0
+apt_install chromium fonts-noto-cjk fonts-arphic-ukai gettext postgresql-client libpango-1.0-0 libpangoft2-1.0-0
 ensure_venv "[test]"
 export PATH="$VENV/bin:$PATH"
 export BAOZHANG_CHROMIUM="${BAOZHANG_CHROMIUM:-/usr/bin/chromium}"

@@ -21,6 +21,14 @@ from baozhang.reports.narrative import SECTION_TITLES
 NUMERALS = "一二三四五六七八九十"
 
 
+def numeral(number: int) -> str:
+    """一 … 十, 十一 … 九十九: the numbers of the headings."""
+    tens, units = divmod(number, 10)
+    if number <= 10:
+        return NUMERALS[number - 1]
+    return (NUMERALS[tens - 1] if tens > 1 else "") + "十" + (NUMERALS[units - 1] if units else "")
+
+
 @dataclass
 class Cell:
     value: object
@@ -42,6 +50,11 @@ class Block:
     headers: list[str] = field(default_factory=list)
     rows: list[list[Cell]] = field(default_factory=list)
     level: int = 1
+
+    def paragraphs(self) -> list[str]:
+        """A paragraph's text as the paragraphs it holds, one per line, each indented in the
+        documents."""
+        return [line.strip() for line in self.text.splitlines() if line.strip()]
 
 
 @dataclass
@@ -117,7 +130,7 @@ def week_list_text(keys: list[str]) -> str:
 
 
 def _heading(number: int, text: str) -> Block:
-    return Block("heading", text=f"{NUMERALS[number - 1]}、{text}")
+    return Block("heading", text=f"{numeral(number)}、{text}")
 
 
 def build_document(version: ReportVersion) -> Document:
@@ -325,8 +338,9 @@ def _overview_rows(figures: dict, links: Links) -> list[list[Cell]]:
 
 def _bulletin_blocks(sections: list[dict], links: Links) -> list[Block]:
     blocks = []
-    for section in sections:
-        blocks.append(Block("heading", text=section["area_type"], level=2))
+    for number, section in enumerate(sections, start=1):
+        text = f"（{numeral(number)}）{section['area_type']}"
+        blocks.append(Block("heading", text=text, level=2))
         rows = [
             [
                 Cell(day["date"][5:]),

@@ -1,5 +1,5 @@
-"""A report version as files: PDF (WeasyPrint, A4, CJK fonts embedded, page numbers, title block),
-Word (.docx, python-docx) and an Excel workbook with every table (XlsxWriter).
+"""A report version as files: PDF (WeasyPrint) and Word (.docx, `word.py`) laid out as Chinese
+official documents are (`layout.py`), and an Excel workbook with every table (XlsxWriter).
 
 A draft may change at any moment, so its files are made each time they are asked for. A final
 version never changes: each of its files is made once per language, at the first download, kept
@@ -19,14 +19,16 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import translation
 
 from baozhang.core.xlsx import write_workbook
+from baozhang.reports import layout
 from baozhang.reports.charts import CHARTS
 from baozhang.reports.document import Document, build_document
+from baozhang.reports.layout import title_lines
 from baozhang.reports.models import KeptFile, ReportVersion
 from baozhang.reports.services import report_file_keep
+from baozhang.reports.word import document_docx
 
 LOCK_SECONDS = 60  # longest a download waits for another one making the same file
 LOCK_PAUSE = 0.25
@@ -53,13 +55,24 @@ def charts_of(version: ReportVersion, document: Document) -> dict[str, bytes]:
 def document_html(version: ReportVersion, document: Document | None = None) -> str:
     """The printable HTML of the version (what the PDF is made from)."""
     document = document or build_document(version)
+    return printable_html(document, charts_of(version, document), draft=not version.is_final)
+
+
+def printable_html(document: Document, charts: dict[str, bytes], *, draft: bool) -> str:
+    """The HTML of a document, laid out for print (`layout.py`), its charts by name."""
     images = {
         name: "data:image/png;base64," + base64.b64encode(png).decode()
-        for name, png in charts_of(version, document).items()
+        for name, png in charts.items()
     }
     return render_to_string(
         "reports/document_print.html",
-        {"document": document, "images": images, "version": version, "printed": timezone.now()},
+        {
+            "document": document,
+            "title_lines": title_lines(document.title),
+            "images": images,
+            "draft": draft,
+            "layout": layout,
+        },
     )
 
 
@@ -70,68 +83,8 @@ def version_pdf(version: ReportVersion) -> bytes:
 
 
 def version_docx(version: ReportVersion) -> bytes:
-    from docx import Document as WordDocument
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
-
     document = build_document(version)
-    charts = charts_of(version, document)
-    word = WordDocument()
-    section = word.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
-    section.left_margin = section.right_margin = Cm(2.5)
-    normal = word.styles["Normal"]
-    normal.font.name = "SimSun"
-    normal.font.size = Pt(11)
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-    title = word.add_heading(document.title, level=0)
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    meta = word.add_paragraph(
-        _("%(organisation)s · %(period)s · version %(version)s (%(status)s)")
-        % {
-            "organisation": document.organisation,
-            "period": document.period,
-            "version": document.version,
-            "status": document.status,
-        }
-    )
-    meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for block in document.blocks:
-        if block.kind == "heading":
-            word.add_heading(block.text, level=block.level)
-        elif block.kind == "paragraph":
-            paragraph = word.add_paragraph(block.text)
-            paragraph.paragraph_format.first_line_indent = Pt(22)
-        elif block.kind == "table":
-            word.add_paragraph(block.text).runs[0].bold = True
-            table = word.add_table(rows=1, cols=len(block.headers))
-            table.style = "Table Grid"
-            for cell, header in zip(table.rows[0].cells, block.headers, strict=True):
-                cell.text = header
-            for row in block.rows:
-                cells = table.add_row().cells
-                for cell, value in zip(cells, row, strict=True):
-                    cell.text = str(value)
-        elif block.kind == "chart" and block.key in charts:
-            word.add_picture(io.BytesIO(charts[block.key]), width=Cm(15))
-    # Page numbers in the footer.
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = footer.add_run()
-    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
-        from docx.oxml import OxmlElement
-
-        if kind:
-            element = OxmlElement("w:fldChar")
-            element.set(qn("w:fldCharType"), kind)
-        else:
-            element = OxmlElement("w:instrText")
-            element.text = text
-        run._r.append(element)
-    buffer = io.BytesIO()
-    word.save(buffer)
-    return buffer.getvalue()
+    return document_docx(document, charts_of(version, document), draft=not version.is_final)
 
 
 def version_xlsx(version: ReportVersion) -> bytes:
