@@ -125,7 +125,7 @@ def test_a_week_with_comparisons_counted_by_hand(records):
     assert [row["findings"] for row in figures["trend"]] == [1, 1, 0, 1, 0, 0, 0]
 
     text = narrative_write(figures)
-    assert "2026-11-16" in text["overview"] and "3" in text["overview"]
+    assert "2026年第47周（11月16日—22日）" in text["overview"] and "问题3个" in text["overview"]
     assert "1151班" in text["results"]
 
 
@@ -195,7 +195,10 @@ def test_the_trend_of_scores_counted_by_hand(records, monkeypatch):
     unit = compute(records, "2026-W47", unit="0852")["score_trend"]
     assert (unit[-1]["units"], unit[-1]["average"]) == (1, 95.0)
     text = narrative_write(week)["results"]
-    assert "各单位平均得分由2026-W40的100分升至2026-W47的101.5分。" in text
+    assert (
+        "各单位平均得分由2026年第40周（9月28日—10月4日）的100分升至2026年第47周（11月16日—22日）的101.5分。"
+        in text
+    )
 
 
 def test_an_empty_period_has_zeros_and_says_so(records):

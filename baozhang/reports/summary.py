@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from baozhang.reports.narrative import narrative_write
+from baozhang.core.periods import period_parse
+from baozhang.reports.narrative import figures_until, narrative_write, score_text
+from baozhang.reports.titles import period_text
 
 
 def figures_text(figures: dict) -> str:
     paragraphs = narrative_write(figures)
-    lines = [figures["scope"]["label"] + " · " + figures["period"]["label"], ""]
+    period = period_text(period_parse(figures["period"]["label"]), until=figures_until(figures))
+    lines = [figures["scope"]["label"] + " · " + period, ""]
     lines.append(paragraphs["overview"])
     lines.append(paragraphs["results"])
     if figures["units"]:
         lines += ["", _("Ranking")]
         lines += [
-            f"{row['rank']:>3}  {row['unit']}  {row['score']:g}" for row in figures["units"][:10]
+            f"{row['rank']:>3}  {row['unit']}  {score_text(row)}" for row in figures["units"][:10]
         ]
     return "\n".join(lines)
