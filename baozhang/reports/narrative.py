@@ -85,20 +85,27 @@ def overview(figures: dict) -> str:
         return head + _(
             " had no checks and no findings recorded: there was no activity in this period."
         )
-    return head + _(
-        " planned %(scheduled)s checks and did %(done)s, %(missed)s missed; %(findings)s "
-        "problems were found (%(deduction)s points deducted), %(bonuses)s bonuses earned "
-        "%(bonus)s points and %(highlights)s highlights were recorded."
-    ) % {
-        "scheduled": inspections["scheduled"],
-        "done": inspections["done"],
-        "missed": inspections["missed"],
-        "findings": inspections["findings"],
+    return head + _clauses(inspections)
+
+
+def _clauses(inspections: dict) -> str:
+    """The checks, then the problems, bonuses and highlights there were: no “0 bonuses”."""
+    values = {
+        **inspections,
         "deduction": _points(inspections["deduction_points"]),
-        "bonuses": inspections["bonuses"],
         "bonus": _points(inspections["bonus_points"]),
-        "highlights": inspections["highlights"],
     }
+    clauses = [
+        _(" planned %(scheduled)s checks and did %(done)s, %(missed)s missed") % values,
+        _("%(findings)s problems were found (%(deduction)s points deducted)") % values
+        if inspections["findings"]
+        else _("no problems were found"),
+    ]
+    if inspections["bonuses"]:
+        clauses.append(_("%(bonuses)s bonuses earned %(bonus)s points") % values)
+    if inspections["highlights"]:
+        clauses.append(_("%(highlights)s highlights were recorded") % values)
+    return pgettext("clause separator", "; ").join(clauses) + pgettext("sentence end", ".")
 
 
 def scored(rows: list[dict]) -> list[dict]:
