@@ -110,7 +110,11 @@ def _clauses(inspections: dict) -> str:
 
 def scored(rows: list[dict]) -> list[dict]:
     """The units that were checked and have a score: the others are neither ranked nor praised."""
-    return [row for row in rows if row.get("checked", True) and row.get("score") is not None]
+    return [
+        row
+        for row in rows
+        if row.get("checked", True) and row.get("score") is not None and row.get("rank") is not None
+    ]
 
 
 def score_text(row: dict) -> str:
@@ -163,7 +167,8 @@ def _compared(figures: dict) -> list[tuple[str, dict | None]]:
     comparison: a year's previous period is its year before, said once; two comparisons with
     the same figure are said together."""
     comparison = figures.get("comparison", {})
-    same_period = figures.get("previous_period") == figures.get("year_earlier_period")
+    previous = figures.get("previous_period")
+    same_period = previous is not None and previous == figures.get("year_earlier_period")
     labels = {
         "previous": _("the previous year") if same_period else _("the previous period"),
         "year_earlier": _("the same period a year earlier"),

@@ -13,6 +13,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from baozhang.reports.narrative import scored
+
 HAN = "\u4e00-\u9fff"
 CHINESE_UNITS = "个次分项面名人条份天周月年日%％"
 
@@ -102,7 +104,7 @@ BEST_ONE = ("得分最高的是", "The best unit was")
 def tie_faults(text: str, units: list[dict]) -> list[Fault]:
     """A shared first place told as one best unit (得分最高的是普外科 when four units tie), or an
     unchecked unit named as the best."""
-    checked = [row for row in units if row.get("checked", True) and row.get("score") is not None]
+    checked = scored(units)
     faults = []
     if checked:
         first = min(row["rank"] for row in checked)
