@@ -126,7 +126,7 @@ def test_a_week_with_comparisons_counted_by_hand(records):
     assert [row["findings"] for row in figures["trend"]] == [1, 1, 0, 1, 0, 0, 0]
 
     text = narrative_write(figures)
-    assert "2026-11-16" in text["overview"] and "3" in text["overview"]
+    assert "2026年第47周（11月16日—22日）" in text["overview"] and "问题3个" in text["overview"]
     assert "1151班" in text["results"]
 
 
@@ -198,7 +198,10 @@ def test_the_trend_of_scores_counted_by_hand(records, monkeypatch):
     unit = compute(records, "2026-W47", unit="0852")["score_trend"]
     assert (unit[-1]["units"], unit[-1]["average"]) == (1, 95.0)
     text = narrative_write(week)["results"]
-    assert "97" in text and "101.5" in text  # from W46, the first week scored, to W47
+    assert (
+        "各单位平均得分由2026年第46周（11月9日—15日）的97分升至2026年第47周（11月16日—22日）的101.5分。"
+        in text
+    )
 
 
 def test_an_empty_period_has_zeros_and_says_so(records):

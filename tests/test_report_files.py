@@ -54,7 +54,7 @@ def test_a_final_versions_pdf_is_made_once_and_served_as_first_made(writer, reco
     version = generate(writer, kind="weekly", period="2026-W47")
     act(writer, version, "finalise")
     first = download(writer, version, "pdf")
-    assert renders["pdf"] == 1 and "2026-W47" in pdf_text(first)
+    assert renders["pdf"] == 1 and "2026年第47周" in pdf_text(first)
     assert download(writer, version, "pdf") == first
     api, auth = client_for(member(records["org"], "viewer", username="viewer"))
     url = f"/api/v1/orgs/college/reports/{version.report_id}/versions/1/pdf"

@@ -97,7 +97,7 @@ def test_the_files_carry_the_organisation_period_sections_and_tables(writer):
     version = generate(writer, kind="weekly", period="2026-W47")
     word = WordDocument(io.BytesIO(download(writer, version, "docx")))
     text = "\n".join(paragraph.text for paragraph in word.paragraphs)
-    assert "示例职业技术学院" in text and "2026-W47" in text
+    assert "示例职业技术学院" in text and "2026年第47周（11月16日—22日）" in text
     assert all(title in text for title in ["一、基本情况", "二、主要工作及成效", "三、存在问题"])
     assert "四、下周工作重点" in text
     tables = [[[cell.text for cell in row.cells] for row in table.rows] for table in word.tables]
@@ -111,8 +111,10 @@ def test_the_files_carry_the_organisation_period_sections_and_tables(writer):
     )
     scores = next(table for table in tables if table[0][:2] == ["期间", "平均分"])
     assert scores[0] == ["期间", "平均分", "最高分", "最低分", "参评单位"]
-    assert scores[-1] == ["2026-W47", "101.5", "108", "95", "2"]
-    assert scores[-2] == ["2026-W46", "97", "97", "97", "1"] and len(scores) == 9
+    assert scores[-1] == ["2026年第47周（11月16日—22日）", "101.5", "108", "95", "2"]
+    assert (
+        scores[-2] == ["2026年第46周（11月9日—15日）", "97", "97", "97", "1"] and len(scores) == 9
+    )
     assert len(word.inline_shapes) >= 3  # the charts: ranking, scores, rectification
 
     workbook = load_workbook(io.BytesIO(download(writer, version, "xlsx")), read_only=True)
@@ -122,13 +124,19 @@ def test_the_files_carry_the_organisation_period_sections_and_tables(writer):
     )
     assert ranking_sheet[1][:3] == (1, "1151班", 108)
     trend = next(rows for rows in sheets.values() if rows[0][:2] == ("期间", "平均分"))
-    assert trend[-1] == ("2026-W47", 101.5, 108, 95, 2)
+    assert trend[-1] == ("2026年第47周（11月16日—22日）", 101.5, 108, 95, 2)
     rectification = next(rows for title, rows in sheets.items() if title.startswith("整改"))
     assert ("跟踪整改", 2) in rectification and ("逾期未销号", 1) in rectification
 
     pdf = PdfReader(io.BytesIO(download(writer, version, "pdf")))
     text = "".join(page.extract_text() for page in pdf.pages)
-    for expected in ["示例职业技术学院", "2026-W47", "一、基本情况", "四、下周工作重点", "1151班"]:
+    for expected in [
+        "示例职业技术学院",
+        "2026年第47周",
+        "一、基本情况",
+        "四、下周工作重点",
+        "1151班",
+    ]:
         assert expected in text.replace(" ", ""), expected
     assert "\ufffd" not in text
     assert "— 1 —" in pdf.pages[0].extract_text()  # the page number

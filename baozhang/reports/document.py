@@ -6,17 +6,26 @@ links; the documents print the value)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from baozhang.core.periods import period_parse
 from baozhang.orgs.models import UnitKind
 from baozhang.reports.models import ReportKind, ReportVersion
-from baozhang.reports.narrative import SECTION_TITLES
+from baozhang.reports.narrative import SECTION_TITLES, is_chinese, score_text
+from baozhang.reports.titles import (
+    period_label_text,
+    period_running_until,
+    period_text,
+    weekday_text,
+)
 
 NUMERALS = "一二三四五六七八九十"
 
@@ -126,11 +135,14 @@ def red_flags_per_unit(flags: list[dict]) -> list[tuple[str, int, list[str]]]:
 def week_list_text(keys: list[str]) -> str:
     """ISO week keys as people write them: 第45、46、48周 (weeks 45, 46, 48)."""
     numbers = [str(int(key.split("-W")[1])) for key in sorted(keys)]
-    return _("week %(weeks)s") % {"weeks": "、".join(numbers)}
+    return _("week %(weeks)s") % {"weeks": ("、" if is_chinese() else ", ").join(numbers)}
 
 
 def _heading(number: int, text: str) -> Block:
-    return Block("heading", text=f"{numeral(number)}、{text}")
+    """一、基本情况 in Chinese, 1. Overview in English."""
+    if is_chinese():
+        return Block("heading", text=f"{numeral(number)}、{text}")
+    return Block("heading", text=f"{number}. {text}")
 
 
 def build_document(version: ReportVersion) -> Document:
@@ -178,11 +190,7 @@ def build_document(version: ReportVersion) -> Document:
                             if len({r.get("unit_kind") for r in ranked}) < 2
                             else f"{row['unit']}（{kinds.get(row.get('unit_kind'), '')}）"
                         ),
-                        Cell(
-                            row["score"] if row["score"] is not None else "",
-                            links.unit_findings(row["unit_id"], ""),
-                            False,
-                        ),
+                        Cell(score_text(row), links.unit_findings(row["unit_id"], ""), False),
                         Cell(row.get("checks", "")),
                         Cell(row["findings"], links.unit_findings(row["unit_id"])),
                         Cell(row["deductions"], links.unit_findings(row["unit_id"]), False),
@@ -192,18 +200,6 @@ def build_document(version: ReportVersion) -> Document:
                 ],
             )
         )
-        basis = {row.get("basis") for row in ranked} - {"", None}
-        if basis:
-            blocks.append(
-                Block(
-                    "paragraph",
-                    text=_(
-                        "A unit's score over several scoring periods is made of its scores in the "
-                        "scoring periods in which it was checked (%(basis)s)."
-                    )
-                    % {"basis": "、".join(sorted(basis))},
-                )
-            )
         blocks.append(Block("chart", key="ranking", text=_("Scores of the units")))
     without_unit = figures["inspections"].get("findings_without_unit", 0)
     if ranked and without_unit:
@@ -235,7 +231,7 @@ def build_document(version: ReportVersion) -> Document:
                 headers=[_("Period"), _("Average"), _("Best"), _("Lowest"), ranked],
                 rows=[
                     [
-                        Cell(step["label"], links.ranking(step["label"]), False),
+                        Cell(period_label_text(step["label"]), links.ranking(step["label"]), False),
                         Cell(step["average"]),
                         Cell(step["best"]),
                         Cell(step["lowest"]),
@@ -304,7 +300,13 @@ def build_document(version: ReportVersion) -> Document:
     return Document(
         title=report.title,
         organisation=report.organisation.name,
-        period=figures["period"]["label"],
+        period=period_text(
+            period_parse(figures["period"]["label"]),
+            until=period_running_until(
+                period_parse(figures["period"]["label"]),
+                timezone.localdate(report.created_at),
+            ),
+        ),
         version=version.number,
         status=version.get_status_display(),
         blocks=blocks,
@@ -343,15 +345,9 @@ def _bulletin_blocks(sections: list[dict], links: Links) -> list[Block]:
         blocks.append(Block("heading", text=text, level=2))
         rows = [
             [
-                Cell(day["date"][5:]),
-                Cell(unit["unit"]),
-                Cell(
-                    "；".join(
-                        f"{finding['location']} {finding['item']} {finding['note']}".strip()
-                        + f"（−{finding['points']:g}）"
-                        for finding in unit["findings"]
-                    )
-                ),
+                Cell(weekday_text(dt.date.fromisoformat(day["date"]))),
+                Cell(_unit_name(unit["unit"])),
+                Cell(_items([_problem(finding) for finding in unit["findings"]])),
             ]
             for day in section["days"]
             for unit in day["units"]
@@ -366,21 +362,17 @@ def _bulletin_blocks(sections: list[dict], links: Links) -> list[Block]:
                 )
             )
         if section["bonuses"]:
-            bonuses = "；".join(
-                f"{b['unit']} {b['item']}（+{b['points']:g}）" for b in section["bonuses"]
-            )
+            bonuses = _items([_bonus(bonus) for bonus in section["bonuses"]])
             blocks.append(Block("paragraph", text=_("Bonuses: %(list)s.") % {"list": bonuses}))
         if section["highlights"]:
-            shown = "；".join(
-                f"{h['unit']} {h['location']} {h['note']}" for h in section["highlights"]
-            )
+            shown = _items([_highlight(highlight) for highlight in section["highlights"]])
             blocks.append(Block("paragraph", text=_("Highlights: %(list)s.") % {"list": shown}))
         if section["praised"]:
             blocks.append(
                 Block(
                     "paragraph",
-                    text=_("No problems this week, praised: %(units)s.")
-                    % {"units": "、".join(section["praised"])},
+                    text=_("Praised for no problems this week: %(units)s.")
+                    % {"units": pgettext("list separator", ", ").join(section["praised"])},
                 )
             )
         if section["ranking"]:
@@ -396,3 +388,36 @@ def _bulletin_blocks(sections: list[dict], links: Links) -> list[Block]:
                 )
             )
     return blocks
+
+
+def _unit_name(name: str) -> str:
+    return _("no unit named") if name in ("", "—") else name
+
+
+def _items(parts: list[str]) -> str:
+    return pgettext("items separator", "; ").join(parts)
+
+
+def _problem(finding: dict) -> str:
+    """A bulletin's problem: where, what (and the note), the points deducted."""
+    text = f"{finding['location']} {finding['item']}".strip()
+    if finding["note"]:
+        text = pgettext("problem with note", "%(text)s (%(note)s)") % {
+            "text": text,
+            "note": finding["note"],
+        }
+    return _("%(text)s, −%(points)s points") % {"text": text, "points": f"{finding['points']:g}"}
+
+
+def _bonus(bonus: dict) -> str:
+    values = {"unit": bonus["unit"], "item": bonus["item"], "points": f"{bonus['points']:g}"}
+    if not bonus["unit"]:
+        return _("“%(item)s”, +%(points)s points") % values
+    return _("%(unit)s “%(item)s”, +%(points)s points") % values
+
+
+def _highlight(highlight: dict) -> str:
+    where = highlight["location"]
+    if highlight["unit"]:
+        where = pgettext("unit at a place", "%(location)s (%(unit)s)") % highlight
+    return pgettext("highlight", "%(where)s %(note)s") % {"where": where, "note": highlight["note"]}

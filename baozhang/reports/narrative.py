@@ -5,8 +5,14 @@ in the draft before the report is finalised."""
 
 from __future__ import annotations
 
-from django.utils.translation import get_language, pgettext_lazy
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
+
+from baozhang.core.periods import period_parse
+from baozhang.reports.titles import period_label_text, period_running_until, period_text
 
 SECTION_TITLES = {
     "overview": pgettext_lazy("report section", "Overview"),
@@ -16,29 +22,39 @@ SECTION_TITLES = {
 }
 
 
+def is_chinese() -> bool:
+    return (get_language() or "").startswith("zh")
+
+
 def sentences(parts: list[str]) -> str:
     """Sentences one after another: with a space in English, without in Chinese."""
-    return ("" if (get_language() or "").startswith("zh") else " ").join(parts)
+    return ("" if is_chinese() else " ").join(parts)
 
 
 def _points(value: float) -> str:
     return f"{value:g}"
 
 
-def change_text(now: float, before: float) -> str:
-    """“up 12.5 %”, “down 3”, “unchanged” — relative when the earlier figure is not zero."""
-    if now == before:
-        return _("unchanged")
-    if before:
-        percent = abs(now - before) / before * 100
-        text = f"{percent:.1f}%"
-    else:
-        text = _points(abs(now - before))
+def _percent(now: float, before: float) -> str:
+    """“up 12.5%”, “down 3.0%” against a figure that is not zero."""
+    text = f"{abs(now - before) / before * 100:.1f}%"
     return (_("up %(change)s") if now > before else _("down %(change)s")) % {"change": text}
 
 
 def rate(part: int, whole: int) -> str:
-    return f"{part / whole * 100:.1f}%" if whole else "—"
+    """part of whole in percent with one decimal; whole is not zero."""
+    return f"{part / whole * 100:.1f}%"
+
+
+def names(units: list[str]) -> str:
+    """A, B and C by name; four or more as “A and 3 other units”: 总务科等4个单位."""
+    if len(units) <= 3:
+        return _list(units)
+    return _("%(count)s units (%(first)s and others)") % {"first": units[0], "count": len(units)}
+
+
+def _list(parts: list[str]) -> str:
+    return pgettext("list separator", ", ").join(parts)
 
 
 def has_activity(figures: dict) -> bool:
@@ -49,119 +65,210 @@ def has_activity(figures: dict) -> bool:
     )  # fmt: skip
 
 
+def figures_until(figures: dict) -> dt.date | None:
+    """The day the figures of a period still running were counted up to (None when it is over):
+    the figures' own ``until`` when they say so, else today."""
+    period = period_parse(figures["period"]["label"])
+    until = figures["period"].get("until")
+    today = dt.date.fromisoformat(until) if until else timezone.localdate()
+    return period_running_until(period, today)
+
+
 def overview(figures: dict) -> str:
-    period, inspections = figures["period"], figures["inspections"]
-    head = _("From %(start)s to %(end)s (%(label)s), %(scope)s") % {
-        "start": period["start"],
-        "end": period["end"],
-        "label": period["label"],
+    inspections = figures["inspections"]
+    period = period_parse(figures["period"]["label"])
+    head = _("In %(period)s, %(scope)s") % {
+        "period": period_text(period, until=figures_until(figures)),
         "scope": figures["scope"]["label"],
     }
     if not has_activity(figures):
         return head + _(
             " had no checks and no findings recorded: there was no activity in this period."
         )
-    return head + _(
-        " planned %(scheduled)s checks and did %(done)s, %(missed)s missed; %(findings)s "
-        "problems were found (%(deduction)s points deducted), %(bonuses)s bonuses earned "
-        "%(bonus)s points and %(highlights)s highlights were recorded."
-    ) % {
-        "scheduled": inspections["scheduled"],
-        "done": inspections["done"],
-        "missed": inspections["missed"],
-        "findings": inspections["findings"],
+    return head + _clauses(inspections)
+
+
+def _clauses(inspections: dict) -> str:
+    """The checks, then the problems, bonuses and highlights there were: no “0 bonuses”."""
+    values = {
+        **inspections,
         "deduction": _points(inspections["deduction_points"]),
-        "bonuses": inspections["bonuses"],
         "bonus": _points(inspections["bonus_points"]),
-        "highlights": inspections["highlights"],
     }
+    clauses = [
+        _(" planned %(scheduled)s checks and did %(done)s, %(missed)s missed") % values,
+        _("%(findings)s problems were found (%(deduction)s points deducted)") % values
+        if inspections["findings"]
+        else _("no problems were found"),
+    ]
+    if inspections["bonuses"]:
+        clauses.append(_("%(bonuses)s bonuses earned %(bonus)s points") % values)
+    if inspections["highlights"]:
+        clauses.append(_("%(highlights)s highlights were recorded") % values)
+    return pgettext("clause separator", "; ").join(clauses) + pgettext("sentence end", ".")
 
 
-def scored_units(rows: list[dict]) -> list[dict]:
-    """The units that were checked and have a score (a version made before coverage counted
-    has no ``checked``: every unit then had a score)."""
-    return [row for row in rows if row.get("checked", True) and row["score"] is not None]
+def scored(rows: list[dict]) -> list[dict]:
+    """The units that were checked and have a score: the others are neither ranked nor praised."""
+    return [
+        row
+        for row in rows
+        if row.get("checked", True) and row.get("score") is not None and row.get("rank") is not None
+    ]
 
 
-def _most_improved(figures: dict) -> tuple[str, float] | None:
+def score_text(row: dict) -> str:
+    """A unit's score as written, with what it is made of ("97.3（4周平均）"); a unit none of whose
+    places was checked has none; one checked only in a period shorter than its scoring period has
+    deductions and bonuses only."""
+    if row.get("checked") is False:
+        return _("not checked")
+    if row.get("score") is None:
+        return row.get("basis") or _("not checked")
+    basis = row.get("basis")
+    points = _points(row["score"])
+    return _("%(points)s (%(basis)s)") % {"points": points, "basis": basis} if basis else points
+
+
+def _best(figures: dict) -> str:
+    """The first of each kind of unit (classes and crews are ranked apart), ties named."""
+    rows = scored(figures["units"])
+    kinds: dict[str, list[dict]] = {}
+    for row in rows:
+        kinds.setdefault(row.get("unit_kind", ""), []).append(row)
+    parts = []
+    for mine in kinds.values():
+        first = min(row["rank"] for row in mine)
+        best = [row for row in mine if row["rank"] == first]
+        values = {"unit": best[0]["unit"], "score": _points(best[0]["score"])}
+        if len(best) == 1:
+            parts.append(_("The best unit was %(unit)s with %(score)s points.") % values)
+        else:
+            parts.append(
+                _("%(units)s shared the first place with %(score)s points each.")
+                % {**values, "units": names([row["unit"] for row in best])}
+            )
+    return "".join(parts) if is_chinese() else " ".join(parts)
+
+
+def _most_improved(figures: dict) -> str:
     previous = figures.get("comparison", {}).get("previous", {}).get("units") or []
-    before = {row["unit_id"]: row["score"] for row in scored_units(previous)}
+    before = {row["unit_id"]: row["score"] for row in scored(previous)}
     gains = [
-        (row["score"] - before[row["unit_id"]], row["unit"])
-        for row in scored_units(figures["units"])
+        (round(row["score"] - before[row["unit_id"]], 1), row["unit"])
+        for row in scored(figures["units"])
         if row["unit_id"] in before
     ]
-    if not gains:
-        return None
-    gain, unit = max(gains, key=lambda pair: (pair[0], pair[1]))
-    return (unit, gain) if gain > 0 else None
+    gain = max((pair[0] for pair in gains), default=0)
+    if gain <= 0:
+        return ""
+    units = sorted(unit for value, unit in gains if value == gain)
+    values = {"unit": units[0], "units": names(units), "gain": _points(gain)}
+    if len(units) == 1:
+        return (
+            _("The most improved unit was %(unit)s, up %(gain)s points on the previous period.")
+            % values
+        )
+    return (
+        _("%(units)s improved the most, each up %(gain)s points on the previous period.") % values
+    )
+
+
+def _compared(figures: dict) -> list[tuple[str, dict | None]]:
+    """(when, the other period's inspections or None when it has no records), one per distinct
+    comparison: a year's previous period is its year before, said once; two comparisons with
+    the same figure are said together."""
+    comparison = figures.get("comparison", {})
+    previous = figures.get("previous_period")
+    same_period = previous is not None and previous == figures.get("year_earlier_period")
+    labels = {
+        "previous": _("the previous year") if same_period else _("the previous period"),
+        "year_earlier": _("the same period a year earlier"),
+    }
+    groups: dict[object, list[str]] = {}
+    others: dict[object, dict | None] = {}
+    for key in ("previous", "year_earlier"):
+        other = comparison.get(key, {}).get("inspections")
+        if not other or (key == "year_earlier" and same_period):
+            continue
+        active = other["scheduled"] or other["done"] or other["findings"]
+        signature = other["findings"] if active else None
+        groups.setdefault(signature, []).append(labels[key])
+        others[signature] = other if active else None
+    return [
+        (_(" and ").join(whens) if len(whens) > 1 else whens[0], others[signature])
+        for signature, whens in groups.items()
+    ]
+
+
+def _comparisons(figures: dict) -> list[str]:
+    now, parts = figures["inspections"]["findings"], []
+    for when, other in _compared(figures):
+        if other is None:
+            parts.append(_("There are no records for %(when)s to compare with.") % {"when": when})
+            continue
+        before = other["findings"]
+        values = {"when": when, "before": before, "now": now}
+        if before == now:
+            text = _("Problems found were as many as in %(when)s (%(now)s).")
+        elif before == 0:
+            text = _("No problems were found in %(when)s; %(now)s were found in this one.")
+        else:
+            text = _("Problems found were %(change)s against %(when)s (%(before)s).")
+            values["change"] = _percent(now, before)
+        parts.append(text % values)
+    return parts
+
+
+def _rectification(fixes: dict) -> list[str]:
+    parts = []
+    if fixes["fixed_on_spot"] or fixes["tracked"]:
+        parts.append(
+            _(
+                "Of the problems, %(spot)s were fixed on the spot and %(tracked)s were tracked "
+                "as rectification tasks."
+            )
+            % {"spot": fixes["fixed_on_spot"], "tracked": fixes["tracked"]}
+        )
+    if fixes["closed"]:
+        parts.append(
+            _("%(closed)s tasks were closed, %(in_time)s of them in time (%(rate)s).")
+            % {
+                "closed": fixes["closed"],
+                "in_time": fixes["closed_in_time"],
+                "rate": rate(fixes["closed_in_time"], fixes["closed"]),
+            }
+        )
+    elif fixes["tracked"]:
+        parts.append(_("No rectification task has been closed yet."))
+    return parts
 
 
 def results(figures: dict) -> str:
     if not has_activity(figures):
         return _("No work was recorded in this period.")
-    inspections, fixes = figures["inspections"], figures["rectification"]
-    parts = []
-    comparison = figures.get("comparison", {})
-    for key, label in (
-        ("previous", _("the previous period")),
-        ("year_earlier", _("a year earlier")),
-    ):
-        other = comparison.get(key, {}).get("inspections")
-        if other:
-            parts.append(
-                _("Problems found were %(change)s against %(when)s (%(before)s).")
-                % {
-                    "change": change_text(inspections["findings"], other["findings"]),
-                    "when": label,
-                    "before": other["findings"],
-                }
-            )
-    parts.append(
-        _(
-            "Of the problems, %(spot)s were fixed on the spot and %(tracked)s were tracked as "
-            "rectification tasks; %(closed)s tasks were closed, %(in_time)s of them in time "
-            "(%(rate)s)."
-        )
-        % {
-            "spot": fixes["fixed_on_spot"],
-            "tracked": fixes["tracked"],
-            "closed": fixes["closed"],
-            "in_time": fixes["closed_in_time"],
-            "rate": rate(fixes["closed_in_time"], fixes["closed"]),
-        }
-    )
-    if scored_units(figures["units"]):
-        best = scored_units(figures["units"])[0]
-        parts.append(
-            _("The best unit was %(unit)s with %(score)s points.")
-            % {"unit": best["unit"], "score": _points(best["score"])}
-        )
-    improved = _most_improved(figures)
-    if improved:
-        parts.append(
-            _("The most improved unit was %(unit)s, up %(gain)s points on the previous period.")
-            % {"unit": improved[0], "gain": _points(round(improved[1], 1))}
-        )
-    trend = _score_trend(figures)
-    if trend:
-        parts.append(trend)
+    parts = _comparisons(figures) + _rectification(figures["rectification"])
+    parts += [_best(figures), _most_improved(figures), _score_trend(figures)]
     if figures["red_flags"]:
         parts.append(_("%(count)s red flags were awarded.") % {"count": len(figures["red_flags"])})
-    return sentences(parts)
+    return sentences([part for part in parts if part])
 
 
 def _score_trend(figures: dict) -> str:
     """The units' average score from the first to the last period of the trend that has one."""
-    steps = [step for step in figures.get("score_trend") or [] if step["units"]]
+    steps = [
+        step
+        for step in figures.get("score_trend") or []
+        if step["units"] and step["average"] is not None
+    ]
     if len(steps) < 2:
         return ""
     first, last = steps[0], steps[-1]
     values = {
         "first": _points(first["average"]),
-        "from": first["label"],
+        "from": period_label_text(first["label"]),
         "last": _points(last["average"]),
-        "to": last["label"],
+        "to": period_label_text(last["label"]),
     }
     if last["average"] > first["average"]:
         text = _(
@@ -184,8 +291,11 @@ def problems(figures: dict) -> str:
         parts.append(
             _("Units with repeated findings: %(units)s.")
             % {
-                "units": "、".join(
-                    f"{row['unit']}（{row['count']}）" for row in found["repeated_units"]
+                "units": _list(
+                    [
+                        pgettext("unit with repeated problems", "%(unit)s (%(count)s)") % row
+                        for row in found["repeated_units"]
+                    ]
                 )
             }
         )
@@ -204,9 +314,21 @@ def problems(figures: dict) -> str:
             _("%(count)s planned checks were missed.") % {"count": figures["inspections"]["missed"]}
         )
     if found["top_items"]:
+        repeated = found["top_items"][0]["count"] > 1
         parts.append(
-            _("The most frequent problems were: %(items)s.")
-            % {"items": "、".join(f"{row['item']}（{row['count']}）" for row in found["top_items"])}
+            (
+                _("The most frequent problems were: %(items)s.")
+                if repeated
+                else _("The problems found were: %(items)s.")
+            )
+            % {
+                "items": _list(
+                    [
+                        pgettext("frequent problem", "“%(item)s” (%(count)s)") % row
+                        for row in found["top_items"]
+                    ]
+                )
+            }
         )
     return sentences(parts) or _("No notable problems were found.")
 
@@ -215,7 +337,7 @@ def next_steps(figures: dict) -> str:
     if not has_activity(figures):
         return _("Keep the planned checks going and record them.")
     found, steps = figures["problems"], []
-    if found["top_items"]:
+    if found["top_items"] and found["top_items"][0]["count"] > 1:
         steps.append(
             _("Address “%(item)s”, the most frequent problem, with the units concerned.")
             % {"item": found["top_items"][0]["item"]}
@@ -223,14 +345,19 @@ def next_steps(figures: dict) -> str:
     if found["repeated_units"]:
         steps.append(
             _("Follow up closely with %(units)s.")
-            % {"units": "、".join(row["unit"] for row in found["repeated_units"][:3])}
+            % {"units": _list([row["unit"] for row in found["repeated_units"][:3]])}
         )
     if figures["rectification"]["overdue"]:
         steps.append(_("Close the overdue rectification tasks and hold their units to account."))
     if figures["inspections"]["missed"]:
         steps.append(_("Do every planned check on time; review the schedules of missed checks."))
     steps.append(_("Keep praising and spreading the highlights."))
-    return sentences([f"{number}. {step}" for number, step in enumerate(steps, start=1)])
+    return sentences(
+        [
+            pgettext("numbered step", "%(number)s. %(step)s") % {"number": number, "step": step}
+            for number, step in enumerate(steps, start=1)
+        ]
+    )
 
 
 WRITERS = {

@@ -24,7 +24,7 @@ from baozhang.reports.models import (
     VersionStatus,
 )
 from baozhang.reports.narrative import WRITERS, narrative_write
-from baozhang.reports.titles import report_title
+from baozhang.reports.titles import period_running_until, report_title
 
 PERIOD_OF_KIND = {
     ReportKind.WEEKLY: ("week", "2026-W47"),
@@ -76,14 +76,16 @@ def report_store(*, kind: str, scope: Scope, period: Period, figures: dict, by=N
     """Store a report of figures computed already, with its first draft, together."""
     report_check(kind=kind, period=period)
     with transaction.atomic():
+        named = _named(kind=kind, scope=scope, period=period)
         report = Report.objects.create(
-            organisation=scope.organisation,
-            kind=kind,
-            period=period.label,
-            site=scope.site,
-            unit=scope.unit,
-            area_type=scope.area_type,
-            title=report_title(kind=kind, scope=scope, period=period),
+            **named,
+            title=report_title(
+                kind=kind,
+                scope=scope,
+                period=period,
+                until=period_running_until(period, timezone.localdate()),
+                number=Report.objects.filter(**named).count() + 1,
+            ),
             created_by=by,
         )
         ReportVersion.objects.create(
@@ -95,6 +97,19 @@ def report_store(*, kind: str, scope: Scope, period: Period, figures: dict, by=N
             edited_by=by,
         )
     return report
+
+
+def _named(*, kind: str, scope: Scope, period: Period) -> dict:
+    """What names a report: its organisation, kind, period and scope (two reports named alike
+    are told apart by their titles' numbers)."""
+    return {
+        "organisation": scope.organisation,
+        "kind": kind,
+        "period": period.label,
+        "site": scope.site,
+        "unit": scope.unit,
+        "area_type": scope.area_type,
+    }
 
 
 def _draft(version: ReportVersion) -> ReportVersion:

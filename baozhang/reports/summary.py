@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from baozhang.reports.narrative import narrative_write
+from baozhang.core.periods import period_parse
+from baozhang.reports.narrative import figures_until, narrative_write, score_text
+from baozhang.reports.titles import period_text
 
 
 def figures_text(figures: dict) -> str:
     paragraphs = narrative_write(figures)
-    lines = [figures["scope"]["label"] + " · " + figures["period"]["label"], ""]
+    period = period_text(period_parse(figures["period"]["label"]), until=figures_until(figures))
+    lines = [figures["scope"]["label"] + " · " + period, ""]
     lines.append(paragraphs["overview"])
     lines.append(paragraphs["results"])
     ranked = [
@@ -17,5 +20,5 @@ def figures_text(figures: dict) -> str:
     ]
     if ranked:
         lines += ["", _("Ranking")]
-        lines += [f"{row['rank']:>3}  {row['unit']}  {row['score']:g}" for row in ranked[:10]]
+        lines += [f"{row['rank']:>3}  {row['unit']}  {score_text(row)}" for row in ranked[:10]]
     return "\n".join(lines)
