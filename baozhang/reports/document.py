@@ -188,7 +188,8 @@ def build_document(version: ReportVersion) -> Document:
                         Cell(
                             row["unit"]
                             if len({r.get("unit_kind") for r in ranked}) < 2
-                            else f"{row['unit']}（{kinds.get(row.get('unit_kind'), '')}）"
+                            else _("%(text)s (%(note)s)")
+                            % {"text": row["unit"], "note": kinds.get(row.get("unit_kind"), "")}
                         ),
                         Cell(score_text(row), links.unit_findings(row["unit_id"], ""), False),
                         Cell(row.get("checks", "")),
@@ -341,7 +342,11 @@ def _overview_rows(figures: dict, links: Links) -> list[list[Cell]]:
 def _bulletin_blocks(sections: list[dict], links: Links) -> list[Block]:
     blocks = []
     for number, section in enumerate(sections, start=1):
-        text = f"（{numeral(number)}）{section['area_type']}"
+        text = (
+            f"（{numeral(number)}）{section['area_type']}"
+            if is_chinese()
+            else f"({number}) {section['area_type']}"
+        )
         blocks.append(Block("heading", text=text, level=2))
         rows = [
             [

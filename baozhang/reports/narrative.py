@@ -12,6 +12,7 @@ from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from baozhang.core.periods import period_parse
+from baozhang.orgs.models import UnitKind
 from baozhang.reports.titles import period_label_text, period_running_until, period_text
 
 SECTION_TITLES = {
@@ -127,7 +128,7 @@ def score_text(row: dict) -> str:
         return row.get("basis") or _("not checked")
     basis = row.get("basis")
     points = _points(row["score"])
-    return _("%(points)s (%(basis)s)") % {"points": points, "basis": basis} if basis else points
+    return _("%(text)s (%(note)s)") % {"text": points, "note": basis} if basis else points
 
 
 def _best(figures: dict) -> str:
@@ -137,17 +138,26 @@ def _best(figures: dict) -> str:
     for row in rows:
         kinds.setdefault(row.get("unit_kind", ""), []).append(row)
     parts = []
-    for mine in kinds.values():
+    labels = dict(UnitKind.choices)
+    for kind, mine in kinds.items():
         first = min(row["rank"] for row in mine)
         best = [row for row in mine if row["rank"] == first]
-        values = {"unit": best[0]["unit"], "score": _points(best[0]["score"])}
-        if len(best) == 1:
-            parts.append(_("The best unit was %(unit)s with %(score)s points.") % values)
-        else:
-            parts.append(
-                _("%(units)s shared the first place with %(score)s points each.")
-                % {**values, "units": names([row["unit"] for row in best])}
+        values = {
+            "unit": best[0]["unit"],
+            "score": _points(best[0]["score"]),
+            "kind": labels.get(kind, kind),
+            "units": names([row["unit"] for row in best]),
+        }
+        if len(kinds) == 1:
+            one = _("The best unit was %(unit)s with %(score)s points.")
+            tied = _("%(units)s shared the first place with %(score)s points each.")
+        else:  # each kind is ranked apart: 部门中得分最高的是…，承包方班组中…
+            one = _("Of the %(kind)s units, the best was %(unit)s with %(score)s points.")
+            tied = _(
+                "Of the %(kind)s units, %(units)s shared the first place with %(score)s points "
+                "each."
             )
+        parts.append((one if len(best) == 1 else tied) % values)
     return "".join(parts) if is_chinese() else " ".join(parts)
 
 

@@ -54,7 +54,8 @@ CHINESE = _rules(
         r"(?:上升|下降|增加|减少|提高|降低)[+\-−]?\d+(?:\.\d+)?(?![\d.%％" + "个次分项面名])",
     ),
     ("bare-number", r"（[+\-−]?\d+(?:\.\d+)?）"),
-    ("bare-number", r"(?<![A-Za-z0-9_.\-+−/])[+\-−]?\d+(?:\.\d+)?(?=[，。；：、！？])"),
+    # (a list of weeks, 第44、45、48周, names its unit once at the end)
+    ("bare-number", r"(?<![A-Za-z0-9_.\-+−/第、])[+\-−]?\d+(?:\.\d+)?(?=[，。；：、！？])"),
     ("half-width-punctuation", rf"(?<=[{HAN}])[,;:!?()]|[,;:!?()](?=[{HAN}])"),
     ("half-width-punctuation", rf"(?<=[{HAN}])\.(?!\d)|\.\s*(?=[{HAN}])"),
     ("list-ends-with-dunhao", r"、(?=[。；，：！？）”]|\s*$)"),
@@ -106,10 +107,14 @@ def tie_faults(text: str, units: list[dict]) -> list[Fault]:
     unchecked unit named as the best."""
     checked = scored(units)
     faults = []
-    if checked:
-        first = min(row["rank"] for row in checked)
-        if sum(row["rank"] == first for row in checked) > 1 and any(
-            phrase in text for phrase in BEST_ONE
+    kinds: dict[str, list[dict]] = {}
+    for row in checked:  # each kind of unit is ranked apart
+        kinds.setdefault(row.get("unit_kind", ""), []).append(row)
+    for mine in kinds.values():
+        first = min(row["rank"] for row in mine)
+        tied = [row for row in mine if row["rank"] == first]
+        if len(tied) > 1 and any(
+            f"{phrase}{row['unit']}" in text for phrase in BEST_ONE for row in tied
         ):
             faults.append(Fault("tie-not-named", text))
     for row in units:

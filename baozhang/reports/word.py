@@ -46,7 +46,8 @@ def document_docx(document: Document, charts: dict[str, bytes], *, draft: bool) 
         + _("version %(number)s") % {"number": document.version}
     )
     if draft:
-        meta.add_run(f" （{document.status}）").font.color.rgb = DRAFT_RED
+        mark = _("(%(status)s)") % {"status": document.status}
+        meta.add_run(f" {mark}").font.color.rgb = DRAFT_RED
     for block in document.blocks:
         if block.kind == "heading":
             word.add_paragraph(block.text, style="Heading 1" if block.level == 1 else "Heading 2")
