@@ -13,7 +13,6 @@ from uuid import UUID
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 
 from baozhang.core.compiled import CompiledQuery
 from baozhang.core.params import id_param
@@ -21,7 +20,6 @@ from baozhang.core.periods import Period, period_days, period_parse
 from baozhang.inspections import scoring
 from baozhang.inspections.models import (
     BoardPolicy,
-    ExpectedCheck,
     Finding,
     FindingKind,
     FindingPhoto,
@@ -267,17 +265,6 @@ def _ranked(grouped: list[tuple], units: dict[int, Unit], policy) -> list[UnitRo
             )
         )
     return rows
-
-
-def checks_missed(*, organisation: Organisation, period: Period, now=None):
-    """Expected checks of the period whose window has passed without an inspection."""
-    now = now or timezone.now()
-    return ExpectedCheck.objects.filter(
-        organisation=organisation,
-        **period.moments_filter("due_at"),
-        window_ends_at__lt=now,
-        inspection__isnull=True,
-    )
 
 
 @dataclass(frozen=True)
