@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from baozhang.reports.models import ReportKind, ReportVersion
-from baozhang.reports.narrative import SECTION_TITLES
+from baozhang.reports.narrative import SECTION_TITLES, figures_days_text
 
 NUMERALS = "一二三四五六七八九十"
 
@@ -227,7 +227,7 @@ def build_document(version: ReportVersion) -> Document:
     return Document(
         title=report.title,
         organisation=report.organisation.name,
-        period=figures["period"]["label"],
+        period=figures_days_text(figures["period"]),
         version=version.number,
         status=version.get_status_display(),
         blocks=blocks,
@@ -243,11 +243,15 @@ def _overview_rows(figures: dict, links: Links) -> list[list[Cell]]:
         ("scheduled", _("Checks planned"), links.checks("planned")),
         ("done", _("Checks done"), links.checks("done")),
         ("missed", _("Checks missed"), links.checks("missed")),
+        ("open", _("Checks still within their time"), links.checks("open")),
+        ("unscheduled", _("Checks outside the plan"), links.checks("unscheduled")),
         ("findings", _("Problems found"), links.findings()),
         ("deduction_points", _("Points deducted"), links.findings()),
         ("bonus_points", _("Bonus points"), links.findings("bonus")),
         ("highlights", _("Highlights"), links.findings("highlight")),
     ):
+        if key not in figures["inspections"]:  # figures made before checks were counted so
+            continue
         rows.append(
             [
                 Cell(label),

@@ -5,8 +5,12 @@ in the draft before the report is finalised."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
+
+from baozhang.core.periods import days_text
 
 SECTION_TITLES = {
     "overview": pgettext_lazy("report section", "Overview"),
@@ -45,36 +49,67 @@ def has_activity(figures: dict) -> bool:
     inspections = figures["inspections"]
     return bool(
         inspections["scheduled"] or inspections["done"] or inspections["findings"]
+        or inspections.get("unscheduled")
         or figures["rectification"]["tracked"]
     )  # fmt: skip
 
 
 def overview(figures: dict) -> str:
     period, inspections = figures["period"], figures["inspections"]
-    head = _("From %(start)s to %(end)s (%(label)s), %(scope)s") % {
-        "start": period["start"],
-        "end": period["end"],
-        "label": period["label"],
+    head = _("%(days)s, %(scope)s") % {
+        "days": figures_days_text(period),
         "scope": figures["scope"]["label"],
     }
     if not has_activity(figures):
         return head + _(
             " had no checks and no findings recorded: there was no activity in this period."
         )
-    return head + _(
-        " planned %(scheduled)s checks and did %(done)s, %(missed)s missed; %(findings)s "
-        "problems were found (%(deduction)s points deducted), %(bonuses)s bonuses earned "
-        "%(bonus)s points and %(highlights)s highlights were recorded."
-    ) % {
-        "scheduled": inspections["scheduled"],
-        "done": inspections["done"],
-        "missed": inspections["missed"],
-        "findings": inspections["findings"],
-        "deduction": _points(inspections["deduction_points"]),
-        "bonuses": inspections["bonuses"],
-        "bonus": _points(inspections["bonus_points"]),
-        "highlights": inspections["highlights"],
-    }
+    return (
+        head
+        + _(
+            " planned %(scheduled)s checks and did %(done)s, %(missed)s missed; %(findings)s "
+            "problems were found (%(deduction)s points deducted), %(bonuses)s bonuses earned "
+            "%(bonus)s points and %(highlights)s highlights were recorded."
+        )
+        % {
+            "scheduled": inspections["scheduled"],
+            "done": inspections["done"],
+            "missed": inspections["missed"],
+            "findings": inspections["findings"],
+            "deduction": _points(inspections["deduction_points"]),
+            "bonuses": inspections["bonuses"],
+            "bonus": _points(inspections["bonus_points"]),
+            "highlights": inspections["highlights"],
+        }
+        + checks_remainder(inspections)
+    )
+
+
+def figures_days_text(period: dict) -> str:
+    """The days of the figures' period as far as they were counted (core.periods.days_text)."""
+    start = date.fromisoformat(period["start"])
+    last = date.fromisoformat(period.get("as_of") or period["end"])
+    return days_text(start, last, running=bool(period.get("running")))
+
+
+def checks_remainder(inspections: dict) -> str:
+    """What the planned, done and missed checks leave out: the checks still within their time
+    (planned = done + missed + open) and the checks done outside the plan."""
+    parts = []
+    if inspections.get("open"):
+        parts.append(
+            _(
+                "Of these, %(open)s planned checks are still within their time: neither done nor "
+                "missed yet."
+            )
+            % {"open": inspections["open"]}
+        )
+    if inspections.get("unscheduled"):
+        parts.append(
+            _("%(count)s checks were done outside the plan.")
+            % {"count": inspections["unscheduled"]}
+        )
+    return sentences(["", *parts]) if parts else ""
 
 
 def _most_improved(figures: dict) -> tuple[str, float] | None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from baozhang.reports.narrative import narrative_write
+from baozhang.reports.narrative import figures_days_text, narrative_write
 
 
 def figures_text(figures: dict) -> str:
     paragraphs = narrative_write(figures)
-    lines = [figures["scope"]["label"] + " · " + figures["period"]["label"], ""]
+    period = figures["period"]
+    lines = [f"{figures['scope']['label']} · {period['label']} · {figures_days_text(period)}", ""]
     lines.append(paragraphs["overview"])
     lines.append(paragraphs["results"])
     if figures["units"]:

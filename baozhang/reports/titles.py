@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.utils.translation import gettext as _
 
 from baozhang.core.figures import Scope
-from baozhang.core.periods import Period
+from baozhang.core.periods import Period, period_days_text, period_running_text
 from baozhang.reports.models import ReportKind
 
 
 def period_text(period: Period) -> str:
+    """The period as a title names it; a period still running says how far it has run:
+    2026年（截至12月1日）."""
+    if period.running:
+        return _("%(days)s (%(running)s)") % {
+            "days": _period_named(period),
+            "running": period_running_text(period),
+        }
+    return _period_named(period)
+
+
+def _period_named(period: Period) -> str:
     start, end = period.start, period.end
     if period.kind == "week":
         return _("week %(week)s of %(year)s (%(start)s–%(end)s)") % {
@@ -29,7 +42,7 @@ def period_text(period: Period) -> str:
         }
     if period.kind == "year":
         return _("the year %(year)s") % {"year": start.year}
-    return _("%(start)s to %(end)s") % {"start": start.isoformat(), "end": end.isoformat()}
+    return period_days_text(replace(period, as_of=None))
 
 
 def report_title(*, kind: str, scope: Scope, period: Period) -> str:
