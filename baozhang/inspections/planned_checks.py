@@ -35,17 +35,20 @@ def period_counted(period: Period, now: datetime | None = None) -> tuple[Period,
     return period.until(now), now
 
 
+def _planned(counted: Period, prefix: str = "") -> Q:
+    """Expected checks (reached through ``prefix``) due in the counted period and not before
+    their schedule was created."""
+    due = {f"{prefix}{key}": value for key, value in counted.moments_filter("due_at").items()}
+    return Q(**due) & Q(**{f"{prefix}due_at__gte": F(f"{prefix}schedule__created_at")})
+
+
 def checks_planned(
     *, organisation: Organisation, period: Period, now: datetime | None = None
 ) -> QuerySet[ExpectedCheck]:
     """The expected checks of the period due up to ``now`` and not before their schedule was
     created."""
     counted, _now = period_counted(period, now)
-    return ExpectedCheck.objects.filter(
-        Q(due_at__gte=F("schedule__created_at")),
-        organisation=organisation,
-        **counted.moments_filter("due_at"),
-    )
+    return ExpectedCheck.objects.filter(_planned(counted), organisation=organisation)
 
 
 def checks_missed(
@@ -66,21 +69,12 @@ def checks_open(
     return planned.filter(window_ends_at__gte=now, inspection__isnull=True)
 
 
-def checks_planned_done(
-    *, organisation: Organisation, period: Period, now: datetime | None = None
-) -> QuerySet[ExpectedCheck]:
-    """Planned checks of the period that an inspection fulfilled."""
-    return checks_planned(organisation=organisation, period=period, now=now).filter(
-        inspection__isnull=False
-    )
-
-
 def inspections_planned_done(
     *, organisation: Organisation, period: Period, now: datetime | None = None
 ) -> QuerySet[Inspection]:
     """The inspections that fulfilled the period's planned checks, one for each."""
-    done = checks_planned_done(organisation=organisation, period=period, now=now)
-    return Inspection.objects.filter(organisation=organisation, expected__in=done)
+    counted, _now = period_counted(period, now)
+    return Inspection.objects.filter(_planned(counted, "expected__"), organisation=organisation)
 
 
 def inspections_unscheduled(
@@ -88,10 +82,9 @@ def inspections_unscheduled(
 ) -> QuerySet[Inspection]:
     """The inspections done in the period up to ``now`` that fulfilled none of its planned
     checks: spot checks outside any schedule, or done for a check not counted in the period."""
-    counted, now = period_counted(period, now)
-    planned = checks_planned(organisation=organisation, period=period, now=now)
+    counted, _now = period_counted(period, now)
     return Inspection.objects.filter(
-        Q(expected__isnull=True) | ~Q(expected__in=planned),
+        Q(expected__isnull=True) | ~_planned(counted, "expected__"),
         organisation=organisation,
         **counted.moments_filter("done_at"),
     )
