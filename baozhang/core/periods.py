@@ -148,17 +148,7 @@ def period_previous(period: Period) -> Period:
 
 
 def period_year_before(period: Period) -> Period:
-    """The same period one year earlier; of a period still running, counted to the same moment
-    one year earlier, like with like."""
-    earlier = _year_before(period)
-    if period.as_of is None:
-        return earlier
-    moment = timezone.localtime(period.as_of)
-    day = _shift_year(moment.date(), -1)
-    return earlier.until(timezone.make_aware(datetime.combine(day, moment.time())))
-
-
-def _year_before(period: Period) -> Period:
+    """The same period one year earlier."""
     if period.kind == "week":
         year, week, _day = period.start.isocalendar()
         return period_parse(f"{year - 1}-W{min(week, _weeks_in(year - 1)):02d}")
