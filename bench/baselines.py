@@ -117,13 +117,16 @@ def ranking_rows(org: int, period: Period, area_type: int | None = None) -> list
 
 
 def missed_count(org: int, period: Period) -> int:
-    first, after = (_moment(each) for each in period.moments())
+    now = timezone.now()
+    first, after = (_moment(each) for each in period.until(now).moments())
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT COUNT(*) FROM inspections_expectedcheck e WHERE e.organisation_id = %s"
-            " AND e.due_at >= %s AND e.due_at < %s AND e.window_ends_at < %s"
+            "SELECT COUNT(*) FROM inspections_expectedcheck e"
+            " JOIN inspections_schedule s ON s.id = e.schedule_id WHERE e.organisation_id = %s"
+            " AND e.due_at >= %s AND e.due_at < %s AND e.due_at >= s.created_at"
+            " AND e.window_ends_at < %s"
             " AND NOT EXISTS (SELECT 1 FROM inspections_inspection i WHERE i.expected_id = e.id)",
-            [org, first, after, _moment(timezone.now())],
+            [org, first, after, _moment(now)],
         )
         return cursor.fetchone()[0]
 
@@ -345,14 +348,22 @@ def digest(data: bytes) -> str:
 
 # The figures of a period (reports/figures.py), statement by statement ------------------------
 
+# The checks planned: due in the period as far as it has run, not before their schedule existed.
+PLANNED = (
+    "e.organisation_id = %(org)s AND e.due_at >= %(first)s AND e.due_at < %(after)s"
+    " AND e.due_at >= s.created_at"
+)
 FIGURES_INSPECTIONS = [
-    "SELECT COUNT(*) FROM inspections_expectedcheck WHERE organisation_id = %(org)s"
-    " AND due_at >= %(first)s AND due_at < %(after)s",
-    "SELECT COUNT(*) FROM inspections_inspection WHERE organisation_id = %(org)s"
-    " AND date >= %(start)s AND date <= %(end)s",
-    "SELECT COUNT(*) FROM inspections_expectedcheck e WHERE e.organisation_id = %(org)s"
-    " AND e.due_at >= %(first)s AND e.due_at < %(after)s AND e.window_ends_at < %(now)s"
-    " AND NOT EXISTS (SELECT 1 FROM inspections_inspection i WHERE i.expected_id = e.id)",
+    "SELECT COUNT(*), SUM(CASE WHEN i.id IS NOT NULL THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN i.id IS NULL AND e.window_ends_at < %(now)s THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN i.id IS NULL AND e.window_ends_at >= %(now)s THEN 1 ELSE 0 END)"
+    " FROM inspections_expectedcheck e JOIN inspections_schedule s ON s.id = e.schedule_id"
+    f" LEFT JOIN inspections_inspection i ON i.expected_id = e.id WHERE {PLANNED}",
+    "SELECT COUNT(*) FROM inspections_inspection i"
+    " LEFT JOIN inspections_expectedcheck e ON e.id = i.expected_id"
+    " LEFT JOIN inspections_schedule s ON s.id = e.schedule_id"
+    " WHERE i.organisation_id = %(org)s AND i.done_at >= %(first)s AND i.done_at < %(after)s"
+    f" AND (e.id IS NULL OR NOT ({PLANNED}))",
     f"SELECT SUM(CASE WHEN kind IN {PROBLEMS} THEN 1 ELSE 0 END),"
     f" SUM(CASE WHEN kind IN {PROBLEMS} THEN points ELSE 0 END),"
     " SUM(CASE WHEN kind = 'bonus' THEN points ELSE 0 END),"
@@ -412,7 +423,7 @@ TREND = (
 
 
 def _values(org: int, period: Period) -> dict:
-    first, after = period.moments()
+    first, after = period.until(timezone.now()).moments()
     return {
         "org": org, "start": period.start, "end": period.end, "first": _moment(first),
         "after": _moment(after), "now": _moment(timezone.now()),
@@ -438,7 +449,8 @@ def figures_compared(org: int, period: Period, cursor) -> dict:
     for statement in FIGURES_INSPECTIONS:
         cursor.execute(statement, values)
         counts.append(cursor.fetchone())
-    found, points, bonus_points, bonuses, highlights, red_lines = counts[3]
+    planned, done, missed, still_open = counts[0]
+    found, points, bonus_points, bonuses, highlights, red_lines = counts[2]
     cursor.execute(UNIT_PROBLEMS, values)
     problems = dict(cursor.fetchall())
     weeks = _weeks_closing_in(period) or [""]
@@ -459,7 +471,8 @@ def figures_compared(org: int, period: Period, cursor) -> dict:
              "closed_late", "overdue", "rejected"]  # fmt: skip
     return {
         "inspections": {
-            "scheduled": counts[0][0], "done": counts[1][0], "missed": counts[2][0],
+            "scheduled": planned, "done": done or 0, "missed": missed or 0,
+            "open": still_open or 0, "unscheduled": counts[1][0],
             "findings": found or 0, "deduction_points": _number(points),
             "bonus_points": _number(bonus_points), "bonuses": bonuses or 0,
             "highlights": highlights or 0, "red_lines": red_lines or 0,

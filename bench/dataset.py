@@ -338,6 +338,10 @@ class Writer:
                 window_minutes=120,
                 starts_on=self.today - dt.timedelta(days=DAYS),
             )
+            # Created when it started: its checks of the year count.
+            Schedule.objects.filter(pk=schedule.pk).update(
+                created_at=dt.datetime.combine(schedule.starts_on, dt.time.min, tzinfo=self.zone)
+            )
             schedule.locations.set(locations)
             schedules.append(schedule)
         return schedules

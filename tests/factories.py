@@ -124,3 +124,9 @@ def member(organisation, role: str, *, username: str | None = None, unit=None) -
     person = PersonFactory(organisation=organisation, user=user, name=user.first_name)
     MembershipFactory(organisation=organisation, person=person, role=role, unit=unit)
     return user
+
+
+def schedule_created(schedule, moment) -> None:
+    """Date a schedule's creation back to ``moment``: its checks count from then on."""
+    schedule.created_at = moment
+    type(schedule).objects.filter(pk=schedule.pk).update(created_at=moment)

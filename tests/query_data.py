@@ -66,6 +66,7 @@ from baozhang.reports.services import (
 )
 from baozhang.standards.models import Standard
 from baozhang.standards.services import ItemInput, standard_save_items
+from tests.factories import schedule_created
 from tests.test_rectification import access, photo
 
 D = Decimal
@@ -248,6 +249,8 @@ def _schedule(organisation, admin, n: int, made: dict, standard) -> Schedule:
 
 def _schedule_plan(schedule: Schedule) -> None:
     today = timezone.localdate()
+    yesterday = dt.datetime.combine(today - dt.timedelta(days=1), dt.time.min)
+    schedule_created(schedule, timezone.make_aware(yesterday))
     expected_checks_ensure(
         schedule=schedule, start=today - dt.timedelta(days=1), end=today + dt.timedelta(days=1)
     )

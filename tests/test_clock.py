@@ -15,6 +15,7 @@ from baozhang.core.tasks import clock_tick
 from baozhang.inspections.models import ExpectedCheck, RedFlag, Schedule
 from baozhang.inspections.services import FindingInput
 from tests.console import console
+from tests.factories import schedule_created
 from tests.inspection_data import at, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,6 +61,7 @@ def test_expected_checks_stay_planned_two_weeks_ahead(dorms):
             times=["07:30"],
             starts_on=dt.date(2026, 11, 2),
         )
+        schedule_created(schedule, at("2026-11-01", "09:00"))
         schedule.locations.add(dorms["room"])
     outcome = worker_run(at("2026-11-02", "06:00"))
     assert outcome["inspections.plan-ahead"] == ["ran", "15"]  # 2 to 16 November

@@ -75,14 +75,22 @@ def compute(dorms, label, **codes):
 
 def test_a_week_with_comparisons_counted_by_hand(records):
     figures = compute(records, "2026-W47")
-    assert figures["period"] == {"start": "2026-11-16", "end": "2026-11-22", "label": "2026-W47"}
+    assert figures["period"] == {
+        "start": "2026-11-16",
+        "end": "2026-11-22",
+        "label": "2026-W47",
+        "as_of": "2026-11-22",
+        "running": False,
+    }
     assert figures["previous_period"]["label"] == "2026-W46"
     assert figures["year_earlier_period"]["label"] == "2025-W47"
     assert figures["scope"]["organisation"] == "college"
     assert figures["inspections"] == {
         "scheduled": 0,
-        "done": 4,  # Monday, Tuesday, Thursday, Friday
+        "done": 0,
         "missed": 0,
+        "open": 0,
+        "unscheduled": 4,  # Monday, Tuesday, Thursday, Friday: no schedule planned them
         "findings": 3,
         "deduction_points": 7.0,  # 2 + 3 + 2
         "bonus_points": 10.0,
@@ -127,6 +135,7 @@ def test_a_week_with_comparisons_counted_by_hand(records):
 
     text = narrative_write(figures)
     assert "2026年第47周（11月16日—22日）" in text["overview"] and "问题3个" in text["overview"]
+    assert "2026-11" not in text["overview"]
     assert "1151班" in text["results"]
 
 
@@ -146,7 +155,7 @@ def test_a_unit_scope_and_a_range(records):
     figures = compute(records, "2026-11-16..2026-11-22", unit="0852")
     assert figures["scope"]["unit"] == "0852"
     assert figures["inspections"]["findings"] == 2
-    assert figures["inspections"]["done"] == 4  # the room was 0852's during the range
+    assert figures["inspections"]["unscheduled"] == 4  # the room was 0852's during the range
     assert [row["unit"] for row in figures["units"]] == ["0852班"]
     assert figures["rectification"]["tracked"] == 1 and figures["rectification"]["overdue"] == 0
     assert figures["red_flags"] == []
@@ -210,6 +219,8 @@ def test_an_empty_period_has_zeros_and_says_so(records):
         "scheduled": 0,
         "done": 0,
         "missed": 0,
+        "open": 0,
+        "unscheduled": 0,
         "findings": 0,
         "deduction_points": 0.0,
         "bonus_points": 0.0,

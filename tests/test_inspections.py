@@ -14,10 +14,10 @@ from PIL import Image
 
 from baozhang.core.periods import period_parse
 from baozhang.inspections.models import ExpectedCheck, Finding, Inspection, RedFlag, Schedule
+from baozhang.inspections.planned_checks import checks_missed
 from baozhang.inspections.schedules import expected_checks_ensure
 from baozhang.inspections.selectors import (
     board_policy,
-    checks_missed,
     unit_ranking,
     unit_rankings_by_area_type,
     unit_standings,
@@ -28,6 +28,7 @@ from tests.factories import (
     AssignmentFactory,
     LocationFactory,
     UnitFactory,
+    schedule_created,
 )
 from tests.inspection_data import at, submit
 
@@ -255,6 +256,7 @@ def test_expected_checks_and_missed_checks(dorms):
             starts_on=dt.date(2026, 11, 16),
             window_minutes=60,
         )
+        schedule_created(schedule, at("2026-11-15", "12:00"))
         schedule.locations.add(dorms["room"])
         created = expected_checks_ensure(
             schedule=schedule, start=dt.date(2026, 11, 16), end=dt.date(2026, 11, 17)

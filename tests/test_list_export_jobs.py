@@ -34,7 +34,7 @@ LISTS = {
     "inbox": ("notifications:inbox", {}, "alice"),
     "deliveries": ("notifications:deliveries", {"status": "sent"}, "alice"),
     "schedules": ("inspections:schedule-list", {}, "alice"),
-    "checks": ("inspections:checks", {"state": "done", "period": MONTH}, "alice"),
+    "checks": ("inspections:checks", {"state": "unscheduled", "period": MONTH}, "alice"),
     "red-flags": ("inspections:red-flags", {"period": YEAR}, "alice"),
     "reports": ("reports:list", {}, "alice"),
 }

@@ -21,11 +21,12 @@ from baozhang.inspections.schedules import (
 )
 from baozhang.orgs.models import Location
 from baozhang.standards.models import Standard
-from tests.factories import AreaTypeFactory, LocationFactory, SiteFactory
+from tests.factories import AreaTypeFactory, LocationFactory, SiteFactory, schedule_created
 
 pytestmark = pytest.mark.django_db
 
 FIRST_DAY = dt.date(2026, 11, 2)
+CREATED = timezone.make_aware(dt.datetime(2026, 10, 1, 9, 0))  # the schedules' creation
 KINDS = {
     "daily": {"times": ["07:30", "13:30"], "weekdays": []},
     "weekly": {"times": ["10:00"], "weekdays": [1, 4]},
@@ -62,6 +63,7 @@ class Campus:
             starts_on=FIRST_DAY - dt.timedelta(days=self.random.choice([0, 3, -2])),
             **KINDS[kind],
         )
+        schedule_created(schedule, CREATED)
         schedule.locations.set(self.random.sample(self.locations, 2))
         if self.random.random() < 0.5:
             schedule.area_types.set([self.random.choice(self.area_types)])
@@ -214,6 +216,7 @@ def schedules(college):
                     times=["07:30", "13:30"],
                     starts_on=FIRST_DAY,
                 )
+                schedule_created(schedule, CREATED)
                 schedule.locations.set([LocationFactory(organisation=college, site=site)])
 
     return more

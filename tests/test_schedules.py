@@ -9,9 +9,9 @@ from django_scopes import scopes_disabled
 
 from baozhang.core.periods import Period
 from baozhang.inspections.models import ExpectedCheck, Schedule
-from baozhang.inspections.selectors import checks_missed
+from baozhang.inspections.planned_checks import checks_missed
 from baozhang.standards.models import Standard
-from tests.factories import AreaTypeFactory, LocationFactory, SiteFactory
+from tests.factories import AreaTypeFactory, LocationFactory, SiteFactory, schedule_created
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +86,7 @@ def test_missed_checks_are_shown_and_outsiders_get_404(alice_client, client, cha
     with scopes_disabled():
         schedule = Schedule.objects.get()
         past = timezone.now() - dt.timedelta(days=2)
+        schedule_created(schedule, past - dt.timedelta(days=1))
         for location in schedule.area_types.get().locations.all():
             ExpectedCheck.objects.create(
                 organisation=schedule.organisation,
@@ -122,6 +123,7 @@ def test_missed_checks_of_a_period_are_those_due_on_its_days_in_local_time(alice
     second = dt.timedelta(seconds=1)
     with scopes_disabled():
         schedule = Schedule.objects.get()
+        schedule_created(schedule, first - dt.timedelta(days=1))
         location = schedule.area_types.get().locations.first()
         for due_at in (first - second, first, after - second, after):
             ExpectedCheck.objects.create(

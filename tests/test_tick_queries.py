@@ -11,7 +11,7 @@ from django_scopes import scopes_disabled
 from baozhang.core import clock
 from baozhang.inspections.models import ExpectedCheck, Schedule
 from baozhang.standards.models import Standard
-from tests.factories import LocationFactory, OrganisationFactory, SiteFactory
+from tests.factories import LocationFactory, OrganisationFactory, SiteFactory, schedule_created
 from tests.inspection_data import at
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,7 @@ def organisations_add(count: int) -> None:
                 times=["07:30"],
                 starts_on=dt.date(2026, 11, 2),
             )
+            schedule_created(schedule, at("2026-11-01", "09:00"))
             schedule.locations.set([LocationFactory(organisation=organisation, site=site)])
 
 

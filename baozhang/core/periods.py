@@ -1,14 +1,20 @@
 """Reporting periods: ISO weeks (Monday first), months, quarters, halves, years and date ranges.
 
 Written as 2026-W47, 2026-11, 2026-Q4, 2026-H2, 2026 or 2026-09-01..2027-01-20.
+
+A period still running is counted only as far as it has run: ``period.until(now)`` gives the same
+period with ``as_of`` set (``running``), and its moments end at that moment. Everything that counts
+checks, and every text that names the period, goes through it.
 """
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 @dataclass(frozen=True)
@@ -17,17 +23,41 @@ class Period:
     end: date  # inclusive
     label: str
     kind: str  # week, month, quarter, half, year, range
+    # Set by until() on a period still running: the moment it is counted to.
+    as_of: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the period had not ended when it was counted (until())."""
+        return self.as_of is not None
+
+    def until(self, now: datetime) -> "Period":
+        """The period as far as it has run at ``now``: running and counted to ``now`` when ``now``
+        falls before its end (a period not begun yet counts nothing), else the whole period."""
+        whole = replace(self, as_of=None)
+        return whole if now >= whole.moments()[1] else replace(self, as_of=now)
+
+    def last_day(self) -> date:
+        """The last day counted: the day of ``as_of`` (in the current time zone) while running,
+        else the period's end."""
+        return timezone.localdate(self.as_of) if self.as_of is not None else self.end
 
     def moments(self) -> tuple[datetime, datetime]:
-        """The period as aware moments in the current time zone: [first midnight, last midnight)."""
+        """The period as aware moments in the current time zone: [first midnight, last midnight),
+        the end cut at ``as_of`` while it runs."""
         first = timezone.make_aware(datetime.combine(self.start, time.min))
         after = timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+        if self.as_of is not None:
+            after = max(first, min(after, self.as_of))
         return first, after
 
     def moments_filter(self, field: str) -> dict:
-        """Filter arguments keeping the moments of ``field`` within the period: a range an index
-        serves, where ``field__date`` makes SQLite convert every row's time in Python."""
+        """Filter arguments keeping the moments of ``field`` within the period (up to and with
+        ``as_of`` while it runs): a range an index serves, where ``field__date`` makes SQLite
+        convert every row's time in Python."""
         first, after = self.moments()
+        if self.as_of is not None:
+            return {f"{field}__gte": first, f"{field}__lte": after}
         return {f"{field}__gte": first, f"{field}__lt": after}
 
 
@@ -182,8 +212,6 @@ def period_steps(period: Period, weeks: int = 8, months: int = 6) -> list[Period
 
 def period_error(label: str) -> str:
     """What to tell a person who wrote something that is not a period, in their language."""
-    from django.utils.translation import gettext as _
-
     return _(
         "“%(value)s” is not a period like 2026-W47, 2026-11, 2026-Q4, 2026 or "
         "2026-09-01..2027-01-20."
@@ -210,3 +238,39 @@ def scoring_periods_in(period: Period, scoring_period: str) -> list[Period]:
         found.append(period_parse(week_key(sunday)))
         sunday += timedelta(days=7)
     return found
+
+
+def day_text(day: date, *, year: bool = True) -> str:
+    """A day as people write it: 2026年12月1日 / 1 December 2026, or without the year."""
+    if year:
+        return dateformat.format(day, pgettext("a day written out, with its year", "j F Y"))
+    return dateformat.format(day, pgettext("a day written out, without its year", "j F"))
+
+
+def period_running_text(period: Period) -> str:
+    """How far a running period has run: 截至12月1日 / to 1 December; empty once it has ended."""
+    return running_text(period.start, period.last_day()) if period.running else ""
+
+
+def period_days_text(period: Period) -> str:
+    """The days a period covers, as far as it has run: 2026年1月1日至12月31日, and for a period
+    still running 2026年1月1日至12月1日（截至12月1日）: never its end date as if it were over."""
+    return days_text(period.start, period.last_day(), running=period.running)
+
+
+def running_text(start: date, last: date) -> str:
+    """截至12月1日 / to 1 December: the last day counted of a period begun on ``start``."""
+    return _("to %(day)s") % {"day": day_text(last, year=last.year != start.year)}
+
+
+def days_text(start: date, last: date, *, running: bool) -> str:
+    """period_days_text of the days ``start`` to ``last`` (the last counted)."""
+    if last < start:  # not begun yet
+        return _("%(days)s (not begun)") % {"days": day_text(start)}
+    days = _("%(start)s to %(end)s") % {
+        "start": day_text(start),
+        "end": day_text(last, year=last.year != start.year),
+    }
+    if running:
+        return _("%(days)s (%(running)s)") % {"days": days, "running": running_text(start, last)}
+    return days

@@ -94,6 +94,9 @@ def _schedules(organisation, versions, inspectors, start, until) -> None:
             window_minutes=120,
         )
         record_save(record=schedule, by=None)
+        # The demo's schedules have run since ``start``: created then, they planned its checks.
+        schedule.created_at = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+        Schedule.objects.filter(pk=schedule.pk).update(created_at=schedule.created_at)
         schedule.area_types.set([area_types[area] for area in areas])
         schedule.assignees.set(inspectors[:2])
         expected_checks_ensure(schedule=schedule, start=start, end=until)

@@ -31,6 +31,7 @@ from baozhang.inspections.models import (
     RedFlag,
 )
 from baozhang.inspections.occasions import occasion_named, occasions_of_check
+from baozhang.inspections.planned_checks import checks_missed
 from baozhang.inspections.scores_text import basis_text
 from baozhang.inspections.services import FindingInput, inspection_submit, photo_upload_create
 from baozhang.orgs.access import access_location, org_scope, request_access
@@ -499,7 +500,7 @@ def missed_checks(request, org: str, period: str | None = None):
     chosen = _period(period)
     with org_scope(access):
         missed: list[ExpectedCheck] = list(
-            selectors.checks_missed(organisation=access.organisation, period=chosen)
+            checks_missed(organisation=access.organisation, period=chosen)
             .select_related("schedule", "location")
             .order_by("due_at")[:1000]
         )

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from baozhang.core.figures import Scope, figures_provider, figures_section
 from baozhang.core.periods import Period, period_steps, week_key
 from baozhang.inspections import selectors
-from baozhang.inspections.models import ExpectedCheck, Finding, FindingKind, Inspection, RedFlag
+from baozhang.inspections.models import Finding, FindingKind, RedFlag
+from baozhang.inspections.planned_checks import check_counts, inspections_unscheduled
 from baozhang.inspections.scores_text import basis_text
 from baozhang.orgs.selectors import assignments_held, scope_location_filter
 
@@ -45,18 +46,13 @@ def findings_in_scope(scope: Scope, period: Period):
 
 @figures_section("inspections", order=10)
 def inspections_figures(scope: Scope, period: Period) -> dict:
-    """Checks expected, done and missed; problems found, their points, bonuses and highlights."""
+    """Checks planned up to the moment counted (period.as_of while it runs), by state: done,
+    missed, open (still within their window), so scheduled = done + missed + open; checks done
+    outside any counted plan; problems found, their points, bonuses and highlights."""
     organisation = scope.organisation
     where = scope_location_filter(scope=scope, period=period)
-    expected = ExpectedCheck.objects.filter(
-        where,
-        organisation=organisation,
-        **period.moments_filter("due_at"),
-    )
-    missed = selectors.checks_missed(organisation=organisation, period=period).filter(where)
-    done = Inspection.objects.filter(
-        where, organisation=organisation, date__gte=period.start, date__lte=period.end
-    )
+    counts = check_counts(organisation=organisation, period=period, where=where)
+    unscheduled = inspections_unscheduled(organisation=organisation, period=period).filter(where)
     totals = findings_in_scope(scope, period).aggregate(
         findings=Count("id", filter=Q(kind__in=PROBLEMS)),
         deduction_points=Sum("points", filter=Q(kind__in=PROBLEMS)),
@@ -67,9 +63,11 @@ def inspections_figures(scope: Scope, period: Period) -> dict:
         without_unit=Count("id", filter=Q(kind__in=PROBLEMS, unit__isnull=True)),
     )
     return {
-        "scheduled": expected.count(),
-        "done": done.count(),
-        "missed": missed.count(),
+        "scheduled": counts.planned,
+        "done": counts.done,
+        "missed": counts.missed,
+        "open": counts.open,
+        "unscheduled": unscheduled.count(),
         "findings": totals["findings"],
         "deduction_points": number(totals["deduction_points"]),
         "bonus_points": number(totals["bonus_points"]),

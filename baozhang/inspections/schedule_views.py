@@ -12,9 +12,9 @@ from baozhang.core.periods import Period
 from baozhang.core.xlsx import wants_workbook
 from baozhang.inspections.access import access_schedule
 from baozhang.inspections.models import ExpectedCheck
+from baozhang.inspections.planned_checks import checks_missed, checks_open
 from baozhang.inspections.schedule_forms import ScheduleForm
 from baozhang.inspections.schedules import schedule_save
-from baozhang.inspections.selectors import checks_missed
 from baozhang.inspections.workbooks import schedules_of
 from baozhang.orgs.decorators import org_view
 from baozhang.orgs.permissions import MANAGE_STANDARDS, VIEW_INSPECTIONS
@@ -38,7 +38,7 @@ def schedule_detail(request, access, schedule_id: int):
     schedule = access_schedule(access, schedule_id, permission=VIEW_INSPECTIONS)
     now = timezone.now()
     upcoming = (
-        ExpectedCheck.objects.filter(schedule=schedule, due_at__gte=now)
+        ExpectedCheck.objects.filter(schedule=schedule, due_at__gt=now)
         .select_related("location")
         .order_by("due_at")[:30]
     )
@@ -54,12 +54,19 @@ def schedule_detail(request, access, schedule_id: int):
         .select_related("location")
         .order_by("-due_at")
     )
+    open_now = (
+        checks_open(organisation=access.organisation, period=last_month, now=now)
+        .filter(schedule=schedule)
+        .select_related("location")
+        .order_by("due_at")
+    )
     return render(
         request,
         "inspections/schedule_detail.html",
         {
             "schedule": schedule,
             "upcoming": upcoming,
+            "open": open_now[:50],
             "missed": missed[:50],
             "missed_count": missed.count(),
             "can_manage": access.can(MANAGE_STANDARDS),

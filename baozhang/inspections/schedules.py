@@ -223,7 +223,8 @@ def schedule_plan(schedule: Schedule) -> planning.Plan:
 def _expected_rows(
     schedule: Schedule, location_ids: list[int], start: date, end: date
 ) -> list[ExpectedCheck]:
-    """The schedule's expected checks at its locations between two dates (inclusive), unsaved."""
+    """The schedule's expected checks at its locations between two dates (inclusive), unsaved;
+    none due before the schedule was created, which it could not have planned."""
     start = max(start, schedule.starts_on)
     end = min(end, schedule.ends_on) if schedule.ends_on else end
     if not schedule.is_active or start > end or not location_ids:
@@ -232,6 +233,8 @@ def _expected_rows(
     rows = []
     for slot in planning.plan_slots(schedule_plan(schedule), start, end):
         due_at = timezone.make_aware(slot)
+        if due_at < schedule.created_at:
+            continue
         week, month = week_key(slot.date()), month_key(slot.date())
         rows += [
             ExpectedCheck(

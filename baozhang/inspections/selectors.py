@@ -21,12 +21,12 @@ from baozhang.core.periods import Period, period_days, period_parse, scoring_per
 from baozhang.inspections import scoring
 from baozhang.inspections.models import (
     BoardPolicy,
-    ExpectedCheck,
     Finding,
     FindingKind,
     FindingPhoto,
     Inspection,
 )
+from baozhang.inspections.planned_checks import checks_missed
 from baozhang.orgs.models import AreaType, Assignment, Location, Organisation, Unit, UnitKind
 from baozhang.standards.models import Standard, StandardItem, StandardVersion
 
@@ -306,6 +306,8 @@ def unit_ranking(
 
 
 def _until(period: Period, today: date | None) -> date | None:
+    if period.running:  # counted up to a moment (core.periods.Period.until)
+        return period.last_day()
     today = today or timezone.localdate()
     return today if period.end >= today else None
 
@@ -479,17 +481,6 @@ def _missed_per_unit(*, organisation: Organisation, period: Period, area) -> dic
     for area_id, unit_id, location_id in held:
         result[(area_id if area == EVERY_AREA else None, unit_id)] += per_place[location_id]
     return result
-
-
-def checks_missed(*, organisation: Organisation, period: Period, now=None):
-    """Expected checks of the period whose window has passed without an inspection."""
-    now = now or timezone.now()
-    return ExpectedCheck.objects.filter(
-        organisation=organisation,
-        **period.moments_filter("due_at"),
-        window_ends_at__lt=now,
-        inspection__isnull=True,
-    )
 
 
 @dataclass(frozen=True)

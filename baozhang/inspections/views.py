@@ -34,6 +34,7 @@ from baozhang.inspections.chips import filter_chips
 from baozhang.inspections.finding_lines import FindingLines
 from baozhang.inspections.models import FindingKind
 from baozhang.inspections.occasions import occasion_for_request
+from baozhang.inspections.planned_checks import checks_missed
 from baozhang.inspections.scores_text import basis_text, change_text, tenths_text, until_text
 from baozhang.inspections.services import FindingInput, inspection_submit
 from baozhang.inspections.spreadsheets import COLUMNS
@@ -297,9 +298,7 @@ def ranking(request, access):
                 (_("This month"), month_key(today)),
                 (_("This year"), str(today.year)),
             ],
-            "missed": selectors.checks_missed(
-                organisation=access.organisation, period=period
-            ).count(),
+            "missed": checks_missed(organisation=access.organisation, period=period).count(),
         },
     )
 
@@ -368,8 +367,8 @@ def findings_template(request, access):
 
 @org_view(VIEW_INSPECTIONS)
 def checks_list(request, access):
-    """The checks behind a report's numbers: planned (expected), done, or missed in a period,
-    for the whole organisation or the locations of a site, a unit or an area type."""
+    """The checks behind a report's numbers, counted as far as the period has run: planned,
+    done, missed, still within their time, or done outside the plan (workbooks.checks_listed)."""
     if wants_workbook(request):
         return list_workbook_response(request, access, "checks")
     checks = checks_listed(organisation=access.organisation, params=request.GET)
@@ -379,6 +378,13 @@ def checks_list(request, access):
         {
             "page": paginate(request, checks.rows),
             "state": checks.state,
+            "states": [
+                ("planned", _("Checks planned")),
+                ("done", _("Checks done")),
+                ("missed", _("Checks missed")),
+                ("open", _("Checks still within their time")),
+                ("unscheduled", _("Checks outside the plan")),
+            ],
             "period": checks.period,
             "error": checks.error,
             "chips": filter_chips(request, access.organisation, ("site", "unit", "area_type")),

@@ -16,7 +16,14 @@ from baozhang.core.figures import Scope
 from baozhang.core.list_workbooks import ListSheet
 from baozhang.core.params import id_param
 from baozhang.core.periods import Period, month_key, period_parse, week_key
-from baozhang.inspections.models import ExpectedCheck, Inspection, RedFlag, Schedule
+from baozhang.inspections.models import RedFlag, Schedule
+from baozhang.inspections.planned_checks import (
+    checks_missed,
+    checks_open,
+    checks_planned,
+    inspections_planned_done,
+    inspections_unscheduled,
+)
 from baozhang.inspections.schedule_forms import WEEKDAYS
 from baozhang.orgs.access import OrgAccess
 from baozhang.orgs.models import AreaType, Site, Unit
@@ -48,12 +55,26 @@ class Checks:
     rows: QuerySet
 
 
+# The checks behind each number of the figures (inspections/figures.py), counted as far as the
+# period has run: planned = done + missed + open; unscheduled are done outside the plan.
+CHECK_STATES = {
+    "planned": checks_planned,
+    "done": inspections_planned_done,
+    "missed": checks_missed,
+    "open": checks_open,
+    "unscheduled": inspections_unscheduled,
+}
+INSPECTION_STATES = ("done", "unscheduled")
+
+
 def checks_listed(*, organisation, params) -> Checks:
-    """The checks behind a report's numbers: planned (expected), done, or missed in a period,
-    for the whole organisation or the locations of a site, a unit or an area type."""
+    """The checks behind a report's numbers: planned, done, missed, open (still within their
+    time) or done outside the plan in a period as far as it has run, for the whole organisation
+    or the locations of a site, a unit or an area type."""
     period, error = period_of(params, default_kind="month")
+    period = period.until(timezone.now())
     state = params.get("state", "done")
-    state = state if state in ("planned", "done", "missed") else "done"
+    state = state if state in CHECK_STATES else "done"
     chosen = {}
     for name, model in (("site", Site), ("unit", Unit), ("area_type", AreaType)):
         value = id_param(params.get(name))
@@ -61,30 +82,18 @@ def checks_listed(*, organisation, params) -> Checks:
             chosen[name] = model.objects.filter(organisation=organisation, pk=value).first()
     scope = Scope(organisation=organisation, **chosen)
     where = scope_location_filter(scope=scope, period=period)
-    if state == "done":
-        rows = Inspection.objects.filter(
-            where,
-            organisation=organisation,
-            date__gte=period.start,
-            date__lte=period.end,
-        ).select_related("location", "inspector")
-        rows = rows.order_by("-done_at", "-id")
+    rows = CHECK_STATES[state](organisation=organisation, period=period).filter(where)
+    if state in INSPECTION_STATES:
+        rows = rows.select_related("location", "inspector").order_by("-done_at", "-id")
     else:
-        rows = ExpectedCheck.objects.filter(
-            where,
-            organisation=organisation,
-            **period.moments_filter("due_at"),
-        ).select_related("location", "schedule")
-        if state == "missed":
-            rows = rows.filter(window_ends_at__lt=timezone.now(), inspection__isnull=True)
-        rows = rows.order_by("due_at", "id")
+        rows = rows.select_related("location", "schedule").order_by("due_at", "id")
     return Checks(period=period, error=error, state=state, rows=rows)
 
 
 def checks_sheet(*, access: OrgAccess, filters) -> ListSheet:
     """The checks page's rows: when, where, and who checked or which schedule planned it."""
     checks = checks_listed(organisation=access.organisation, params=filters)
-    done = checks.state == "done"
+    done = checks.state in INSPECTION_STATES
     return ListSheet(
         file_name=f"{access.organisation.slug}-检查-{checks.period.label}.xlsx",
         sheet="检查",

@@ -12,17 +12,20 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from baozhang.core.periods import period_parse
 from baozhang.orgs.models import UnitKind
 from baozhang.reports.models import ReportKind, ReportVersion
-from baozhang.reports.narrative import SECTION_TITLES, is_chinese, score_text
+from baozhang.reports.narrative import (
+    SECTION_TITLES,
+    figures_until,
+    is_chinese,
+    score_text,
+)
 from baozhang.reports.titles import (
     period_label_text,
-    period_running_until,
     period_text,
     weekday_text,
 )
@@ -303,10 +306,7 @@ def build_document(version: ReportVersion) -> Document:
         organisation=report.organisation.name,
         period=period_text(
             period_parse(figures["period"]["label"]),
-            until=period_running_until(
-                period_parse(figures["period"]["label"]),
-                timezone.localdate(report.created_at),
-            ),
+            until=figures_until(figures),
         ),
         version=version.number,
         status=version.get_status_display(),
@@ -323,11 +323,15 @@ def _overview_rows(figures: dict, links: Links) -> list[list[Cell]]:
         ("scheduled", _("Checks planned"), links.checks("planned")),
         ("done", _("Checks done"), links.checks("done")),
         ("missed", _("Checks missed"), links.checks("missed")),
+        ("open", _("Checks still within their time"), links.checks("open")),
+        ("unscheduled", _("Checks outside the plan"), links.checks("unscheduled")),
         ("findings", _("Problems found"), links.findings()),
         ("deduction_points", _("Points deducted"), links.findings()),
         ("bonus_points", _("Bonus points"), links.findings("bonus")),
         ("highlights", _("Highlights"), links.findings("highlight")),
     ):
+        if key not in figures["inspections"]:  # figures made before checks were counted so
+            continue
         rows.append(
             [
                 Cell(label),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baozhang.core.figures import Scope, sections
@@ -19,7 +20,15 @@ from baozhang.orgs.models import AreaType, Organisation, Site, Unit
 
 
 def period_out(period: Period) -> dict:
-    return {"start": period.start.isoformat(), "end": period.end.isoformat(), "label": period.label}
+    """The period in the figures: its days, its label, and how far it was counted (``as_of``, the
+    last day counted; ``running`` while the period had not ended)."""
+    return {
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "label": period.label,
+        "as_of": period.last_day().isoformat(),
+        "running": period.running,
+    }
 
 
 def figures_compute(
@@ -31,7 +40,9 @@ def figures_compute(
 ) -> dict:
     """Every section's figures for the scope and period; with compare, also the previous period's
     and the year-earlier period's figures of the compared sections. progress(done, name) is
-    called after each section computed (of figures_steps(compare) in all)."""
+    called after each section computed (of figures_steps(compare) in all). A period still
+    running is counted as far as it has run (Period.until), and says so."""
+    period = period.until(period.as_of or timezone.now())
     result: dict = {"scope": scope.out(), "period": period_out(period)}
     chosen = sections()
     done = 0

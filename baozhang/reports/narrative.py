@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
 
-from baozhang.core.periods import period_parse
+from baozhang.core.periods import days_text, period_parse
 from baozhang.orgs.models import UnitKind
 from baozhang.reports.titles import period_label_text, period_running_until, period_text
 
@@ -62,6 +62,7 @@ def has_activity(figures: dict) -> bool:
     inspections = figures["inspections"]
     return bool(
         inspections["scheduled"] or inspections["done"] or inspections["findings"]
+        or inspections.get("unscheduled")
         or figures["rectification"]["tracked"]
     )  # fmt: skip
 
@@ -70,6 +71,10 @@ def figures_until(figures: dict) -> dt.date | None:
     """The day the figures of a period still running were counted up to (None when it is over):
     the figures' own ``until`` when they say so, else today."""
     period = period_parse(figures["period"]["label"])
+    if "running" in figures["period"]:  # the figures say how far they were counted (as_of)
+        if not figures["period"]["running"]:
+            return None
+        return dt.date.fromisoformat(figures["period"]["as_of"][:10])
     until = figures["period"].get("until")
     today = dt.date.fromisoformat(until) if until else timezone.localdate()
     return period_running_until(period, today)
@@ -86,7 +91,7 @@ def overview(figures: dict) -> str:
         return head + _(
             " had no checks and no findings recorded: there was no activity in this period."
         )
-    return head + _clauses(inspections)
+    return head + _clauses(inspections) + checks_remainder(inspections)
 
 
 def _clauses(inspections: dict) -> str:
@@ -107,6 +112,33 @@ def _clauses(inspections: dict) -> str:
     if inspections["highlights"]:
         clauses.append(_("%(highlights)s highlights were recorded") % values)
     return pgettext("clause separator", "; ").join(clauses) + pgettext("sentence end", ".")
+
+
+def figures_days_text(period: dict) -> str:
+    """The days of the figures' period as far as they were counted (core.periods.days_text)."""
+    start = dt.date.fromisoformat(period["start"])
+    last = dt.date.fromisoformat((period.get("as_of") or period["end"])[:10])
+    return days_text(start, last, running=bool(period.get("running")))
+
+
+def checks_remainder(inspections: dict) -> str:
+    """What the planned, done and missed checks leave out: the checks still within their time
+    (planned = done + missed + open) and the checks done outside the plan."""
+    parts = []
+    if inspections.get("open"):
+        parts.append(
+            _(
+                "Of these, %(open)s planned checks are still within their time: neither done nor "
+                "missed yet."
+            )
+            % {"open": inspections["open"]}
+        )
+    if inspections.get("unscheduled"):
+        parts.append(
+            _("%(count)s checks were done outside the plan.")
+            % {"count": inspections["unscheduled"]}
+        )
+    return sentences(["", *parts]) if parts else ""
 
 
 def scored(rows: list[dict]) -> list[dict]:

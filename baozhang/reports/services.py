@@ -59,8 +59,10 @@ def report_generate(
 
 
 def report_create(*, kind: str, scope: Scope, period: Period, by=None, progress=None) -> Report:
-    """The report and its first draft, for a person (checked by the caller) or a schedule."""
+    """The report and its first draft, for a person (checked by the caller) or a schedule; a
+    period still running is counted, and titled, as far as it has run."""
     report_check(kind=kind, period=period)
+    period = period.until(timezone.now())
     figures = report_figures(kind=kind, scope=scope, period=period, progress=progress)
     return report_store(kind=kind, scope=scope, period=period, figures=figures, by=by)
 

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from baozhang.core.periods import period_parse
-from baozhang.reports.narrative import figures_until, narrative_write, score_text
-from baozhang.reports.titles import period_text
+from baozhang.reports.narrative import figures_days_text, narrative_write, score_text
 
 
 def figures_text(figures: dict) -> str:
     paragraphs = narrative_write(figures)
-    period = period_text(period_parse(figures["period"]["label"]), until=figures_until(figures))
-    lines = [figures["scope"]["label"] + " · " + period, ""]
+    lines = [figures["scope"]["label"] + " · " + figures_days_text(figures["period"]), ""]
     lines.append(paragraphs["overview"])
     lines.append(paragraphs["results"])
     ranked = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scope as tenant_scope
 from django_scopes import scopes_disabled
@@ -47,7 +47,7 @@ def _report_make(lease: Lease) -> None:
             scope = Scope(
                 organisation=organisation, site=job.site, unit=job.unit, area_type=job.area_type
             )
-            period = period_parse(job.period)
+            period = period_parse(job.period).until(timezone.now())  # as far as it has run
             services.report_check(kind=job.kind, period=period)
             figures = services.report_figures(
                 kind=job.kind,

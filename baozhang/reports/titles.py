@@ -48,7 +48,10 @@ def days_text(start: date, end: date) -> str:
 
 
 def period_text(period: Period, *, until: date | None = None) -> str:
-    """The period in words; a period still running at ``until`` says up to which day."""
+    """The period in words; a period still running at ``until`` (or cut at its ``as_of``) says
+    up to which day."""
+    if until is None and period.running:
+        until = period.last_day()
     return _period_words(period) + _running(period, until)
 
 

@@ -6,6 +6,8 @@ from django import template
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 
+from baozhang.core.periods import period_running_text
+
 register = template.Library()
 
 VENDOR_DIR = Path(__file__).resolve().parents[2] / "static" / "vendor"
@@ -40,6 +42,13 @@ def url_with(context, **params) -> str:
     for key, value in params.items():
         query[key] = value
     return "?" + query.urlencode()
+
+
+@register.filter
+def running_note(period) -> str:
+    """“（截至12月1日）” after a period still running (core.periods.Period.until), else nothing."""
+    text = period_running_text(period) if period is not None else ""
+    return _("(%(running)s)") % {"running": text} if text else ""
 
 
 @register.filter
