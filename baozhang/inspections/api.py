@@ -298,8 +298,15 @@ def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bo
         )
     except ValidationError as error:
         raise ApiValidationError(
-            [{"field": "findings", "message": message} for message in error.messages]
+            [{"field": _finding_field(error), "message": message} for message in error.messages]
         ) from error
+
+
+def _finding_field(error: ValidationError) -> str:
+    """The field a finding's error names: the finding's own (findings.0.item_id) when the error
+    says which, else the findings."""
+    number, field = getattr(error, "finding_number", None), getattr(error, "finding_field", None)
+    return f"findings.{number - 1}.{field}" if number and field else "findings"
 
 
 @router.get(

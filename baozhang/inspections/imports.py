@@ -31,6 +31,7 @@ from baozhang.inspections.services import (
     finding_correction,
     inspections_of_import_remove,
     inspections_store,
+    item_inapplicable,
 )
 from baozhang.inspections.spreadsheets import (
     COLUMNS,
@@ -286,6 +287,11 @@ def _new_staged(row: SheetRow, known: _Known, staged: _Staged, problem: Problem)
     finding = _finding(values, known.items(version), version, known.units, problem)
     if finding is None:
         return
+    if finding.item_id is not None:
+        inapplicable = item_inapplicable(known.items(version)[values["item"]], location)
+        if inapplicable is not None:
+            problem("item", " ".join(inapplicable.messages))
+            return
     inspector = None
     if values.get("inspector"):
         inspector = known.people.get(values["inspector"])

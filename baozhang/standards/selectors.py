@@ -120,14 +120,15 @@ def _version_key(organisation_id: int, version_id: int, saved_at: datetime) -> t
 
 
 def standard_version_items(*, version: StandardVersion) -> list[StandardItem]:
-    """The version's items in sheet order (read once per process for each saved state)."""
+    """The version's items in sheet order, with their area types (``item.area_types.all()`` reads
+    nothing more); read once per process for each saved state."""
     key = _version_key(version.organisation_id, version.pk, version.updated_at)
     with _ITEMS_LOCK:
         cached = _ITEMS.get(key)
         if cached is not None:
             _ITEMS.move_to_end(key)
             return cached[1]
-    items = list(version.items.all())
+    items = list(version.items.prefetch_related("area_types"))
     with _ITEMS_LOCK:
         _ITEMS[key] = (version, items)
         while len(_ITEMS) > _ITEMS_KEPT:
