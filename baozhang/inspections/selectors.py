@@ -51,8 +51,10 @@ def board_policy(*, organisation: Organisation) -> BoardPolicy:
 
 
 def inspection_for_client_id(*, organisation_id: int, client_id: UUID) -> Inspection | None:
-    """The organisation's check stored under the id its client gave it, if any."""
-    return Inspection.objects.filter(organisation_id=organisation_id, client_id=client_id).first()
+    """The organisation's check stored under the id its client gave it, if any (voided too)."""
+    return Inspection.with_voided.filter(
+        organisation_id=organisation_id, client_id=client_id
+    ).first()
 
 
 def findings_in_period(*, organisation: Organisation, period: Period, area_type_id=None):

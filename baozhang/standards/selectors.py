@@ -4,7 +4,7 @@ from collections import OrderedDict
 from datetime import datetime
 from threading import Lock
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from baozhang.core.compiled import CompiledQuery
 from baozhang.orgs.models import Location
@@ -18,10 +18,9 @@ def standard_current_version(*, standard: Standard) -> StandardVersion | None:
 
 def standard_versions_with_use(*, standard: Standard) -> list[StandardVersion]:
     """The standard's versions, newest first, each with ``inspection_count``: the checks done
-    with it (counted in the same query, not one query per version)."""
-    return list(
-        standard.versions.annotate(inspection_count=Count("inspections")).order_by("-number")
-    )
+    with it, voided checks left out (counted in the same query, not one query per version)."""
+    done = Count("inspections", filter=Q(inspections__voided_at__isnull=True))
+    return list(standard.versions.annotate(inspection_count=done).order_by("-number"))
 
 
 def standard_version_histories(*, standard: Standard):
