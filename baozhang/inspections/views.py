@@ -367,6 +367,7 @@ def findings_import_page(request, access):
                 kind="findings",
                 upload=form.cleaned_data["file"],
                 by=request.user,
+                options=["allow_duplicates"] if request.POST.get("allow_duplicates") else [],
             )
         except ImportRejected as rejected:
             errors = rejected_lines(rejected)
