@@ -500,8 +500,8 @@ def test_an_import_killed_with_its_worker_is_taken_back_and_done_by_the_next_wor
     killed = job_of(job)
     half = stored(org)
     assert killed.status == JobStatus.RUNNING and 0 < half[1] < 6000  # killed in the middle
-    # Queued while no worker runs; its rows repeat the first ones, recorded anew as confirmed.
-    waiting = job_queued(org, findings_rows(3), options={"allow_duplicates": True})
+    # Queued while no worker runs; at the first rows' place and time, with other notes.
+    waiting = job_queued(org, [[*row[:6], "另一次", row[7]] for row in findings_rows(3)])
     time.sleep(1.6)  # the lease ran out, and three heartbeats were missed
 
     second = worker_process(env, tmp_path / "second.log")
@@ -621,14 +621,16 @@ def test_a_batch_of_twice_the_rows_on_twice_the_days_makes_the_same_queries(dorm
     org = dorms["org"]
     job = job_queued(org, findings_rows(3))
 
+    imports_done = []
+
     def queries(count: int) -> int:
+        imports_done.append(count)  # each import's notes its own, so that no row repeats one
         rows = []
         for index in range(count):
             day = dt.date(2026, 1, 1) + timedelta(days=index // 3)  # a check a day
             item, points = ITEMS[index % 3]
-            rows.append(
-                [day.isoformat(), "08:00", "5413", None, item, points, f"第{index}条", None]
-            )
+            note = f"第{len(imports_done)}次第{index}条"
+            rows.append([day.isoformat(), "08:00", "5413", None, item, points, note, None])
         with scope(organisation=org), CaptureQueriesContext(connection) as captured:
             result = imports.findings_import(
                 organisation=org, upload=workbook(rows), by=None, run=_QuietRun(job.pk, 10_000)

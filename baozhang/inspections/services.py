@@ -698,14 +698,15 @@ def inspections_of_import_remove(
     finding_history = Finding.history.model
     while True:
         with transaction.atomic():
+            # Voided ones too: the import never was.
             ids = list(
-                Inspection.objects.filter(
+                Inspection.with_voided.filter(
                     organisation=organisation, import_job_id=import_job_id
                 ).values_list("pk", flat=True)[:batch]
             )
             if not ids:
                 return removed
-            _count, deleted = Inspection.objects.filter(pk__in=ids).delete()
+            _count, deleted = Inspection.with_voided.filter(pk__in=ids).delete()
             # The deletion wrote "-" audit rows; the records never were, so no row of them stays.
             inspection_history.objects.filter(id__in=ids).delete()
             finding_history.objects.filter(inspection_id__in=ids).delete()
