@@ -10,13 +10,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from baozhang.core.figures import Scope
 from baozhang.core.periods import period_parse
 from baozhang.inspections.access import access_inspection_to_void
+from baozhang.inspections.figures import inspections_figures
 from baozhang.inspections.models import ExpectedCheck, Finding, Inspection, RedFlag, Schedule
 from baozhang.inspections.schedules import expected_checks_ensure
 from baozhang.inspections.selectors import checks_missed, unit_ranking
 from baozhang.inspections.services import FindingInput, inspection_submit, red_flags_award
 from baozhang.inspections.voids import inspection_void
+from baozhang.inspections.workbooks import checks_listed
 from baozhang.orgs.access import access_organisation
 from baozhang.orgs.models import Person
 from baozhang.orgs.permissions import VIEW_SETUP
@@ -79,6 +82,10 @@ def test_a_voided_checks_deduction_no_longer_counts_and_the_weeks_flag_follows(w
         assert ranking(org) == [("0852", Decimal("100.0")), ("1151", Decimal("98.0"))]
         assert [flag.unit.code for flag in RedFlag.objects.all()] == ["0852"]
         assert Inspection.objects.count() == 2  # every count of checks leaves it out
+        figures = inspections_figures(Scope(organisation=org), period_parse("2026-W47"))
+        assert (figures["done"], figures["findings"]) == (2, 1)
+        listed = checks_listed(organisation=org, params={"period": "2026-W47"})
+        assert listed.rows.count() == 2
         assert list(Inspection.voided.values_list("pk", flat=True)) == [week["first"].pk]
         assert Finding.objects.filter(inspection=week["first"]).count() == 0
         version = standard_versions_with_use(standard=week["standard"])[0]
