@@ -231,7 +231,10 @@ class Inspection(TenantModel):
         editable=False,
         verbose_name=_("voided by"),
     )
-    void_reason = models.TextField(_("why voided"), blank=True, editable=False)
+    # A default in the database too: rows written by raw statements (bench/dataset.py) need none.
+    void_reason = models.TextField(
+        _("why voided"), blank=True, default="", db_default="", editable=False
+    )
     # The findings as they were when the check was voided, with what rested on them (a task …).
     voided_findings = models.JSONField(
         _("findings when voided"), null=True, blank=True, editable=False
