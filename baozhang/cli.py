@@ -170,6 +170,12 @@ def _parser() -> argparse.ArgumentParser:
         transfer.add_argument("--org", required=True, help="the organisation's short name")
         if name == "import":
             transfer.add_argument("--user", help="login recorded in the history as the author")
+            transfer.add_argument(
+                "--allow-duplicates",
+                action="store_true",
+                help="findings: store rows the same as findings already recorded (or as earlier"
+                " rows), which are otherwise refused as duplicates",
+            )
 
     backup = _command(
         commands, "backup", _backup_command, "Write the database and uploaded files to a .tar.gz.",
@@ -528,7 +534,7 @@ def _existing_file(name: str) -> Path:
 def _import_command(arguments: argparse.Namespace, extra: list[str]) -> int:
     from django_scopes import scope
 
-    from baozhang.core.transfers import transfer_for_kind
+    from baozhang.core.transfers import import_options_chosen, transfer_for_kind
     from baozhang.core.xlsx import ImportRejected
     from baozhang.orgs.imports import rejected_lines
 
@@ -542,7 +548,14 @@ def _import_command(arguments: argparse.Namespace, extra: list[str]) -> int:
     path = _existing_file(arguments.file)
     try:
         with scope(organisation=organisation), path.open("rb") as upload:
-            result = transfer.import_file(organisation=organisation, upload=upload, by=author)
+            result = transfer.import_file(
+                organisation=organisation,
+                upload=upload,
+                by=author,
+                **import_options_chosen(
+                    transfer, ["allow_duplicates"] if arguments.allow_duplicates else []
+                ),
+            )
     except ImportRejected as rejected:
         print(_("Nothing was imported. Correct these rows and import again:"), file=sys.stderr)
         for line in rejected_lines(rejected):  # a large file's first problems, and how many

@@ -60,13 +60,14 @@ def worker(job) -> None:
     import_job_run.call(job.pk)
 
 
-def job_queued(organisation, rows, by=None) -> ImportJob:
+def job_queued(organisation, rows, by=None, options=None) -> ImportJob:
     with scope(organisation=organisation):
         return import_job_request(
             organisation=organisation,
             kind="findings",
             upload=File(workbook(rows), name="findings.xlsx"),
             by=by,
+            options=options,
         )
 
 
@@ -499,7 +500,8 @@ def test_an_import_killed_with_its_worker_is_taken_back_and_done_by_the_next_wor
     killed = job_of(job)
     half = stored(org)
     assert killed.status == JobStatus.RUNNING and 0 < half[1] < 6000  # killed in the middle
-    waiting = job_queued(org, findings_rows(3))  # queued while no worker runs
+    # Queued while no worker runs; at the first rows' place and time, with other notes.
+    waiting = job_queued(org, [[*row[:6], "另一次", row[7]] for row in findings_rows(3)])
     time.sleep(1.6)  # the lease ran out, and three heartbeats were missed
 
     second = worker_process(env, tmp_path / "second.log")
@@ -531,7 +533,9 @@ def test_corrections_come_last_and_a_refused_one_takes_back_the_new_checks(dorms
     with scopes_disabled():
         first = Finding.objects.filter(note="第1条").get()
     corrected = [*findings_rows(1)[0][:6], "改正：门后仍有垃圾", None, first.pk]
-    again = job_queued(org, [*findings_rows(30), corrected], by=None)
+    # The first nine rows are those already stored, recorded anew as the person confirmed.
+    new_after_all = {"allow_duplicates": True}
+    again = job_queued(org, [*findings_rows(30), corrected], by=None, options=new_after_all)
     worker(again)
     again = job_of(again)
     assert (again.status, again.records_created, again.records_updated) == ("done", 30, 1)
@@ -540,7 +544,9 @@ def test_corrections_come_last_and_a_refused_one_takes_back_the_new_checks(dorms
     assert stored(org)[:2] == (13, 39)
     # A correction that can no longer be stored (its finding deleted meanwhile) refuses the
     # workbook, and the new checks stored before it are taken back.
-    last = job_queued(org, [*findings_rows(30), [*corrected[:6], "再改", None, first.pk]])
+    last = job_queued(
+        org, [*findings_rows(30), [*corrected[:6], "再改", None, first.pk]], options=new_after_all
+    )
     with scopes_disabled():
         Inspection.objects.filter(findings=first).delete()
     worker(last)
@@ -615,14 +621,16 @@ def test_a_batch_of_twice_the_rows_on_twice_the_days_makes_the_same_queries(dorm
     org = dorms["org"]
     job = job_queued(org, findings_rows(3))
 
+    imports_done = []
+
     def queries(count: int) -> int:
+        imports_done.append(count)  # each import's notes its own, so that no row repeats one
         rows = []
         for index in range(count):
             day = dt.date(2026, 1, 1) + timedelta(days=index // 3)  # a check a day
             item, points = ITEMS[index % 3]
-            rows.append(
-                [day.isoformat(), "08:00", "5413", None, item, points, f"第{index}条", None]
-            )
+            note = f"第{len(imports_done)}次第{index}条"
+            rows.append([day.isoformat(), "08:00", "5413", None, item, points, note, None])
         with scope(organisation=org), CaptureQueriesContext(connection) as captured:
             result = imports.findings_import(
                 organisation=org, upload=workbook(rows), by=None, run=_QuietRun(job.pk, 10_000)

@@ -47,8 +47,10 @@ def not_found(request, exc):
 
 @api.exception_handler(PermissionDenied)
 def forbidden(request, exc):
+    """403 with the refusal's own reason when the gate gives one."""
+    reason = str(exc.args[0]) if exc is not None and exc.args else ""
     return api.create_response(
-        request, {"detail": _("You do not have permission to do this.")}, status=403
+        request, {"detail": reason or _("You do not have permission to do this.")}, status=403
     )
 
 

@@ -5,7 +5,7 @@ adds `baozhang import findings` without touching the CLI. The registry only know
 app's functions; the functions themselves check the data and keep an import all or nothing.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -34,8 +34,9 @@ class ImportRun(Protocol):
     def step(self, key: str, *, progress: int, done: int = 0, total: int = 0) -> None: ...
 
 
-# import_file(*, organisation, upload, by, run=None) -> ImportCounts; raises
-# baozhang.core.xlsx.ImportRejected. ``upload`` is a file or a path; ``run`` is given in the
+# import_file(*, organisation, upload, by, run=None, **options) -> ImportCounts; raises
+# baozhang.core.xlsx.ImportRejected. ``options`` are the kind's import_options that the person
+# chose (e.g. allow_duplicates=True), given only when chosen. ``upload`` is a file or a path; ``run`` is given in the
 # background. A kind without ``undo_import`` stores everything in one transaction.
 ImportFunction = Callable[..., ImportCounts]
 # undo_import(*, organisation, job_id) -> int: remove what a background import stored so far.
@@ -65,6 +66,8 @@ class Transfer:
     export_query: ExportQuery | None = None
     # Needed to export this kind, besides the right to export data at all.
     export_permission: str | None = None
+    # The yes-or-no options its import_file takes (keyword arguments), e.g. allow_duplicates.
+    import_options: tuple[str, ...] = ()
 
 
 _TRANSFERS: dict[str, Transfer] = {}
@@ -82,6 +85,7 @@ def transfer_register(
     records_url: str | None = None,
     export_query: ExportQuery | None = None,
     export_permission: str | None = None,
+    import_options: tuple[str, ...] = (),
 ) -> None:
     """Make a kind importable and/or exportable; a kind belongs to one app only (two apps
     claiming one name would make `baozhang import KIND` ambiguous)."""
@@ -96,6 +100,7 @@ def transfer_register(
         records_url=records_url,
         export_query=export_query,
         export_permission=export_permission,
+        import_options=import_options,
     )
     registry_add(_TRANSFERS, kind, transfer, what="Transfer kind")
 
@@ -108,3 +113,9 @@ def transfers_all() -> list[Transfer]:
 def transfer_for_kind(kind: str) -> Transfer | None:
     """The registered kind of that name, or None."""
     return _TRANSFERS.get(kind)
+
+
+def import_options_chosen(transfer: Transfer, options: Iterable[str]) -> dict[str, bool]:
+    """The keyword arguments of the kind's import_file for the options chosen that it takes."""
+    chosen = set(options)
+    return {name: True for name in transfer.import_options if name in chosen}

@@ -1,9 +1,10 @@
 """The gatekeepers of schedules, checks, findings and photos: tenant and permission checked
 together (see orgs/access.py)."""
 
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -20,8 +21,10 @@ from baozhang.inspections.models import (
 from baozhang.inspections.selectors import inspection_for_client_id
 from baozhang.inspections.services import finding_error
 from baozhang.orgs.access import OrgAccess, access_unit, record_handed_out, tenant_record
-from baozhang.orgs.models import Unit
-from baozhang.orgs.permissions import MANAGE_BOARD
+from baozhang.orgs.models import Role, Unit
+from baozhang.orgs.permissions import MANAGE_BOARD, RECORD_INSPECTIONS
+
+VOID_BY_INSPECTOR = timedelta(hours=24)  # how long an inspector may void a check of theirs
 
 
 def access_schedule(access: OrgAccess, schedule_id: int, *, permission: str) -> Schedule:
@@ -29,7 +32,40 @@ def access_schedule(access: OrgAccess, schedule_id: int, *, permission: str) -> 
 
 
 def access_inspection(access: OrgAccess, inspection_id: int, *, permission: str) -> Inspection:
-    return tenant_record(access, Inspection, inspection_id, permission=permission)
+    """The check, voided or not (a voided check's page shows it as voided)."""
+    return tenant_record(access, Inspection.with_voided.all(), inspection_id, permission=permission)
+
+
+def access_inspection_to_void(
+    access: OrgAccess, inspection_id: int, *, now: datetime
+) -> Inspection:
+    """The check the user may void (作废); a check the user may see but not void is a 403 that
+    says why (inspection_void_refusal)."""
+    inspection = access_inspection(access, inspection_id, permission=RECORD_INSPECTIONS)
+    refusal = inspection_void_refusal(access, inspection, now=now)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+    return inspection
+
+
+def inspection_void_refusal(access: OrgAccess, inspection: Inspection, *, now: datetime):
+    """Why the user may not void the check, or None: an administrator may void any check, its
+    inspector (or whoever submitted it) only within VOID_BY_INSPECTOR of submitting it."""
+    if Role.ADMIN in access.roles:
+        return None
+    if not access.can(RECORD_INSPECTIONS):
+        return _("You do not have permission to do this.")
+    own_check = (
+        access.person is not None and inspection.inspector_id == access.person.pk
+    ) or inspection.submitted_by_id == access.user.pk
+    if not own_check:
+        return _("Only the inspector who submitted this check, or an administrator, can void it.")
+    if now - inspection.created_at > VOID_BY_INSPECTOR:
+        return _(
+            "An inspector can void a check only within 24 hours of submitting it; ask an "
+            "administrator to void it."
+        )
+    return None
 
 
 def access_red_flag_tie(access: OrgAccess, tie_id: int) -> RedFlagTie:

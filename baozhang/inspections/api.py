@@ -21,6 +21,7 @@ from baozhang.inspections.access import (
     access_finding_unit,
     access_inspection,
     access_inspection_sent,
+    access_inspection_to_void,
     access_photo_upload,
     access_schedule,
 )
@@ -34,6 +35,7 @@ from baozhang.inspections.occasions import occasion_named, occasions_of_check
 from baozhang.inspections.planned_checks import checks_missed
 from baozhang.inspections.scores_text import basis_text
 from baozhang.inspections.services import FindingInput, inspection_submit, photo_upload_create
+from baozhang.inspections.voids import inspection_void
 from baozhang.orgs.access import access_location, org_scope, request_access
 from baozhang.orgs.api import XLSX, ExportJobOut, export_answer
 from baozhang.orgs.permissions import (
@@ -102,6 +104,18 @@ def _inspection(inspection: Inspection, occasions: dict[str, int | None]) -> dic
         "is_failed": inspection.is_failed,
         "note": inspection.note,
         "findings": findings,
+        **_voided(inspection),
+    }
+
+
+def _voided(inspection: Inspection) -> dict:
+    if inspection.voided_at is None:
+        return {}
+    return {
+        "voided_at": inspection.voided_at,
+        "voided_by": str(inspection.voided_by) if inspection.voided_by_id else None,
+        "void_reason": inspection.void_reason,
+        "voided_findings": inspection.voided_findings or [],
     }
 
 
@@ -300,8 +314,15 @@ def _inspection_store(access, payload: out.InspectionIn) -> tuple[Inspection, bo
         )
     except ValidationError as error:
         raise ApiValidationError(
-            [{"field": "findings", "message": message} for message in error.messages]
+            [{"field": _finding_field(error), "message": message} for message in error.messages]
         ) from error
+
+
+def _finding_field(error: ValidationError) -> str:
+    """The field a finding's error names: the finding's own (findings.0.item_id) when the error
+    says which, else the findings."""
+    number, field = getattr(error, "finding_number", None), getattr(error, "finding_field", None)
+    return f"findings.{number - 1}.{field}" if number and field else "findings"
 
 
 @router.get(
@@ -314,6 +335,37 @@ def inspection_read(request, org: str, id: int):  # noqa: A002
     access = request_access(request, org, VIEW_INSPECTIONS)
     with org_scope(access):
         inspection = access_inspection(access, id, permission=VIEW_INSPECTIONS)
+        return _inspection(inspection, occasions_of_check(inspection))
+
+
+@router.post(
+    "/orgs/{org}/inspections/{id}/void",
+    response=answers({200: out.InspectionOut}),
+    operation_id="inspection_void",
+    summary="Void a check entered by mistake (作废)",
+    description=(
+        "With the reason. Its inspector may void a check within 24 hours of submitting it, an "
+        "administrator at any time; otherwise a 403 that says why. The voided check stays, "
+        "with its findings as they were in voided_findings; every score, ranking, red flag, "
+        "figure and list follows as if it had never been made, and the check it fulfilled is "
+        "expected again (missed once its window has passed). A check already voided is a 422."
+    ),
+)
+def inspection_void_operation(request, org: str, id: int, payload: out.InspectionVoidIn):  # noqa: A002
+    access = request_access(request, org, RECORD_INSPECTIONS)
+    with org_scope(access):
+        now = timezone.now()
+        inspection = access_inspection_to_void(access, id, now=now)
+        if inspection.voided_at is not None:
+            raise ApiValidationError(
+                [{"field": None, "message": _("This check has already been voided.")}]
+            )
+        try:
+            inspection_void(inspection=inspection, reason=payload.reason, by=access.user, now=now)
+        except ValidationError as error:
+            raise ApiValidationError(
+                [{"field": "reason", "message": message} for message in error.messages]
+            ) from error
         return _inspection(inspection, occasions_of_check(inspection))
 
 

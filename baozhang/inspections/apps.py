@@ -22,6 +22,7 @@ class InspectionsConfig(AppConfig):
             export_file=spreadsheets.findings_export,
             undo_import=imports.findings_import_undo,
             import_permission=RECORD_INSPECTIONS,
+            import_options=("allow_duplicates",),
             records_url="inspections:findings",
             export_query=selectors.findings_filtered,
             export_permission=VIEW_INSPECTIONS,

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from baozhang.core.transfers import ERRORS_KEPT, ImportRun
 from baozhang.core.xlsx import ImportRejected, RowError, SheetRow, sheet_rows
-from baozhang.inspections.models import Finding
+from baozhang.inspections.models import Finding, FindingKind
 from baozhang.inspections.services import (
     CheckInput,
     FindingInput,
@@ -31,6 +31,7 @@ from baozhang.inspections.services import (
     finding_correction,
     inspections_of_import_remove,
     inspections_store,
+    item_inapplicable,
 )
 from baozhang.inspections.spreadsheets import (
     COLUMNS,
@@ -49,12 +50,21 @@ PROGRESS_EVERY_SECONDS = 1  # a background import writes its progress at most th
 
 
 def findings_import(
-    *, organisation: Organisation, upload, by: User | None, run: ImportRun | None = None
+    *,
+    organisation: Organisation,
+    upload,
+    by: User | None,
+    run: ImportRun | None = None,
+    allow_duplicates: bool = False,
 ) -> ImportResult:
     """Import findings, all or nothing: a row with a number corrects that finding; the others are
-    grouped into one ad-hoc check per location, time and inspector (see the module's docstring)."""
+    grouped into one ad-hoc check per location, time and inspector (see the module's docstring).
+
+    A new row the same as a finding already recorded, or as an earlier row of the workbook (the
+    same location, time, inspector, item, kind, points and note), is a problem, unless the person said
+    that such rows are new after all (``allow_duplicates``)."""
     with _Staged() as staged:
-        known = _rows_checked(organisation, upload, staged, run)
+        known = _rows_checked(organisation, upload, staged, run, allow_duplicates)
         if run is not None:
             return _staged_stored(known, staged, by, run)
         with transaction.atomic():
@@ -165,12 +175,15 @@ class _Staged:
         self.database.close()
 
 
-def _rows_checked(organisation, upload, staged: _Staged, run: ImportRun | None) -> _Known:
+def _rows_checked(
+    organisation, upload, staged: _Staged, run: ImportRun | None, allow_duplicates: bool = False
+) -> _Known:
     """Every row read and checked, the good ones staged; raises ImportRejected with the first
     ERRORS_KEPT problems and their number if any row has one."""
     known = _Known(organisation)
     problems = _Problems()
     numbered = _Numbered(known, staged, problems)
+    duplicates = None if allow_duplicates else _Duplicates(known, problems)
     progress = _Progress(run, "checking", start=0, end=50)
     for row in sheet_rows(upload, COLUMNS, counted=progress.counted):
         progress(row.number - 1)
@@ -179,8 +192,10 @@ def _rows_checked(organisation, upload, staged: _Staged, run: ImportRun | None) 
         elif row.values.get("id") is not None:
             numbered.add(row)
         else:
-            _new_staged(row, known, staged, problems.of(row))
+            _new_staged(row, known, staged, problems.of(row), duplicates)
     numbered.flush()
+    if duplicates is not None:
+        duplicates.flush()
     if problems.total:
         raise ImportRejected(problems.kept, total=problems.total)
     return known
@@ -268,8 +283,15 @@ class _Numbered:
         self.rows = {}
 
 
-def _new_staged(row: SheetRow, known: _Known, staged: _Staged, problem: Problem) -> None:
-    """A row without a number, checked; staged if it is good."""
+def _new_staged(
+    row: SheetRow,
+    known: _Known,
+    staged: _Staged,
+    problem: Problem,
+    duplicates: "_Duplicates | None" = None,
+) -> None:
+    """A row without a number, checked; staged if it is good (a duplicate's problem is found
+    with its chunk's)."""
     values = row.values
     moment = _time(values.get("time"))
     if moment is None:
@@ -286,6 +308,11 @@ def _new_staged(row: SheetRow, known: _Known, staged: _Staged, problem: Problem)
     finding = _finding(values, known.items(version), version, known.units, problem)
     if finding is None:
         return
+    if finding.item_id is not None:
+        inapplicable = item_inapplicable(known.items(version)[values["item"]], location)
+        if inapplicable is not None:
+            problem("item", " ".join(inapplicable.messages))
+            return
     inspector = None
     if values.get("inspector"):
         inspector = known.people.get(values["inspector"])
@@ -296,10 +323,14 @@ def _new_staged(row: SheetRow, known: _Known, staged: _Staged, problem: Problem)
                 % {"name": values["inspector"]},
             )
             return
+    timestamp = staged.timestamp(values["date"], moment)
+    if duplicates is not None:
+        item = known.items(version)[values["item"]] if finding.item_id is not None else None
+        duplicates.add(row, location, timestamp, inspector, item, finding)
     staged.add_new(
         row.number,
         location.pk,
-        staged.timestamp(values["date"], moment),
+        timestamp,
         inspector.pk if inspector else None,
         finding.item_id,
         finding.kind,
@@ -307,6 +338,83 @@ def _new_staged(row: SheetRow, known: _Known, staged: _Staged, problem: Problem)
         finding.note,
         finding.unit.pk if finding.unit else None,
     )
+
+
+class _Duplicates:
+    """The new rows that repeat a finding already recorded or an earlier row: the same location,
+    time (to the minute), inspector, item, kind, points and note (two problems of one item in
+    one check differ by their notes). The recorded findings are looked up ID_CHUNK rows at
+    a time, in one query per chunk; the earlier rows are remembered by their key."""
+
+    def __init__(self, known: _Known, problems: _Problems):
+        self.known, self.problems = known, problems
+        self.zone = timezone.get_current_timezone()
+        self.seen: dict[tuple, int] = {}  # key → the first row that has it
+        self.pending: list[tuple[tuple, SheetRow, str]] = []
+
+    def add(self, row: SheetRow, location, timestamp: int, inspector, item, given) -> None:
+        kind = given.kind or item.kind
+        if kind == FindingKind.HIGHLIGHT:
+            points = Decimal(0)
+        else:
+            points = given.points if given.points is not None else item.points
+        key = (
+            location.pk,
+            timestamp - timestamp % 60,  # to the minute, as a workbook gives the time
+            inspector.pk if inspector else None,
+            item.pk if item else None,
+            kind,
+            _tenths(points),
+            given.note,
+        )
+        moment = dt.datetime.fromtimestamp(timestamp, tz=self.zone).strftime("%Y-%m-%d %H:%M")
+        what = _("location %(location)s, %(time)s, item %(item)s") % {
+            "location": location.code,
+            "time": moment,
+            "item": item.text if item else (given.note or _("none")),
+        }
+        earlier = self.seen.setdefault(key, row.number)
+        if earlier != row.number:
+            self._problem(
+                row, _("the same as row %(row)s (%(what)s)") % {"row": earlier, "what": what}
+            )
+            return
+        self.pending.append((key, row, what, row.values["date"]))
+        if len(self.pending) >= ID_CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        """The pending rows that repeat a recorded finding, found with one query."""
+        if not self.pending:
+            return
+        recorded = Finding.objects.filter(
+            organisation=self.known.organisation,
+            date__in={day for _key, _row, _what, day in self.pending},
+            location_id__in={key[0] for key, _row, _what, _day in self.pending},
+        ).values_list(
+            "location_id", "observed_at", "inspector_id", "item_id", "kind", "points", "note"
+        )
+        stored = set()
+        for location, moment, inspector, item, kind, points, note in recorded:
+            timestamp = int(moment.timestamp())
+            minute = timestamp - timestamp % 60
+            stored.add((location, minute, inspector, item, kind, _tenths(points), note))
+        for key, row, what, _day in self.pending:
+            if key in stored:
+                self._problem(
+                    row,
+                    _("the same as a finding already recorded (%(what)s)") % {"what": what},
+                )
+        self.pending = []
+
+    def _problem(self, row: SheetRow, message: str) -> None:
+        hint = _("if it is new after all, tick “They are new” (or --allow-duplicates)")
+        joined = _("%(problem)s; %(hint)s") % {"problem": message, "hint": hint}
+        self.problems.extend([RowError(row.number, None, joined)])
+
+
+def _tenths(points) -> int:
+    return int(Decimal(points) * 10)
 
 
 def _staged_stored(known: _Known, staged: _Staged, by, run: ImportRun | None) -> ImportResult:

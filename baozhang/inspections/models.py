@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
 from baozhang.core.models import TenantModel
@@ -135,8 +136,28 @@ class ExpectedCheck(TenantModel):
         return f"{self.schedule} · {self.location} · {self.due_at:%Y-%m-%d %H:%M}"
 
 
+class _LiveChecks(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(voided_at__isnull=True)
+
+
+class _VoidedChecks(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(voided_at__isnull=False)
+
+
 class Inspection(TenantModel):
-    """One check of one location, submitted once (client_id makes a resend harmless)."""
+    """One check of one location, submitted once (client_id makes a resend harmless).
+
+    A check entered by mistake is voided (作废, services.inspection_void): it stays, with who
+    voided it, when and why, and what its findings were (``voided_findings``), but its findings
+    leave the Finding table (their audit rows keep them) and the default manager no longer gives
+    it, so that no score, count or list has to remember to leave it out. ``voided`` gives the
+    voided checks, ``with_voided`` every check (the check's own page)."""
+
+    objects = ScopedManager(_LiveChecks, organisation="organisation")
+    voided = ScopedManager(_VoidedChecks, organisation="organisation")
+    with_voided = ScopedManager(organisation="organisation")
 
     client_id = models.UUIDField(_("client id"), default=uuid.uuid4)
     location = models.ForeignKey(
@@ -200,6 +221,24 @@ class Inspection(TenantModel):
         editable=False,
         verbose_name=_("import job"),
     )
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("voided by"),
+    )
+    # A default in the database too: rows written by raw statements (bench/dataset.py) need none.
+    void_reason = models.TextField(
+        _("why voided"), blank=True, default="", db_default="", editable=False
+    )
+    # The findings as they were when the check was voided, with what rested on them (a task …).
+    voided_findings = models.JSONField(
+        _("findings when voided"), null=True, blank=True, editable=False
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -219,6 +258,10 @@ class Inspection(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.location} · {self.done_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
 
 
 class FindingKind(models.TextChoices):

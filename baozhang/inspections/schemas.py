@@ -57,6 +57,16 @@ class FindingOut(Schema):
     photo_ids: list[int]
 
 
+class VoidedFindingOut(Schema):
+    id: int
+    item: str
+    kind: str
+    points: Decimal
+    unit: str
+    note: str
+    settled: list[str] = Field(description="what rested on it and became of it (a task …)")
+
+
 class InspectionOut(Schema):
     id: int
     client_id: uuid.UUID
@@ -71,6 +81,16 @@ class InspectionOut(Schema):
     is_failed: bool
     note: str
     findings: list[FindingOut]
+    voided_at: datetime | None = Field(None, description="when it was voided (作废), if it was")
+    voided_by: str | None = None
+    void_reason: str = ""
+    voided_findings: list[VoidedFindingOut] = Field(
+        [], description="a voided check's findings as they were; its findings list is empty"
+    )
+
+
+class InspectionVoidIn(Input):
+    reason: str = Field(max_length=500, description="why the check is voided (required)")
 
 
 class FindingList(Page):

@@ -101,8 +101,10 @@ def board_policy(*, organisation: Organisation) -> BoardPolicy:
 
 
 def inspection_for_client_id(*, organisation_id: int, client_id: UUID) -> Inspection | None:
-    """The organisation's check stored under the id its client gave it, if any."""
-    return Inspection.objects.filter(organisation_id=organisation_id, client_id=client_id).first()
+    """The organisation's check stored under the id its client gave it, if any (voided too)."""
+    return Inspection.with_voided.filter(
+        organisation_id=organisation_id, client_id=client_id
+    ).first()
 
 
 def findings_in_period(*, organisation: Organisation, period: Period, area_type_id=None):
@@ -233,7 +235,10 @@ def _checks_per_unit(*, organisation_id: int, start: date, end: date, area=None)
         f" JOIN {Assignment._meta.db_table} a ON a.location_id = c.location_id"
         " AND a.starts_on <= c.date AND (a.ends_on IS NULL OR a.ends_on >= c.date)"
     )
-    where = " WHERE c.organisation_id = %s AND c.date >= %s AND c.date <= %s"
+    where = (
+        " WHERE c.organisation_id = %s AND c.date >= %s AND c.date <= %s"
+        " AND c.voided_at IS NULL"  # a voided check never counts
+    )
     adapt = connection.ops.adapt_datefield_value
     params: list = [organisation_id, adapt(start), adapt(end)]
     if area is not None:

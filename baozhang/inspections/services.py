@@ -76,11 +76,33 @@ class _Checked(NamedTuple):
 
 
 def finding_error(number: int, error: ValidationError) -> ValidationError:
-    """The error of a check's finding, named by its number in the check."""
-    return ValidationError(
+    """The error of a check's finding, named by its number in the check; ``field`` names the
+    finding's field at fault when the error says (an API answer names it)."""
+    refused = ValidationError(
         _("Finding %(number)s: %(message)s")
         % {"number": number, "message": " ".join(error.messages)}
     )
+    refused.finding_number = number
+    refused.finding_field = getattr(error, "finding_field", None)
+    return refused
+
+
+def item_inapplicable(item: StandardItem | None, location: Location) -> ValidationError | None:
+    """Why the item cannot be recorded at the location: it applies to other area types only (the
+    check page does not offer it there); None when it applies. The item's area types are read
+    with it (standard_version_items)."""
+    if item is None:
+        return None
+    area_type_ids = {area_type.pk for area_type in item.area_types.all()}
+    if not area_type_ids or location.area_type_id in area_type_ids:
+        return None
+    area_type = location.area_type.name if location.area_type_id else _("no area type")
+    error = ValidationError(
+        _("The item “%(item)s” does not apply to the area type “%(area_type)s”.")
+        % {"item": item.text, "area_type": area_type}
+    )
+    error.finding_field = "item_id"
+    return error
 
 
 def photo_upload_create(
@@ -262,6 +284,9 @@ def _findings_checked(
     for number, given in enumerate(findings, start=1):
         try:
             item, kind, points = _finding_valued(given, items)
+            inapplicable = item_inapplicable(item, location)
+            if inapplicable is not None:
+                raise inapplicable
             unit, reason = _finding_responsible(given, holder=holder, location=location)
             photos = [photo_encode(photo) for photo in given.photos]
         except ValidationError as error:
@@ -491,6 +516,10 @@ def finding_correction(*, finding: Finding, given: FindingInput) -> dict | None:
         raise ValidationError(_("This finding belongs to no check."))
     items = {item.pk: item for item in standard_version_items(version=inspection.standard_version)}
     item, kind, points = _finding_valued(given, items)
+    if item is not None and item.pk != finding.item_id:
+        inapplicable = item_inapplicable(item, finding.location)
+        if inapplicable is not None:
+            raise inapplicable
     if (given.unit.pk if given.unit else None) == finding.unit_id:
         unit, reason = finding.unit, finding.unit_reason
     else:
@@ -678,14 +707,15 @@ def inspections_of_import_remove(
     finding_history = Finding.history.model
     while True:
         with transaction.atomic():
+            # Voided ones too: the import never was.
             ids = list(
-                Inspection.objects.filter(
+                Inspection.with_voided.filter(
                     organisation=organisation, import_job_id=import_job_id
                 ).values_list("pk", flat=True)[:batch]
             )
             if not ids:
                 return removed
-            _count, deleted = Inspection.objects.filter(pk__in=ids).delete()
+            _count, deleted = Inspection.with_voided.filter(pk__in=ids).delete()
             # The deletion wrote "-" audit rows; the records never were, so no row of them stays.
             inspection_history.objects.filter(id__in=ids).delete()
             finding_history.objects.filter(inspection_id__in=ids).delete()

@@ -79,7 +79,9 @@ class _Known:
         self.organisation = organisation
         self.locations = {
             location.code: location
-            for location in Location.objects.filter(organisation=organisation)
+            for location in Location.objects.filter(organisation=organisation).select_related(
+                "area_type"
+            )
         }
         self.units = {unit.code: unit for unit in Unit.objects.filter(organisation=organisation)}
         self.people = {

@@ -11,6 +11,11 @@ urlpatterns = [
         views.inspection_detail,
         name="inspection-detail",
     ),
+    path(
+        "o/<slug:org>/inspections/<int:inspection_id>/void/",
+        views.inspection_void_page,
+        name="inspection-void",
+    ),
     path("o/<slug:org>/photos/<int:photo_id>/", views.finding_photo, name="finding-photo"),
     path("o/<slug:org>/findings/", views.findings_list, name="findings"),
     path("o/<slug:org>/checks/", views.checks_list, name="checks"),

@@ -7,8 +7,8 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,8 @@ from baozhang.inspections.access import (
     access_finding_photo,
     access_finding_unit,
     access_inspection,
+    access_inspection_to_void,
+    inspection_void_refusal,
 )
 from baozhang.inspections.chips import filter_chips
 from baozhang.inspections.finding_lines import FindingLines
@@ -38,6 +40,7 @@ from baozhang.inspections.planned_checks import checks_missed
 from baozhang.inspections.scores_text import basis_text, change_text, tenths_text, until_text
 from baozhang.inspections.services import FindingInput, inspection_submit
 from baozhang.inspections.spreadsheets import COLUMNS
+from baozhang.inspections.voids import inspection_void
 from baozhang.inspections.workbooks import checks_listed, period_of
 from baozhang.orgs.access import access_location
 from baozhang.orgs.decorators import org_view
@@ -175,11 +178,46 @@ def inspection_detail(request, access, inspection_id: int):
         .prefetch_related("photos")
         .order_by("id")
     )
+    now = timezone.now()
+    may_void = (
+        inspection.voided_at is None
+        and access.can(RECORD_INSPECTIONS)
+        and inspection_void_refusal(access, inspection, now=now) is None
+    )
     return render(
         request,
         "inspections/inspection_detail.html",
-        {"now": timezone.now(), "inspection": inspection, "findings": findings},
+        {
+            "now": now,
+            "inspection": inspection,
+            "findings": findings,
+            "may_void": may_void,
+        },
     )
+
+
+@org_view(RECORD_INSPECTIONS)
+def inspection_void_page(request, access, inspection_id: int):
+    """Void the check (作废) with the reason the form gives, after its confirmation."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    detail = redirect(
+        "inspections:inspection-detail", org=access.organisation.slug, inspection_id=inspection_id
+    )
+    now = timezone.now()
+    try:
+        inspection = access_inspection_to_void(access, inspection_id, now=now)
+        inspection_void(
+            inspection=inspection, reason=request.POST.get("reason", ""), by=request.user, now=now
+        )
+    except (PermissionDenied, ValidationError) as refused:
+        message = refused.args[0] if isinstance(refused, PermissionDenied) and refused.args else ""
+        if isinstance(refused, ValidationError):
+            message = " ".join(refused.messages)
+        messages.error(request, message or _("You do not have permission to do this."))
+    else:
+        messages.success(request, _("The check was voided."))
+    return detail
 
 
 @org_view(VIEW_INSPECTIONS)
@@ -332,6 +370,7 @@ def findings_import_page(request, access):
                 kind="findings",
                 upload=form.cleaned_data["file"],
                 by=request.user,
+                options=["allow_duplicates"] if request.POST.get("allow_duplicates") else [],
             )
         except ImportRejected as rejected:
             errors = rejected_lines(rejected)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.urls import reverse
-from ninja import File, Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field, create_model
 
@@ -371,9 +371,12 @@ def import_job_out(job: ImportJob) -> dict:
     description="One of: locations, units, responsibilities, people, findings (the columns are"
     " in docs/formats.md). A file larger than BAOZHANG_IMPORT_BACKGROUND_KB is imported by the"
     " background worker: the answer is 202 with the job, followed with GET"
-    " /orgs/{org}/import-jobs/{id}.",
+    " /orgs/{org}/import-jobs/{id}. allow_duplicates (findings): store the rows that are the same"
+    " as a finding already recorded or as an earlier row, which are otherwise refused.",
 )
-def workbook_import(request, org: str, kind: str, file: File[UploadedFile]):
+def workbook_import(
+    request, org: str, kind: str, file: File[UploadedFile], allow_duplicates: Form[bool] = False
+):
     access = request_access(request, org, IMPORT_DATA)
     transfer = importable(kind)
     if transfer is None:
@@ -383,7 +386,11 @@ def workbook_import(request, org: str, kind: str, file: File[UploadedFile]):
     with org_scope(access):
         try:
             started = import_start(
-                organisation=access.organisation, kind=kind, upload=file, by=access.user
+                organisation=access.organisation,
+                kind=kind,
+                upload=file,
+                by=access.user,
+                options=["allow_duplicates"] if allow_duplicates else [],
             )
         except ImportRejected as rejected:
             return Status(

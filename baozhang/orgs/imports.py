@@ -9,6 +9,7 @@ anything, and stores what a kind stores in batches in short transactions (docs/f
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 
@@ -18,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from baozhang.core.transfers import Transfer, transfer_for_kind
+from baozhang.core.transfers import Transfer, import_options_chosen, transfer_for_kind
 from baozhang.core.xlsx import ImportRejected, RowError, workbook_checked
 from baozhang.orgs.models import ImportJob, Organisation, User
 from baozhang.orgs.tasks import import_job_run
@@ -40,34 +41,44 @@ def importable(kind: str) -> Transfer | None:
 
 
 def import_start(
-    *, organisation: Organisation, kind: str, upload, by: User | None
+    *,
+    organisation: Organisation,
+    kind: str,
+    upload,
+    by: User | None,
+    options: Iterable[str] = (),
 ) -> ImportStarted:
     """Import the upload at once if it is small, else queue it for the worker; raises
     ImportRejected (nothing stored) for a small file with problems, and for a large one that is
-    over the limits or not a workbook (docs/formats.md)."""
+    over the limits or not a workbook (docs/formats.md). ``options`` names the yes-or-no options
+    the person chose; those the kind does not take are left out."""
     transfer = importable(kind)
     if transfer is None:
         raise ImportRejected(
             [RowError(None, None, _("Unknown import kind: %(kind)s") % {"kind": kind})]
         )
+    chosen = import_options_chosen(transfer, options)
     if upload.size <= settings.IMPORT_BACKGROUND_BYTES:
-        result = transfer.import_file(organisation=organisation, upload=upload, by=by)
+        result = transfer.import_file(organisation=organisation, upload=upload, by=by, **chosen)
         return ImportStarted(created=result.created, updated=result.updated)
     workbook_checked(upload)  # a file too large, or not a workbook, is refused at once
     upload.seek(0)
     return ImportStarted(
-        job=import_job_request(organisation=organisation, kind=kind, upload=upload, by=by)
+        job=import_job_request(
+            organisation=organisation, kind=kind, upload=upload, by=by, options=chosen
+        )
     )
 
 
 def import_job_request(
-    *, organisation: Organisation, kind: str, upload, by: User | None
+    *, organisation: Organisation, kind: str, upload, by: User | None, options: dict | None = None
 ) -> ImportJob:
     """Keep the file under the media folder and queue its import; the worker starts it once the
-    job is committed. The job imports in the requester's language."""
+    job is committed. The job imports in the requester's language, with the options chosen."""
     job = ImportJob(
         organisation=organisation,
         kind=kind,
+        options=options or {},
         file_name=(upload.name or "")[:255],
         file_size=upload.size,
         requested_by=by,

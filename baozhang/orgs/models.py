@@ -421,6 +421,8 @@ class ImportJob(TransferJob):
     records_updated = models.PositiveIntegerField(_("updated"), default=0)
     row_errors = models.JSONField(_("problems"), default=list, blank=True)
     row_errors_total = models.PositiveIntegerField(_("number of problems"), default=0)
+    # The options the person chose, as keyword arguments of the kind's import (core/transfers.py).
+    options = models.JSONField(_("options"), default=dict, blank=True)
 
     class Meta(TransferJob.Meta):
         verbose_name = _("import job")

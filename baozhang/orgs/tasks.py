@@ -31,7 +31,7 @@ from baozhang.core.background import Lease, LeaseLost, background_job_run
 from baozhang.core.list_documents import ORIGIN_PARAM, list_document_for_kind
 from baozhang.core.list_workbooks import list_sheet_write, list_workbook_for_kind
 from baozhang.core.models import JobFailure, JobStatus
-from baozhang.core.transfers import ERRORS_KEPT, transfer_for_kind
+from baozhang.core.transfers import ERRORS_KEPT, import_options_chosen, transfer_for_kind
 from baozhang.core.xlsx import ImportRejected
 from baozhang.orgs.access import access_organisation
 from baozhang.orgs.models import ExportJob, ImportJob
@@ -76,7 +76,11 @@ def import_job_work(lease: Lease) -> None:
             if transfer.undo_import is None:
                 lease.step("records", progress=10)
             result = transfer.import_file(
-                organisation=job.organisation, upload=job.file.path, by=job.requested_by, run=run
+                organisation=job.organisation,
+                upload=job.file.path,
+                by=job.requested_by,
+                run=run,
+                **import_options_chosen(transfer, job.options),
             )
         except LeaseLost:
             raise  # the job is another attempt's now: it takes back what this one stored

@@ -10,6 +10,7 @@ class RectificationConfig(AppConfig):
     def ready(self) -> None:
         from baozhang.core.list_workbooks import list_workbook_register
         from baozhang.inspections.occasions import occasion_register
+        from baozhang.inspections.withdrawals import withdrawal_register
         from baozhang.orgs.permissions import (
             DECIDE_REFERRALS,
             SUBMIT_RECTIFICATION,
@@ -17,6 +18,9 @@ class RectificationConfig(AppConfig):
         )
         from baozhang.rectification import workbooks
         from baozhang.rectification.round_views import round_check_occasion, round_of_check
+        from baozhang.rectification.withdrawals import findings_withdrawn_settle
+
+        withdrawal_register(app=self.label, settle=findings_withdrawn_settle)
 
         occasion_register(
             parameter="round",

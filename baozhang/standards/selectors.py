@@ -4,7 +4,7 @@ from collections import OrderedDict
 from datetime import datetime
 from threading import Lock
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from baozhang.core.compiled import CompiledQuery
 from baozhang.orgs.models import Location
@@ -18,10 +18,9 @@ def standard_current_version(*, standard: Standard) -> StandardVersion | None:
 
 def standard_versions_with_use(*, standard: Standard) -> list[StandardVersion]:
     """The standard's versions, newest first, each with ``inspection_count``: the checks done
-    with it (counted in the same query, not one query per version)."""
-    return list(
-        standard.versions.annotate(inspection_count=Count("inspections")).order_by("-number")
-    )
+    with it, voided checks left out (counted in the same query, not one query per version)."""
+    done = Count("inspections", filter=Q(inspections__voided_at__isnull=True))
+    return list(standard.versions.annotate(inspection_count=done).order_by("-number"))
 
 
 def standard_version_histories(*, standard: Standard):
@@ -120,14 +119,15 @@ def _version_key(organisation_id: int, version_id: int, saved_at: datetime) -> t
 
 
 def standard_version_items(*, version: StandardVersion) -> list[StandardItem]:
-    """The version's items in sheet order (read once per process for each saved state)."""
+    """The version's items in sheet order, with their area types (``item.area_types.all()`` reads
+    nothing more); read once per process for each saved state."""
     key = _version_key(version.organisation_id, version.pk, version.updated_at)
     with _ITEMS_LOCK:
         cached = _ITEMS.get(key)
         if cached is not None:
             _ITEMS.move_to_end(key)
             return cached[1]
-    items = list(version.items.all())
+    items = list(version.items.prefetch_related("area_types"))
     with _ITEMS_LOCK:
         _ITEMS[key] = (version, items)
         while len(_ITEMS) > _ITEMS_KEPT:
