@@ -85,7 +85,9 @@ def test_a_voided_checks_deduction_no_longer_counts_and_the_weeks_flag_follows(w
         figures = inspections_figures(Scope(organisation=org), period_parse("2026-W47"))
         # Checks without a schedule are counted outside the plan.
         assert (figures["done"] + figures["unscheduled"], figures["findings"]) == (2, 1)
-        listed = checks_listed(organisation=org, params={"period": "2026-W47", "state": "unscheduled"})
+        listed = checks_listed(
+            organisation=org, params={"period": "2026-W47", "state": "unscheduled"}
+        )
         assert listed.rows.count() == 2
         assert list(Inspection.voided.values_list("pk", flat=True)) == [week["first"].pk]
         assert Finding.objects.filter(inspection=week["first"]).count() == 0
