@@ -10,10 +10,12 @@ from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 from openpyxl import Workbook, load_workbook
 
+from baozhang.core.periods import period_parse
 from baozhang.core.xlsx import ImportRejected
 from baozhang.demo import demo_build
 from baozhang.inspections.imports import findings_import
 from baozhang.inspections.models import Finding, Inspection
+from baozhang.inspections.selectors import unit_standings
 from baozhang.inspections.spreadsheets import findings_export
 from baozhang.standards.services import ItemInput
 from tests.console import console
@@ -79,6 +81,27 @@ def test_findings_are_imported_as_checks_and_attributed_by_date(dorms):
             ("0852", "scored", Decimal(3)),
             ("1151", "highlight", Decimal(0)),
         ]
+
+
+def test_a_row_with_only_place_and_date_is_a_check_that_found_nothing(dorms):
+    """As a paper sheet's "合格" line: the check counts, for the unit that held the place."""
+    clean = [
+        ["2026-11-10", "07:30", "5413", None, None, None, None, "刘洋"],
+        ["2026-11-20", None, "5413", None, None, None, None, None],
+    ]
+    with scope(organisation=dorms):
+        result = findings_import(organisation=dorms, upload=sheet(clean), by=None)
+        assert result.created == 2
+        assert Inspection.objects.count() == 2 and not Finding.objects.exists()
+        week = unit_standings(organisation=dorms, period=period_parse("2026-W46"))
+        assert [(row.unit.code, row.score, row.checks) for row in week.ranked] == [
+            ("0852", Decimal("100.0"), 1)
+        ]
+        # W47: the room passed to 1151 on the 19th; its check on the 20th counts for 1151, and
+        # 0852, whose days in the room saw no check, is listed apart.
+        week = unit_standings(organisation=dorms, period=period_parse("2026-W47"))
+        assert [row.unit.code for row in week.ranked] == ["1151"]
+        assert [row.unit.code for row in week.unchecked] == ["0852"]
 
 
 def test_one_bad_row_stores_nothing_and_every_problem_is_named(dorms):

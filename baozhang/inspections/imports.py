@@ -37,6 +37,7 @@ from baozhang.inspections.spreadsheets import (
     COLUMNS,
     HEADERS,
     ID_CHUNK,
+    NOTHING_FOUND,
     Problem,
     _correction,
     _finding,
@@ -324,7 +325,7 @@ def _new_staged(
             )
             return
     timestamp = staged.timestamp(values["date"], moment)
-    if duplicates is not None:
+    if duplicates is not None and finding.kind != NOTHING_FOUND:
         item = known.items(version)[values["item"]] if finding.item_id is not None else None
         duplicates.add(row, location, timestamp, inspector, item, finding)
     staged.add_new(
@@ -437,7 +438,9 @@ def _checks_stored(known: _Known, staged: _Staged, by, run: ImportRun | None) ->
     for (location, moment, inspector), rows in groupby(
         staged.new_by_check(), key=itemgetter(1, 2, 3)
     ):
-        findings = [finding(row) for row in rows]
+        rows = list(rows)
+        findings = [finding(row) for row in rows if row[5] != NOTHING_FOUND]
+        stored += len(rows) - len(findings)  # rows of a check that found nothing: the check
         batch.append(
             CheckInput(
                 location=locations[location],
@@ -447,7 +450,7 @@ def _checks_stored(known: _Known, staged: _Staged, by, run: ImportRun | None) ->
                 inspector=people.get(inspector),
             )
         )
-        in_batch += len(findings)
+        in_batch += len(rows)
         if run is not None and in_batch >= run.batch_rows:
             stored += _batch_stored(batch, by, note, run, progress, stored)
             batch, in_batch = [], 0

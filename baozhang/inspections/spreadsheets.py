@@ -34,7 +34,12 @@ COLUMNS = [
     Column("时间", "time", note="如 07:30；留空为 00:00"),
     Column("位置", "location", required=True, note="位置编码，如 5413"),
     Column("责任单位", "unit", note="单位编码；留空为当天负责该位置的单位"),
-    Column("检查项", "item", note="适用检查标准中的检查项原文；留空须填分值，或说明以“亮点”开头"),
+    Column(
+        "检查项",
+        "item",
+        note="适用检查标准中的检查项原文；留空须填分值，或说明以“亮点”开头；"
+        "检查项、分值、说明都留空为一次未发现问题的检查（合格）",
+    ),
     Column("分值", "points", kind="decimal", note="扣分（加分项为加分）；留空取检查项的分值"),
     Column("说明", "note", note="发现的问题或亮点"),
     Column("检查人", "inspector", note="检查人姓名"),
@@ -42,6 +47,7 @@ COLUMNS = [
 ]
 HEADERS = {column.key: column.header for column in COLUMNS}
 HIGHLIGHT_PREFIX = "亮点"
+NOTHING_FOUND = "nothing_found"  # a row that records a check and no finding
 NOTE_LENGTH = Finding._meta.get_field("note").max_length
 ID_CHUNK = 2000  # numbers looked up per query
 Problem = Callable[[str, str], None]
@@ -189,6 +195,10 @@ def _finding(values, items, version, units, problem) -> FindingInput | None:
         )
     if note.startswith(HIGHLIGHT_PREFIX):
         return FindingInput(kind=FindingKind.HIGHLIGHT, note=note, unit=unit, unit_reason=reason)
+    if points is None and not note.strip():
+        # Only 位置 and 日期 (and 时间, 检查人): a check that found nothing, as a paper sheet's
+        # "合格" line; it counts as a check of the place's unit that day.
+        return FindingInput(kind=NOTHING_FOUND, unit=unit, unit_reason=reason)
     if points is None:
         problem("item", _("give an item of the standard, or the points"))
         return None
