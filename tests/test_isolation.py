@@ -23,6 +23,7 @@ from baozhang.inspections.models import (
     Finding,
     FindingPhoto,
     Inspection,
+    RedFlagTie,
     Schedule,
 )
 from baozhang.notifications.models import Delivery, Notification, Webhook
@@ -76,7 +77,13 @@ def victim(college, alice):
     rectification = _victim_rectification(college, inspection, finding, person)
     # A notice board that exists but is switched off: its link gives nothing.
     BoardPolicy.objects.create(organisation=college, board_enabled=False, board_token=MARK)
+    # Units tied for a red flag, waiting for the admin's choice.
+    tie = RedFlagTie.objects.create(
+        organisation=college, week_key="2026-W40", unit_kind="class", seats=1, rank=1, score=100
+    )
+    tie.units.add(unit)
     return {
+        "tie_id": tie.pk,
         "org": college.slug,
         "site_id": site.pk,
         "areatype_id": area_type.pk,

@@ -44,7 +44,10 @@ def test_list_pages_export_their_rows(records, client, settings):  # noqa: F811
     statistics = get("rectification:statistics", period="2026-W47")
     assert statistics[-1][1:4] == (3, 1, 2)
     ranking = get("inspections:ranking", period="2026-W47")
-    assert [row[:3] for row in ranking[1:]] == [(1, "1151班", 108), (2, "0852班", 95)]
+    assert [row[:4] for row in ranking[1:]] == [
+        ("班级", 1, "1151班", 108),
+        ("班级", 2, "0852班", 95),
+    ]
     checks = get("inspections:checks", period="2026-W47", state="unscheduled")
     assert len(checks) == 1 + 4  # no schedule planned them
     assert len(get("inspections:checks", period="2026-W47", state="done")) == 1

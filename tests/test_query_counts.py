@@ -32,7 +32,7 @@ from django_scopes import scopes_disabled
 from baozhang.accounts.services import api_token_create
 from baozhang.api.api import api
 from baozhang.core.periods import month_key
-from baozhang.inspections.models import ExpectedCheck, Finding
+from baozhang.inspections.models import ExpectedCheck, Finding, RedFlagTie
 from baozhang.notifications.models import Delivery, Notification
 from baozhang.orgs.models import ApiToken
 from baozhang.orgs.spreadsheets import IMPORT_KINDS
@@ -131,7 +131,17 @@ def url_values(first: Records, latest: Records, board_token: str) -> dict:
     with scopes_disabled():
         event = first.task.events.exclude(photo="").first()
         photo = first.finding.photos.first()
+        tie = RedFlagTie.objects.create(
+            organisation=first.site.organisation,
+            week_key="2026-W40",
+            unit_kind=first.unit.kind,
+            seats=1,
+            rank=1,
+            score=100,
+        )
+        tie.units.add(first.unit)
     return {
+        "tie_id": tie.pk,
         "org": first.site.organisation.slug,
         "site_id": first.site.pk,
         "areatype_id": first.area_type.pk,

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -183,7 +183,7 @@ def red_flag_tie(request, access, tie_id: int):
     """The admin's choice among units tied at the cut of a week's red flags (POST only)."""
     tie = access_red_flag_tie(access, tie_id)
     if request.method != "POST":
-        return redirect("inspections:red-flags", org=access.organisation.slug)
+        return HttpResponseNotAllowed(["POST"])
     chosen = [unit for unit in tie.units.all() if str(unit.pk) in request.POST.getlist("unit")]
     try:
         red_flag_tie_decide(tie=tie, units=chosen, user=request.user)

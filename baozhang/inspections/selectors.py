@@ -318,6 +318,8 @@ def _until(period: Period, today: date | None) -> date | None:
 
 
 def _standings(*, organisation, period, area, policy, today) -> dict:
+    if isinstance(area, int) and not -(2**63) <= area < 2**63:
+        return {}  # an area type id no column holds names nothing, as in the ORM
     policy = policy or board_policy(organisation=organisation)
     weeks = {p.label for p in scoring_periods_in(period, "week")}
     months = {p.label for p in scoring_periods_in(period, "month")}
