@@ -21,54 +21,140 @@ from baozhang.core.periods import Period, period_parse, period_previous, week_ke
 
 PROBLEMS = "('deduction', 'scored', 'red_line')"
 TENTH = Decimal("0.1")
+KINDS = ("department", "class", "contractor_crew", "trade_team")  # the order kinds are shown in
 
-# A unit's score for a period in one statement: per unit and item the points found capped by the
-# item's cap, base − deductions + bonuses never below the floor, a red line of the period_floor
-# rule holding the score at its standard's red-line score; the active units that held a place in
-# the period and any unit found; ranked with ties sharing a rank. %(area)s narrows to an area type.
+# The standings of a period in one statement, all in integer tenths. A unit's score for one
+# scoring period (a week, or a month where its standard says so) is base − deductions + bonuses,
+# each item and kind counting at most its cap, never below the floor, held at the red-line score
+# of a period_floor red line; for a longer period it is the mean (half up) or sum of its scores in
+# the scoring periods that end in the period (a week where its Sunday falls, scored whole from its
+# Monday; a month wholly inside) in which it was checked: found, or a check at a place it held that
+# day. The counts are those of the period's own days. Units: the active ones that held a place in
+# the period and any unit checked or found; those checked are ranked among their own kind (scored
+# ones by score, then those checked only in a period too short for a score by bonus − deductions),
+# the others are listed apart with their missed checks. {area_*} narrow to an area type.
 RANKING_SQL = f"""
-WITH per_item AS (
-    SELECT f.unit_id, f.item_id, f.kind, COUNT(*) AS n,
-           CASE WHEN i.cap IS NOT NULL AND SUM(f.points) > i.cap THEN i.cap ELSE SUM(f.points) END
-               AS total,
-           MIN(CASE WHEN f.kind = 'red_line' AND v.red_line_rule = 'period_floor'
-                    THEN v.red_line_score END) AS red_floor
+WITH grouped AS (
+    SELECT f.unit_id, f.item_id, f.kind, f.week_key, f.month_key,
+           CAST(ROUND(SUM(f.points) * 10) AS INTEGER) AS points
     FROM inspections_finding f
-    LEFT JOIN standards_standarditem i ON i.id = f.item_id
+    WHERE f.organisation_id = %(org)s AND f.date >= %(first)s AND f.date <= %(end)s
+      AND f.unit_id IS NOT NULL {{area_findings}}
+    GROUP BY f.unit_id, f.item_id, f.kind, f.week_key, f.month_key
+), found AS (
+    SELECT g.unit_id, g.item_id, g.kind, g.points, CAST(ROUND(i.cap * 10) AS INTEGER) AS cap,
+           CASE WHEN g.kind = 'red_line' AND v.red_line_rule = 'period_floor'
+                THEN CAST(ROUND(COALESCE(v.red_line_score, 0) * 10) AS INTEGER) END AS red_floor,
+           COALESCE(s.period_total, 'mean') AS total_rule,
+           CASE WHEN s.scoring_period = 'month'
+                THEN CASE WHEN g.month_key IN ({{months}}) THEN 'M' || g.month_key END
+                ELSE CASE WHEN g.week_key IN ({{weeks}}) THEN 'W' || g.week_key END END AS sp
+    FROM grouped g
+    LEFT JOIN standards_standarditem i ON i.id = g.item_id
     LEFT JOIN standards_standardversion v ON v.id = i.version_id
+    LEFT JOIN standards_standard s ON s.id = v.standard_id
+), checks AS (
+    SELECT a.unit_id, c.date, COALESCE(s.period_total, 'mean') AS total_rule,
+           CASE WHEN s.scoring_period = 'month'
+                THEN CASE WHEN c.month_key IN ({{months}}) THEN 'M' || c.month_key END
+                ELSE CASE WHEN c.week_key IN ({{weeks}}) THEN 'W' || c.week_key END END AS sp
+    FROM inspections_inspection c
+    JOIN standards_standardversion v ON v.id = c.standard_version_id
+    JOIN standards_standard s ON s.id = v.standard_id
+    JOIN orgs_assignment a ON a.location_id = c.location_id AND a.starts_on <= c.date
+         AND (a.ends_on IS NULL OR a.ends_on >= c.date)
+    {{area_join}}
+    WHERE c.organisation_id = %(org)s AND c.date >= %(first)s AND c.date <= %(end)s
+      AND c.voided_at IS NULL {{area_checks}}
+), per_item AS (
+    SELECT unit_id, sp, kind, MIN(total_rule) AS total_rule, MIN(red_floor) AS red_floor,
+           CAST(CASE WHEN cap IS NOT NULL AND SUM(points) > cap THEN cap ELSE SUM(points) END
+                AS INTEGER) AS points,
+           CASE WHEN cap IS NOT NULL AND SUM(points) > cap AND kind <> 'highlight' THEN 1 ELSE 0
+           END AS capped
+    FROM found WHERE sp IS NOT NULL
+    GROUP BY unit_id, sp, item_id, kind, cap
+), per_period AS (
+    SELECT unit_id, sp, MIN(total_rule) AS total_rule, MIN(red_floor) AS red_floor,
+           MAX(capped) AS capped,
+           CAST(SUM(CASE WHEN kind IN {PROBLEMS} THEN points ELSE 0 END) AS INTEGER) AS lost,
+           CAST(SUM(CASE WHEN kind = 'bonus' THEN points ELSE 0 END) AS INTEGER) AS gained
+    FROM (SELECT unit_id, sp, kind, total_rule, red_floor, points, capped FROM per_item
+          UNION ALL SELECT unit_id, sp, 'check', total_rule, NULL, 0, 0 FROM checks
+          WHERE sp IS NOT NULL) p
+    GROUP BY unit_id, sp
+), period_scores AS (
+    SELECT unit_id, total_rule, capped,
+           CASE WHEN red_floor IS NOT NULL AND red_floor < s0
+                THEN CASE WHEN red_floor < %(floor)s THEN %(floor)s ELSE red_floor END
+                ELSE s0 END AS score
+    FROM (SELECT unit_id, total_rule, capped, red_floor,
+                 CASE WHEN %(base)s - lost + gained < %(floor)s THEN %(floor)s
+                      ELSE %(base)s - lost + gained END AS s0
+          FROM per_period) p
+), unit_scores AS (
+    SELECT unit_id, COUNT(*) AS periods, MAX(capped) AS capped,
+           CASE WHEN MIN(total_rule) = 'sum' THEN SUM(score)
+                WHEN SUM(score) >= 0 THEN (2 * SUM(score) + COUNT(*)) / (2 * COUNT(*))
+                ELSE -((COUNT(*) - 2 * SUM(score)) / (2 * COUNT(*))) END AS score
+    FROM period_scores GROUP BY unit_id
+), own AS (
+    SELECT f.unit_id,
+           SUM(CASE WHEN f.kind IN {PROBLEMS} THEN f.points ELSE 0 END) AS deductions,
+           SUM(CASE WHEN f.kind = 'bonus' THEN f.points ELSE 0 END) AS bonus,
+           SUM(CASE WHEN f.kind <> 'highlight' THEN 1 ELSE 0 END) AS findings,
+           SUM(CASE WHEN f.kind = 'highlight' THEN 1 ELSE 0 END) AS highlights,
+           SUM(CASE WHEN f.kind = 'red_line' THEN 1 ELSE 0 END) AS red_lines,
+           SUM(CASE WHEN f.kind IN {PROBLEMS} THEN 1 ELSE 0 END) AS problems
+    FROM inspections_finding f
     WHERE f.organisation_id = %(org)s AND f.date >= %(start)s AND f.date <= %(end)s
       AND f.unit_id IS NOT NULL {{area_findings}}
-    GROUP BY f.unit_id, f.item_id, f.kind, i.cap
+    GROUP BY f.unit_id
+), own_checks AS (
+    SELECT unit_id, COUNT(*) AS checks FROM checks WHERE date >= %(start)s GROUP BY unit_id
+), held AS (
+    SELECT DISTINCT a.unit_id, a.location_id FROM orgs_assignment a
+    JOIN orgs_location l ON l.id = a.location_id
+    WHERE a.organisation_id = %(org)s AND a.starts_on <= %(end)s
+      AND (a.ends_on IS NULL OR a.ends_on >= %(start)s) {{area_held}}
+), missed AS (
+    SELECT h.unit_id, COUNT(*) AS missed FROM inspections_expectedcheck e
+    JOIN inspections_schedule sc ON sc.id = e.schedule_id
+    JOIN held h ON h.location_id = e.location_id
+    WHERE e.organisation_id = %(org)s AND e.due_at >= %(first_moment)s
+      AND e.due_at < %(after)s AND e.due_at >= sc.created_at AND e.window_ends_at < %(now)s
+      AND NOT EXISTS (SELECT 1 FROM inspections_inspection i WHERE i.expected_id = e.id)
+    GROUP BY h.unit_id
 ), units AS (
     SELECT u.id FROM orgs_unit u
-    WHERE u.organisation_id = %(org)s AND u.is_active AND EXISTS (
-        SELECT 1 FROM orgs_assignment a JOIN orgs_location l ON l.id = a.location_id
-        WHERE a.unit_id = u.id AND a.starts_on <= %(end)s
-          AND (a.ends_on IS NULL OR a.ends_on >= %(start)s) {{area_held}})
-    UNION SELECT unit_id FROM per_item
-), per_unit AS (
-    SELECT r.id AS unit_id,
-           COALESCE(SUM(CASE WHEN p.kind IN {PROBLEMS} THEN p.total END), 0) AS deductions,
-           COALESCE(SUM(CASE WHEN p.kind = 'bonus' THEN p.total END), 0) AS bonus,
-           COALESCE(SUM(CASE WHEN p.kind <> 'highlight' THEN p.n END), 0) AS findings,
-           COALESCE(SUM(CASE WHEN p.kind = 'highlight' THEN p.n END), 0) AS highlights,
-           COALESCE(SUM(CASE WHEN p.kind = 'red_line' THEN p.n END), 0) AS red_lines,
-           MIN(p.red_floor) AS red_floor
-    FROM units r LEFT JOIN per_item p ON p.unit_id = r.id
-    GROUP BY r.id
-), plain AS (
-    SELECT *, CASE WHEN %(base)s - deductions + bonus < %(floor)s THEN %(floor)s
-                   ELSE %(base)s - deductions + bonus END AS s0
-    FROM per_unit
-), scored AS (
-    SELECT *, ROUND(CASE WHEN red_floor IS NULL OR red_floor >= s0 THEN s0
-                         WHEN red_floor < %(floor)s THEN %(floor)s ELSE red_floor END, 1) AS score
-    FROM plain
+    WHERE u.organisation_id = %(org)s AND u.is_active AND u.id IN (SELECT unit_id FROM held)
+    UNION SELECT unit_id FROM unit_scores
+    UNION SELECT unit_id FROM own
+    UNION SELECT unit_id FROM own_checks
+), standing AS (
+    SELECT u.id AS unit_id, u.name, u.code, u.kind, s.score, COALESCE(s.periods, 0) AS periods,
+           COALESCE(s.capped, 0) AS capped, COALESCE(c.checks, 0) AS checks,
+           COALESCE(o.deductions, 0) AS deductions, COALESCE(o.bonus, 0) AS bonus,
+           COALESCE(o.findings, 0) AS findings, COALESCE(o.highlights, 0) AS highlights,
+           COALESCE(o.red_lines, 0) AS red_lines, COALESCE(o.problems, 0) AS problems,
+           COALESCE(m.missed, 0) AS missed,
+           CASE WHEN s.unit_id IS NULL AND c.unit_id IS NULL AND o.unit_id IS NULL THEN 0 ELSE 1
+           END AS checked,
+           CAST(ROUND(COALESCE(o.bonus, 0) * 10) AS INTEGER)
+           - CAST(ROUND(COALESCE(o.deductions, 0) * 10) AS INTEGER) AS net
+    FROM units r JOIN orgs_unit u ON u.id = r.id AND u.organisation_id = %(org)s
+    LEFT JOIN unit_scores s ON s.unit_id = u.id
+    LEFT JOIN own o ON o.unit_id = u.id
+    LEFT JOIN own_checks c ON c.unit_id = u.id
+    LEFT JOIN missed m ON m.unit_id = u.id
 )
-SELECT s.unit_id, u.name, s.score, RANK() OVER (ORDER BY s.score DESC) AS place,
-       s.deductions, s.bonus, s.findings, s.highlights, s.red_lines
-FROM scored s JOIN orgs_unit u ON u.id = s.unit_id
-ORDER BY place, u.code, s.unit_id
+SELECT unit_id, name, kind, checked, score,
+       CASE WHEN checked = 1 THEN RANK() OVER (
+           PARTITION BY kind, checked, score IS NULL ORDER BY COALESCE(score, net) DESC) END
+           AS place,
+       periods, capped, checks, problems, deductions, bonus, findings, highlights, red_lines, missed
+FROM standing
+ORDER BY CASE kind {{kind_order}} ELSE 99 END, checked DESC, score IS NULL, place, code, unit_id
 """
 
 
@@ -78,15 +164,16 @@ def tenth(value) -> str:
     return f"{number.normalize():f}" if number == number.to_integral() else f"{number:f}"
 
 
-def policy_of(organisation_id: int) -> tuple[float, float]:
-    """The board policy's base and floor scores (as numbers: SQLite compares Decimal as text)."""
+def policy_of(organisation_id: int) -> tuple[int, int]:
+    """The board policy's base and floor scores in tenths."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT base_score, floor_score FROM inspections_boardpolicy WHERE organisation_id = %s",
             [organisation_id],
         )
         row = cursor.fetchone()
-    return (float(row[0]), float(row[1])) if row else (100.0, 0.0)
+    base, floor = row if row else (100, 0)
+    return round(float(base) * 10), round(float(floor) * 10)
 
 
 def organisation_id(slug: str) -> int:
@@ -95,25 +182,63 @@ def organisation_id(slug: str) -> int:
         return cursor.fetchone()[0]
 
 
-def ranking_rows(org: int, period: Period, area_type: int | None = None) -> list[dict]:
+def _scoring_periods(period: Period) -> tuple[list[str], list[str]]:
+    """The keys of the weeks whose Sunday falls in the period and of the months wholly in it."""
+    months, day = [], period.start
+    while day <= period.end:
+        if day.day == 1:
+            following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            if following - dt.timedelta(days=1) <= period.end:
+                months.append(f"{day.year}-{day.month:02d}")
+        day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return _weeks_closing_in(period), months
+
+
+def standings(org: int, period: Period, area_type: int | None = None) -> dict:
+    """The period's standings: ``ranked`` (checked units, by kind and rank) and ``unchecked``."""
     base, floor = policy_of(org)
+    weeks, months = _scoring_periods(period)
     area = area_type is not None
     statement = RANKING_SQL.format(
         area_findings="AND f.area_type_id = %(area)s" if area else "",
+        area_join="JOIN orgs_location l ON l.id = c.location_id" if area else "",
+        area_checks="AND l.area_type_id = %(area)s" if area else "",
         area_held="AND l.area_type_id = %(area)s" if area else "",
+        weeks=", ".join(f"%(w{n})s" for n in range(len(weeks))) or "''",
+        months=", ".join(f"%(m{n})s" for n in range(len(months))) or "''",
+        kind_order=" ".join(f"WHEN '{kind}' THEN {n}" for n, kind in enumerate(KINDS)),
     )
-    values = {"org": org, "start": period.start, "end": period.end, "base": base, "floor": floor}
+    first = period.start - dt.timedelta(days=period.start.weekday()) if weeks else period.start
+    now = timezone.now()
+    first_moment, after = (_moment(each) for each in period.until(now).moments())
+    values = {
+        "org": org, "start": period.start, "end": period.end, "first": first, "base": base,
+        "floor": floor, "area": area_type, "first_moment": first_moment, "after": after,
+        "now": _moment(now),
+        **{f"w{n}": key for n, key in enumerate(weeks)},
+        **{f"m{n}": key for n, key in enumerate(months)},
+    }  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(statement, {**values, "area": area_type})
+        cursor.execute(statement, values)
         rows = cursor.fetchall()
-    return [
-        {
-            "unit_id": unit, "unit": name, "score": tenth(score), "rank": place,
-            "deductions": tenth(deductions), "bonus": tenth(bonus), "findings": int(findings),
-            "highlights": int(highlights), "red_lines": int(red_lines),
-        }
-        for unit, name, score, place, deductions, bonus, findings, highlights, red_lines in rows
-    ]  # fmt: skip
+    ranked, unchecked = [], []
+    for (unit, name, kind, checked, score, place, periods, capped, checks, problems, deductions,
+         bonus, findings, highlights, red_lines, missed) in rows:  # fmt: skip
+        row = {
+            "unit_id": unit, "unit": name, "unit_kind": kind, "checked": bool(checked),
+            "score": None if score is None else tenth(Decimal(int(score)) / 10),
+            "rank": place, "periods": int(periods), "capped": bool(capped), "checks": int(checks),
+            "problems": int(problems), "deductions": tenth(deductions), "bonus": tenth(bonus),
+            "findings": int(findings), "highlights": int(highlights),
+            "red_lines": int(red_lines), "missed": int(missed),
+        }  # fmt: skip
+        (ranked if checked else unchecked).append(row)
+    return {"ranked": ranked, "unchecked": unchecked}
+
+
+def ranking_rows(org: int, period: Period, area_type: int | None = None) -> list[dict]:
+    """The checked units of the period, ranked among their own kind."""
+    return standings(org, period, area_type)["ranked"]
 
 
 def missed_count(org: int, period: Period) -> int:
@@ -135,12 +260,21 @@ def _moment(value):
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def change(score: str | None, before: str | None) -> str | None:
+    """The signed change against the previous period; None when either score is unknown."""
+    if score is None or before is None:
+        return None
+    return tenth(Decimal(score) - Decimal(before))
+
+
 def bare_ranking(request, org: str):
-    """The ranking page's numbers: the period's ranking, the previous period's scores (the
-    trend) and the missed checks; ?previous=0 for the API's (the period's ranking alone)."""
+    """The ranking page's numbers: the period's standings (the checked units ranked among their
+    kind, the others apart with their missed checks), the previous period's scores (the trend)
+    and the missed checks; ?previous=0 for the API's (the period's standings alone)."""
     pk = organisation_id(org)
     period = period_parse(request.GET["period"])
-    answer = {"rows": ranking_rows(pk, period)}
+    found = standings(pk, period)
+    answer = {"rows": found["ranked"], "unchecked": found["unchecked"]}
     if request.GET.get("previous", "1") == "1":
         answer["previous"] = {
             row["unit_id"]: row["score"] for row in ranking_rows(pk, period_previous(period))
@@ -148,18 +282,24 @@ def bare_ranking(request, org: str):
         answer["missed"] = missed_count(pk, period)
     if request.GET.get("html") == "1":
         for row in answer["rows"]:
-            before = answer["previous"].get(row["unit_id"])
-            row["change"] = None if before is None else tenth(float(row["score"]) - float(before))
-        return HttpResponse(RANKING_PAGE.render(Context(answer)))
+            row["change"] = change(row["score"], answer["previous"].get(row["unit_id"]))
+        kinds = []
+        for row in answer["rows"] + answer["unchecked"]:
+            if not kinds or kinds[-1]["kind"] != row["unit_kind"]:
+                kinds.append({"kind": row["unit_kind"], "rows": [], "unchecked": []})
+            kinds[-1]["rows" if row["checked"] else "unchecked"].append(row)
+        return HttpResponse(RANKING_PAGE.render(Context({**answer, "kinds": kinds})))
     return JsonResponse(answer)
 
 
 RANKING_PAGE = Template(
-    "<!doctype html><title>ranking</title><p>{{ missed }}</p><table>{% for r in rows %}<tr>"
-    "<td>{{ r.rank }}</td><td>{{ r.unit }}</td><td><a href='?unit={{ r.unit_id }}'>{{ r.score }}"
-    "</a></td><td>{{ r.change|default_if_none:'—' }}</td><td>−{{ r.deductions }}</td>"
-    "<td>+{{ r.bonus }}</td><td><a href='?unit={{ r.unit_id }}&kind=problems'>{{ r.findings }}"
-    "</a></td></tr>{% endfor %}</table>"
+    "<!doctype html><title>ranking</title><p>{{ missed }}</p>{% for k in kinds %}<h2>{{ k.kind }}"
+    "</h2><table>{% for r in k.rows %}<tr><td>{{ r.rank }}</td><td>{{ r.unit }}</td><td>"
+    "{% if r.score %}<a href='?unit={{ r.unit_id }}'>{{ r.score }}</a>{% endif %}</td>"
+    "<td>{{ r.change|default_if_none:'' }}</td><td>{{ r.checks }}</td><td><a href='?unit="
+    "{{ r.unit_id }}&kind=problems'>{{ r.problems }}</a></td><td>−{{ r.deductions }}</td>"
+    "<td>+{{ r.bonus }}</td></tr>{% endfor %}</table><p>{% for r in k.unchecked %}{{ r.unit }}"
+    "{% if r.missed %}（{{ r.missed }}）{% endif %}、{% endfor %}</p>{% endfor %}"
 )
 
 
@@ -273,7 +413,8 @@ def bulletin_sections(org: int, week: Period) -> list[dict]:
         days: dict = {}
         for finding in problems:
             days.setdefault(finding["date"], {}).setdefault(finding["unit_id"], []).append(finding)
-        ranking = ranking_rows(org, week, area)
+        found = standings(org, week, area)
+        ranking = found["ranked"]
         with_problems = {f["unit_id"] for f in problems}
         sections.append({
             "area_type": area_name,
@@ -287,6 +428,7 @@ def bulletin_sections(org: int, week: Period) -> list[dict]:
             "highlights": [f for f in mine if f["kind"] == "highlight"],
             "praised": [row["unit"] for row in ranking if row["unit_id"] not in with_problems],
             "ranking": ranking,
+            "unchecked": found["unchecked"],
         })  # fmt: skip
     return sections
 
@@ -301,7 +443,9 @@ BULLETIN_PAGE = Template(
     "{% endfor %}</p><p>{% for f in s.highlights %}{{ f.unit|default:'' }} {{ f.location_code }} "
     "{{ f.note }}；{% endfor %}</p><p>{{ s.praised|join:'、' }}</p><table>{% for r in s.ranking %}"
     "<tr><td>{{ r.rank }}</td><td>{{ r.unit }}</td><td><a href='?unit={{ r.unit_id }}'>"
-    "{{ r.score }}</a></td></tr>{% endfor %}</table></section>{% endfor %}"
+    "{{ r.score|default_if_none:'' }}</a></td><td>{{ r.checks }}</td><td>{{ r.problems }}</td>"
+    "</tr>{% endfor %}</table><p>{% for r in s.unchecked %}{{ r.unit }}、{% endfor %}</p>"
+    "</section>{% endfor %}"
 )
 
 
@@ -325,7 +469,7 @@ def bare_board(request, org: str):
             [pk, period_previous(week).label],
         )
         flags = cursor.fetchall()
-    return JsonResponse({"ranking": ranking_rows(pk, week), "flags": flags})
+    return JsonResponse({**standings(pk, week), "flags": flags})
 
 
 def bare_file(request, version: int, kind: str, language: str):
@@ -369,14 +513,11 @@ FIGURES_INSPECTIONS = [
     " SUM(CASE WHEN kind = 'bonus' THEN points ELSE 0 END),"
     " SUM(CASE WHEN kind = 'bonus' THEN 1 ELSE 0 END),"
     " SUM(CASE WHEN kind = 'highlight' THEN 1 ELSE 0 END),"
-    " SUM(CASE WHEN kind = 'red_line' THEN 1 ELSE 0 END)"
+    " SUM(CASE WHEN kind = 'red_line' THEN 1 ELSE 0 END),"
+    f" SUM(CASE WHEN kind IN {PROBLEMS} AND unit_id IS NULL THEN 1 ELSE 0 END)"
     " FROM inspections_finding WHERE organisation_id = %(org)s"
     " AND date >= %(start)s AND date <= %(end)s",
 ]
-UNIT_PROBLEMS = (
-    f"SELECT unit_id, COUNT(*) FROM inspections_finding WHERE organisation_id = %(org)s"
-    f" AND date >= %(start)s AND date <= %(end)s AND kind IN {PROBLEMS} GROUP BY unit_id"
-)
 RECTIFICATION = (
     "SELECT COUNT(*), COUNT(s.id), COUNT(t.id), COUNT(r.id),"
     " SUM(CASE WHEN t.status = 'closed' THEN 1 ELSE 0 END),"
@@ -450,9 +591,7 @@ def figures_compared(org: int, period: Period, cursor) -> dict:
         cursor.execute(statement, values)
         counts.append(cursor.fetchone())
     planned, done, missed, still_open = counts[0]
-    found, points, bonus_points, bonuses, highlights, red_lines = counts[2]
-    cursor.execute(UNIT_PROBLEMS, values)
-    problems = dict(cursor.fetchall())
+    found, points, bonus_points, bonuses, highlights, red_lines, without_unit = counts[2]
     weeks = _weeks_closing_in(period) or [""]
     cursor.execute(
         "SELECT r.week_key, r.unit_id FROM inspections_redflag r WHERE r.organisation_id = %s"
@@ -476,11 +615,16 @@ def figures_compared(org: int, period: Period, cursor) -> dict:
             "findings": found or 0, "deduction_points": _number(points),
             "bonus_points": _number(bonus_points), "bonuses": bonuses or 0,
             "highlights": highlights or 0, "red_lines": red_lines or 0,
+            "findings_without_unit": without_unit or 0,
         },
         "units": [
-            {"unit_id": row["unit_id"], "unit": row["unit"], "score": float(row["score"]),
-             "rank": row["rank"], "findings": problems.get(row["unit_id"], 0)}
-            for row in ranking_rows(org, period)
+            {"unit_id": row["unit_id"], "unit": row["unit"], "unit_kind": row["unit_kind"],
+             "checked": row["checked"], "checks": row["checks"],
+             "score": None if row["score"] is None else float(row["score"]),
+             "periods": row["periods"], "deductions": float(row["deductions"]),
+             "bonus": float(row["bonus"]), "findings": row["problems"],
+             "highlights": row["highlights"], "missed": row["missed"], "rank": row["rank"]}
+            for found in standings(org, period).values() for row in found
         ],
         "red_flags": len(flags),
         "rectification": {
@@ -516,7 +660,9 @@ def figures_of(org: int, period: Period, *, by_month: bool = True) -> dict:
     for step in period_steps(period):
         if step.start > timezone.localdate():
             continue
-        scores = [float(row["score"]) for row in ranking_rows(org, step)]
+        scores = [
+            float(row["score"]) for row in ranking_rows(org, step) if row["score"] is not None
+        ]
         steps.append({
             "label": step.label, "units": len(scores),
             "average": round(sum(scores) / len(scores), 1) if scores else None,

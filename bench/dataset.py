@@ -62,10 +62,11 @@ from baozhang.orgs.services import organisation_create
 from baozhang.rectification.models import SpotFix, Task, TaskEvent
 from baozhang.standards.models import Standard, StandardItem, StandardVersion
 
-BUILDER = 4  # raise it when the data set changes: a data set of another builder is rebuilt
+BUILDER = 5  # raise it when the data set changes: a data set of another builder is rebuilt
 ORGANISATIONS = 10
 LOCATIONS_PER_ORGANISATION = 200
 UNITS_PER_ORGANISATION = 40
+DEPARTMENTS = 8  # of the units, the last ones are departments, ranked apart from the classes
 INSPECTORS_PER_ORGANISATION = 6
 DAYS = 365
 YEAR_START = dt.date(2026, 1, 1)  # when the units took their locations
@@ -186,6 +187,11 @@ def organisation_shaped(*, slug: str, name: str):
         standard = Standard.objects.create(organisation=organisation, code="STD", name="标准")
         standard.area_types.set(area_types)
         StandardVersion.objects.create(organisation=organisation, standard=standard, number=1)
+    Unit.objects.filter(
+        organisation=organisation,
+        code__in=[f"U{index:03d}" for index in range(UNITS_PER_ORGANISATION - DEPARTMENTS,
+                                                     UNITS_PER_ORGANISATION)],
+    ).update(kind="department")  # fmt: skip
     # Units held their locations the whole year the data set covers.
     Assignment.objects.filter(organisation=organisation, starts_on=YEAR_START).update(
         starts_on=YEAR_START - dt.timedelta(days=DAYS)

@@ -13,6 +13,7 @@ from html import escape
 CHECKS = {"scheduled": "计划检查", "done": "完成检查", "missed": "漏检", "findings": "发现问题",
           "deduction_points": "扣分", "bonus_points": "加分", "highlights": "亮点"}  # fmt: skip
 RANKING_HEADERS = ["名次", "单位", "得分"]
+UNITS_HEADERS = [*RANKING_HEADERS, "检查", "问题", "扣分", "加分"]
 
 
 def _chart(draw) -> bytes:
@@ -85,11 +86,16 @@ def report_blocks(label: str, figures: dict, sections: list[dict]) -> list[tuple
             blocks.append(("paragraph", f"本周无问题，予以表扬：{'、'.join(section['praised'])}。"))
         ranked = [[row["rank"], row["unit"], row["score"]] for row in section["ranking"]]
         blocks.append(("table", f"{area}：排名", RANKING_HEADERS, ranked))
-    units = figures["units"]
-    blocks.append(("table", "单位排名", ["名次", "单位", "得分", "问题"],
-                   [[u["rank"], u["unit"], u["score"], u["findings"]] for u in units]))  # fmt: skip
-    blocks.append(("chart", _chart(lambda axes: axes.barh([u["unit"] for u in units],
-                                                          [u["score"] for u in units]))))  # fmt: skip
+    units = [u for u in figures["units"] if u["checked"]]
+    blocks.append(("table", "单位排名", UNITS_HEADERS,
+                   [[u["rank"], u["unit"], "" if u["score"] is None else u["score"], u["checks"],
+                     u["findings"], u["deductions"], u["bonus"]] for u in units]))  # fmt: skip
+    scored = [u for u in units if u["score"] is not None]
+    blocks.append(("chart", _chart(lambda axes: axes.barh([u["unit"] for u in scored],
+                                                          [u["score"] for u in scored]))))  # fmt: skip
+    unchecked = [u["unit"] for u in figures["units"] if not u["checked"]]
+    if unchecked:
+        blocks.append(("paragraph", f"本期未检查，不参加排名：{'、'.join(unchecked)}。"))
     steps = figures["score_trend"]
     blocks.append(("table", "各期得分", ["期", "平均", "最高", "最低", "单位数"],
                    [[s["label"], s["average"], s["best"], s["lowest"], s["units"]] for s in steps]))  # fmt: skip
@@ -159,12 +165,18 @@ def as_docx(blocks: list[tuple]) -> bytes:
 
 
 def ranking_rows_of_docx(content: bytes) -> list[tuple]:
-    """The rows of every table headed 名次 | 单位 | 得分, as (rank, unit, score)."""
+    """The rows of every table whose headings begin 名次 | 单位 | 得分, as (rank, unit, score):
+    the unit without the kind a table adds to it, the score None where there is none."""
+    import re
+
     from docx import Document
 
     rows = []
     for table in Document(io.BytesIO(content)).tables:
         cells = [[cell.text.strip() for cell in row.cells] for row in table.rows]
-        if cells and cells[0] == RANKING_HEADERS:
-            rows += [(int(rank), unit, float(score)) for rank, unit, score in cells[1:]]
-    return sorted(rows)
+        if cells and cells[0][:3] == RANKING_HEADERS:
+            rows += [
+                (int(row[0]), re.sub(r"（.*）$", "", row[1]), float(row[2]) if row[2] else None)
+                for row in cells[1:]
+            ]
+    return sorted(rows, key=repr)

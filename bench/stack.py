@@ -67,11 +67,13 @@ def measure(case: Case, base: str, sessions: dict, rounds: int = ROUNDS) -> dict
 # The results compared -------------------------------------------------------------------------
 
 RANKING_ROW = re.compile(
-    r"<tr>\s*<td>(\d+)</td>\s*<td>[^<]*</td>\s*<td><a href=\"[^\"]*unit=(\d+)[^\"]*\"><strong>"
-    r"([^<]+)</strong>"
+    r"<tr>\s*<td>(\d+)</td>\s*<td>[^<]*</td>\s*<td>(?:<a href=\"[^\"]*\"><strong>([^<]+)"
+    r"</strong></a>)?.*?</td>\s*<td>(.*?)</td>\s*<td>(\d+)</td>\s*<td><a href=\"[^\"]*unit=(\d+)"
+    r"[^\"]*\">(\d+)</a></td>",
+    re.DOTALL,
 )
 MISSED = re.compile(r'data-testid="missed-count">(\d+)<')
-TREND = re.compile(r"<td>(—|=|<span class=\"text-(?:success|danger)\">[↑↓][^<]*</span>)</td>")
+UNCHECKED = re.compile(r'data-testid="unchecked">.*?）：(.*?)</p>', re.DOTALL)
 
 
 def _check(condition: bool, what: str, ours, theirs) -> None:
@@ -89,47 +91,75 @@ def _difference(ours: str, theirs: str) -> str:
     return f"product …{ours[start : at + 200]}… ≠ baseline …{theirs[start : at + 200]}…"
 
 
+def _sorted(rows) -> list:
+    """Rows in one order whatever holds None: the order of ties is not a result."""
+    return sorted(rows, key=repr)
+
+
+def _score(value) -> str | None:
+    return None if value is None else tenth(value)
+
+
 def same_ranking_page(product, baseline) -> None:
     theirs = baseline.json()
-    # Units of the same rank in any order: the order of ties is not a result.
-    rows = [
-        (int(rank), int(unit), score) for rank, unit, score in RANKING_ROW.findall(product.text)
-    ]
-    trends = [_change(cell) for cell in TREND.findall(product.text)]
-    ours = sorted(zip(rows, trends, strict=True))
+    ours = _sorted(
+        (int(rank), int(unit), score or None, _change(cell), int(checks), int(problems))
+        for rank, score, cell, checks, unit, problems in RANKING_ROW.findall(product.text)
+    )
     expected = []
     for row in theirs["rows"]:
         before = theirs["previous"].get(str(row["unit_id"]))
-        change = None if before is None else tenth(float(row["score"]) - float(before))
-        expected.append(((row["rank"], row["unit_id"], row["score"]), change))
-    expected.sort()
-    _check(ours == expected, "ranking rows ((rank, unit, score), signed change)", ours, expected)
+        change = None
+        if row["score"] is not None and before is not None:
+            change = tenth(float(row["score"]) - float(before))
+        expected.append(
+            (row["rank"], row["unit_id"], row["score"], change, row["checks"], row["problems"])
+        )
+    expected = _sorted(expected)
+    _check(ours == expected, "ranking rows (rank, unit, score, change, checks, problems)",
+           ours, expected)  # fmt: skip
     _check(bool(ours), "ranking rows", ours, "some rows")
+    unchecked = _sorted(
+        (html.unescape(name), int(re.sub(r"\D", "", missed) or 0))
+        for listed in UNCHECKED.findall(product.text)
+        for name, _open, missed in (each.partition("（") for each in listed.split("、"))
+    )
+    expected = _sorted((row["unit"], row["missed"]) for row in theirs["unchecked"])
+    _check(unchecked == expected, "units not checked (unit, missed)", unchecked, expected)
     missed = int(MISSED.search(product.text).group(1))
     _check(missed == theirs["missed"], "missed checks", missed, theirs["missed"])
 
 
 def _change(cell: str) -> str | None:
     """The signed change a trend cell shows, whatever its arrow and sign."""
-    if cell == "—":
+    text = re.sub(r"<[^>]+>", "", cell).strip()
+    if not text:
         return None
-    if cell == "=":
+    if not re.search(r"\d", text):  # unchanged
         return "0"
-    size = tenth(abs(float(re.sub(r"<[^>]+>|[↑↓]", "", cell))))
+    size = tenth(abs(float(re.sub(r"[^\d.]", "", text))))
     return size if "text-success" in cell else tenth(-float(size))
 
 
 def _api_rows(rows: list[dict]) -> list[tuple]:
-    return sorted(
-        (row["rank"], row["unit_id"], tenth(row["score"]), tenth(row["deductions"]),
-         tenth(row["bonus"]), row["findings"], row["highlights"], row["red_lines"])
+    return _sorted(
+        (row["rank"], row["unit_id"], row["unit_kind"], _score(row["score"]), row["periods"],
+         row["checks"], row["problems"], tenth(row["deductions"]), tenth(row["bonus"]),
+         row["findings"], row["highlights"], row["red_lines"], row["capped"])
         for row in rows
     )  # fmt: skip
 
 
+def _unchecked_rows(rows: list[dict]) -> list[tuple]:
+    return _sorted((row["unit_id"], row["unit_kind"], row["missed"]) for row in rows)
+
+
 def same_ranking_api(product, baseline) -> None:
-    ours, theirs = _api_rows(product.json()["rows"]), _api_rows(baseline.json()["rows"])
-    _check(ours == theirs and bool(ours), "ranking (rank, unit, score, …)", ours, theirs)
+    ours, theirs = product.json(), baseline.json()
+    rows, expected = _api_rows(ours["rows"]), _api_rows(theirs["rows"])
+    _check(rows == expected and bool(rows), "ranking (rank, unit, kind, score, …)", rows, expected)
+    rows, expected = _unchecked_rows(ours["unchecked"]), _unchecked_rows(theirs["unchecked"])
+    _check(rows == expected, "units not checked (unit, kind, missed)", rows, expected)
 
 
 PRODUCT_FINDING = re.compile(r"/findings/(\d+)/\">")
@@ -162,12 +192,12 @@ def _sections(sections: list[dict]) -> list[str]:
               f["note"], f["photo_ids"]] for f in found]
             for found in (problems, section["bonuses"], section["highlights"])
         ]  # fmt: skip
-        ranking = sorted(
-            [row["rank"], row["unit_id"], tenth(row["score"])] for row in section["ranking"]
-        )
         canonical.append(
-            json.dumps([section["area_type"], shown, sorted(section["praised"]), ranking])
-        )
+            json.dumps([
+                section["area_type"], shown, sorted(section["praised"]),
+                _api_rows(section["ranking"]), _unchecked_rows(section["unchecked"]),
+            ])
+        )  # fmt: skip
     return canonical
 
 
@@ -177,21 +207,36 @@ def same_bulletin_api(product, baseline) -> None:
     _check(ours == theirs and bool(ours), "bulletin sections", ours, theirs)
 
 
-TABLE_ROW = re.compile(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>(?:<a[^>]*>)?([^<]+)")
+TABLE_ROW = re.compile(
+    r"<tr><td>(\d+)</td><td>([^<]*)</td><td>(?:<a[^>]*>)?([^<]*)(?:</a>)?</td><td>(\d+)</td>"
+    r"<td>(\d+)</td></tr>"
+)
+
+
+def _table_rows(text: str) -> list[tuple]:
+    """(rank, unit, score, checks, problems) of a bulletin's or the board's ranking tables."""
+    return _sorted(
+        (int(rank), html.unescape(name), score or None, int(checks), int(problems))
+        for rank, name, score, checks, problems in TABLE_ROW.findall(text)
+    )
+
+
+def _expected_rows(rows) -> list[tuple]:
+    return _sorted(
+        (row["rank"], row["unit"], row["score"], row["checks"], row["problems"]) for row in rows
+    )
 
 
 def same_bulletin_page(product, baseline) -> None:
-    ours = sorted(
-        (int(rank), html.unescape(name), score)
-        for rank, name, score in TABLE_ROW.findall(product.text)
-    )
-    theirs = sorted(
-        (row["rank"], row["unit"], row["score"])
-        for section in baseline.json()["sections"]
-        for row in section["ranking"]
+    ours = _table_rows(product.text)
+    theirs = _expected_rows(
+        row for section in baseline.json()["sections"] for row in section["ranking"]
     )
     _check(
-        ours == theirs and bool(ours), "rankings of the bulletin (rank, unit, score)", ours, theirs
+        ours == theirs and bool(ours),
+        "rankings of the bulletin (rank, unit, score, checks, problems)",
+        ours,
+        theirs,
     )
     problems = sum(
         len(unit["findings"])
@@ -205,12 +250,12 @@ def same_bulletin_page(product, baseline) -> None:
 
 def same_board(product, baseline) -> None:
     theirs = baseline.json()
-    ours = sorted(
-        (int(rank), html.unescape(name), score)
-        for rank, name, score in TABLE_ROW.findall(product.text)
-    )
-    expected = sorted((row["rank"], row["unit"], row["score"]) for row in theirs["ranking"])
-    _check(ours == expected, "board ranking (rank, unit, score)", ours, expected)
+    ours, expected = _table_rows(product.text), _expected_rows(theirs["ranked"])
+    _check(ours == expected, "board ranking (rank, unit, score, checks, problems)", ours, expected)
+    listed = re.findall(r'data-testid="board-unchecked">[^：]*：(.*?)</p>', product.text)
+    names = _sorted(html.unescape(name) for each in listed for name in each.split("、"))
+    expected = _sorted(row["unit"] for row in theirs["unchecked"])
+    _check(names == expected, "units not checked on the board", names, expected)
     flags = product.text.split('data-testid="board-flags"', 1)[1].split("</ul>", 1)[0]
     count = flags.count("<strong>")
     _check(count == len(theirs["flags"]), "red flags on the board", count, len(theirs["flags"]))
@@ -221,8 +266,21 @@ def _figures(answer: dict, compared_only: bool = False) -> dict:
     flags = answer["red_flags"]
     shaped = {
         "inspections": answer["inspections"],
-        "units": sorted(
-            (row["rank"], row["unit_id"], tenth(row["score"]), row["findings"])
+        "units": _sorted(
+            (
+                row["rank"],
+                row["unit_id"],
+                row["unit_kind"],
+                row["checked"],
+                _score(row["score"]),
+                row["periods"],
+                row["checks"],
+                row["findings"],
+                tenth(row["deductions"]),
+                tenth(row["bonus"]),
+                row["highlights"],
+                row["missed"],
+            )
             for row in answer["units"]
         ),
         "red_flags": len(flags) if isinstance(flags, list) else flags,

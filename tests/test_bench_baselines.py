@@ -4,12 +4,20 @@ product and of its baseline, and the bench's own comparison (bench/stack.py) fin
 So a change to what the product computes fails here, not first in a benchmark run."""
 
 import json
+from decimal import Decimal as D
 
 import pytest
 from django.test import Client, override_settings
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
-from bench import dataset, full, stack
+from baozhang.core.periods import period_parse
+from baozhang.inspections.selectors import unit_standings
+from baozhang.inspections.services import FindingInput, inspection_submit
+from baozhang.standards.models import Standard, StandardVersion
+from bench import baselines, dataset, full, stack
+from bench.baselines import tenth
+from tests.factories import AssignmentFactory, LocationFactory, UnitFactory
+from tests.inspection_data import at, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +35,10 @@ class Answer:
 
 
 @override_settings(ROOT_URLCONF="bench.urls")
-def test_every_baseline_gives_the_products_result():
+def test_every_baseline_gives_the_products_result(monkeypatch):
+    # The report of the bulletin's week: a week this small data set surely checked (only units
+    # checked are ranked, and an empty ranking compares nothing).
+    monkeypatch.setattr(full, "REPORT_WEEK", full.WEEK)
     with scopes_disabled():
         organisation = dataset.dataset_build(findings=3000)[0]
     made = full.prepare(organisation)
@@ -71,3 +82,84 @@ def test_a_different_result_is_caught():
     baseline.content = json.dumps(answer).encode()
     with pytest.raises(stack.Mismatch, match="ranking"):
         stack.same_ranking_api(product, baseline)
+
+
+def _product(standings) -> tuple[list, list]:
+    rows = [
+        (row.rank, row.unit.pk, row.unit.kind, None if row.score is None else tenth(row.score),
+         row.periods, row.checks, row.problems, tenth(row.deductions), tenth(row.bonus),
+         row.findings, row.highlights, row.red_lines, row.capped)
+        for row in standings.ranked
+    ]  # fmt: skip
+    return rows, [(row.unit.pk, row.unit.kind, row.missed) for row in standings.unchecked]
+
+
+def _baseline(found: dict) -> tuple[list, list]:
+    rows = [
+        (row["rank"], row["unit_id"], row["unit_kind"], row["score"], row["periods"],
+         row["checks"], row["problems"], row["deductions"], row["bonus"], row["findings"],
+         row["highlights"], row["red_lines"], row["capped"])
+        for row in found["ranked"]
+    ]  # fmt: skip
+    return rows, [(row["unit_id"], row["unit_kind"], row["missed"]) for row in found["unchecked"]]
+
+
+def test_the_ranking_baseline_scores_as_the_product_does_on_awkward_data(dorms):
+    """Caps, both red-line rules, a week scored whole from its Monday before the period, a check
+    that found nothing, a unit taking a place over mid-week, a unit checked only in days too few
+    for a score, another kind of unit, an inactive unit, monthly and summed standards: the
+    baseline's one statement gives the product's standings, in the product's order."""
+    org, items = dorms["org"], dorms["items"]
+    rubbish, bonus = items["地面有垃圾"].pk, items["打扫阶梯教室"].pk
+    tidy, red = items["被褥叠放"].pk, items["使用违章电器"].pk
+    with scopes_disabled():
+        site, dorm = dorms["room"].site, dorms["room"].area_type
+        canteen = LocationFactory(organisation=org, site=site, code="食堂")
+        crew = UnitFactory(organisation=org, code="C1", name="承包方", kind="contractor_crew")
+        AssignmentFactory(organisation=org, location=canteen, unit=crew)
+        gone = UnitFactory(organisation=org, code="9999", name="旧班", is_active=False)
+        AssignmentFactory(
+            organisation=org, unit=gone,
+            location=LocationFactory(organisation=org, site=site, area_type=dorm),
+        )  # fmt: skip
+        idle = UnitFactory(organisation=org, code="2002", name="2002班")
+        AssignmentFactory(
+            organisation=org, unit=idle,
+            location=LocationFactory(organisation=org, site=site, area_type=dorm),
+        )  # fmt: skip
+        StandardVersion.objects.filter(pk=dorms["version"].pk).update(
+            red_line_rule="period_floor", red_line_score=60
+        )
+    with scope(organisation=org):
+        submit(dorms, "2026-10-27", FindingInput(item_id=rubbish))  # W44 ends on 1 November
+        for day in ("2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"):
+            submit(
+                dorms,
+                day,
+                FindingInput(item_id=rubbish),
+                FindingInput(item_id=tidy, points=D("1.3")),
+            )
+        submit(dorms, "2026-11-10", FindingInput(item_id=red), FindingInput(item_id=bonus))
+        submit(dorms, "2026-11-12", FindingInput(kind="highlight", note="整洁"))
+        submit(dorms, "2026-11-16")  # found nothing
+        submit(dorms, "2026-11-30", FindingInput(item_id=rubbish))  # 1151; W49 ends in December
+        inspection_submit(
+            location=canteen, version=dorms["version"], findings=[], done_at=at("2026-11-11")
+        )
+        periods = ["2026-11", "2026-W45", "2026-W46", "2026-W49", "2026", "2026-11-03..2026-11-05"]
+        for variant in ({}, {"period_total": "sum"}, {"scoring_period": "month"}):
+            Standard.objects.filter(pk=dorms["standard"].pk).update(**variant)
+            for label in periods:
+                period = period_parse(label)
+                for area in (None, dorms["room"].area_type_id):
+                    product = _product(
+                        unit_standings(organisation=org, period=period, area_type_id=area)
+                    )
+                    assert product == _baseline(baselines.standings(org.pk, period, area)), (
+                        variant, label, area,
+                    )  # fmt: skip
+    Standard.objects.filter(pk=dorms["standard"].pk).update(scoring_period="week")
+    by_kind = _product(unit_standings(organisation=org, period=period_parse("2026-11")))
+    assert {row[2] for row in by_kind[0]} == {"class", "contractor_crew"}
+    assert any(row[3] is None for row in by_kind[0])  # 1151: too few days for a score
+    assert [row[0] for row in by_kind[1]] == [idle.pk]

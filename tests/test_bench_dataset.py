@@ -1,6 +1,7 @@
 """The benchmark data set (bench/dataset.py) looks like a year of use: every finding in a check
 scored as the product scores it, every kind and task state, photos on disk, audit rows, red flags,
-and nothing after today; the product's ranking gives the scores the stored rows add up to."""
+and nothing after today; the product's ranking gives the scores the stored rows add up to, the
+classes and the departments ranked apart."""
 
 from collections import defaultdict
 from decimal import Decimal
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from baozhang.core.periods import period_parse
+from baozhang.core.periods import period_parse, scoring_periods_in
 from baozhang.inspections import scoring
 from baozhang.inspections.models import (
     ExpectedCheck,
@@ -20,7 +21,8 @@ from baozhang.inspections.models import (
     Inspection,
     RedFlag,
 )
-from baozhang.inspections.selectors import unit_ranking
+from baozhang.inspections.selectors import unit_standings
+from baozhang.orgs.models import Assignment
 from baozhang.rectification.models import SpotFix, Task, TaskEvent
 from baozhang.standards.models import StandardItem
 from bench import dataset
@@ -98,24 +100,41 @@ def expected_checks_photos_tasks_history_and_red_flags(built):
 
 
 def the_ranking_adds_up_the_stored_findings_and_the_build_is_reused(built):
+    """Each unit's score over the year is the mean of its weekly scores from the stored rows, in
+    the weeks it was checked (a check at a place it holds, or a finding); each kind apart."""
     organisation = built[0]
-    period = period_parse(f"{timezone.localdate() - timezone.timedelta(days=40):%Y-%m}")
+    period = period_parse(f"{timezone.localdate():%Y}")
+    weeks = {week.label for week in scoring_periods_in(period, "week")}
+    first = period.start - timezone.timedelta(days=period.start.weekday())
+    holders = dict(
+        Assignment.objects.filter(organisation=organisation).values_list("location_id", "unit_id")
+    )
     caps = dict(StandardItem.objects.values_list("pk", "cap"))
-    per_unit = defaultdict(list)
+    per_week = defaultdict(lambda: defaultdict(list))
+    checks = Inspection.objects.filter(
+        organisation=organisation, date__gte=first, date__lte=period.end, week_key__in=weeks
+    ).values_list("location_id", "week_key")
+    for location, week in checks:
+        per_week[holders[location]][week]  # noqa: B018 - a week checked, whatever was found
     rows = Finding.objects.filter(
-        organisation=organisation, date__gte=period.start, date__lte=period.end
-    ).values_list("unit_id", "item_id", "kind", "points")
-    for unit, item, kind, points in rows:
-        per_unit[unit].append(scoring.ScoredFinding(
-            item=str(item), kind=kind, points=points, cap=caps.get(item)
+        organisation=organisation, date__gte=first, date__lte=period.end, week_key__in=weeks
+    ).values_list("unit_id", "week_key", "item_id", "kind", "points")
+    for unit, week, item, kind, points in rows:
+        per_week[unit][week].append(scoring.ScoredFinding(
+            item=(item, kind), kind=kind, points=points, cap=caps.get(item)
         ))  # fmt: skip
-    ranking = unit_ranking(organisation=organisation, period=period)
-    assert len(ranking) == dataset.UNITS_PER_ORGANISATION
-    for row in ranking:
-        expected = scoring.unit_score(per_unit[row.unit.pk], base=Decimal(100))
-        assert (row.score, row.findings, row.red_lines) == (
-            expected.score, expected.findings, expected.red_lines,
-        ), row.unit  # fmt: skip
+    standings = unit_standings(organisation=organisation, period=period)
+    scored = {row.unit.pk: row for row in standings.ranked if row.score is not None}
+    assert set(scored) == set(per_week)
+    for unit, found in per_week.items():
+        expected = scoring.over_periods(
+            scoring.unit_score(week, base=Decimal(100)).score for week in found.values()
+        )
+        assert (scored[unit].score, scored[unit].periods) == (expected.score, expected.periods)
+    assert {row.unit.kind for row in standings.ranked} == {"class", "department"}
+    for kind in ("class", "department"):
+        assert min(row.rank for row in standings.ranked if row.unit.kind == kind) == 1
+    assert {row.unit.pk for row in standings.unchecked}.isdisjoint(scored)
     again = dataset.dataset_build(findings=2000)
     assert [each.pk for each in again] == [each.pk for each in built]
     assert Finding.objects.count() == 2000

@@ -17,7 +17,13 @@ from django.utils import timezone
 
 from baozhang.core.compiled import CompiledQuery
 from baozhang.core.params import id_param
-from baozhang.core.periods import Period, period_days, period_parse, scoring_periods_in
+from baozhang.core.periods import (
+    Period,
+    month_key,
+    period_days,
+    period_parse,
+    scoring_periods_in,
+)
 from baozhang.inspections import scoring
 from baozhang.inspections.models import (
     BoardPolicy,
@@ -211,8 +217,15 @@ def _grouped_with_rules(*, organisation_id: int, start: date, end: date, area=No
     if connection.vendor == "postgresql":
         return rows
 
-    # SQLite gives numbers back as integers or floats: the points are tenths.
-    tenths = scoring.tenths
+    # SQLite gives numbers back as integers or floats: the points are tenths. A year's rows hold
+    # a few distinct numbers (points, caps, red-line scores): each is converted once.
+    converted: dict = {}
+
+    def tenths(value):
+        if value not in converted:
+            converted[value] = scoring.tenths(value)
+        return converted[value]
+
     return [
         (area_id, unit, item, kind, week, month, tenths(total), count, tenths(cap), rule,
          tenths(score), period, total_rule)
@@ -268,6 +281,15 @@ class _Tally:
     kinds: dict = field(default_factory=lambda: defaultdict(int))
     lost: Decimal = ZERO
     gained: Decimal = ZERO
+
+
+def _tally_of(periods: dict, key) -> _Tally:
+    """The unit's tally of the scoring period, made on its first row (not for every row: a
+    year's ranking reads thousands)."""
+    tally = periods.get(key)
+    if tally is None:
+        tally = periods[key] = _Tally()
+    return tally
 
 
 def unit_standings(
@@ -328,7 +350,13 @@ def _standings(*, organisation, period, area, policy, today) -> dict:
     args = {"organisation_id": organisation.pk, "area": area}
     grouped = _grouped_with_rules(start=first, end=period.end, **args)
     checks = _checks_per_unit(start=first, end=period.end, **args)
-    if first < period.start:  # the counts of the period's own days
+    if first < period.start and period.start.day == 1:
+        # The days before a period that begins a month are those of the month before: the
+        # counts of the period's own days are those of its own months, read already.
+        month = month_key(period.start)
+        own_findings = [row for row in grouped if row[5] >= month]
+        own_checks = [row for row in checks if row[5] >= month]
+    elif first < period.start:  # the counts of the period's own days
         own_findings = _grouped_with_rules(start=period.start, end=period.end, **args)
         own_checks = _checks_per_unit(start=period.start, end=period.end, **args)
     else:
@@ -347,7 +375,7 @@ def _standings(*, organisation, period, area, policy, today) -> dict:
         key = scoring_key(scoring_period or "week", week, month)
         if key is None:
             continue
-        tally = tallies[area_id][unit_id].setdefault(key, _Tally())
+        tally = _tally_of(tallies[area_id][unit_id], key)
         tally.totals.add(total_rule or "mean")
         tally.findings.append(
             scoring.ScoredFinding(
@@ -362,7 +390,7 @@ def _standings(*, organisation, period, area, policy, today) -> dict:
     for area_id, unit_id, scoring_period, total_rule, week, month, count in checks:
         key = scoring_key(scoring_period or "week", week, month)
         if key is not None:
-            tally = tallies[area_id][unit_id].setdefault(key, _Tally())
+            tally = _tally_of(tallies[area_id][unit_id], key)
             tally.checks += count
             tally.totals.add(total_rule or "mean")
     for area_id, unit_id, _item, kind, _w, _m, total, count, *_rest in own_findings:
