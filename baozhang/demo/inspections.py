@@ -20,11 +20,12 @@ from baozhang.inspections.models import (
     Finding,
     FindingPhoto,
     Inspection,
+    RedFlagTie,
     Schedule,
 )
 from baozhang.inspections.schedules import expected_checks_ensure
 from baozhang.inspections.selectors import board_policy
-from baozhang.inspections.services import red_flags_award_closed_weeks
+from baozhang.inspections.services import red_flag_tie_decide, red_flags_award_closed_weeks
 from baozhang.orgs.models import AreaType, Assignment, Organisation, Person, Role
 from baozhang.orgs.services import record_save
 from baozhang.standards.models import StandardVersion
@@ -77,6 +78,24 @@ def inspections_build(
     policy.red_flags_per_week = 1 if organisation.slug == "college" else 2
     board_enable(policy=policy, enabled=True)
     red_flags_award_closed_weeks(organisation=organisation, weeks_back=days // 7 + 1)
+    _ties_decided(organisation, generator, before=week_key(today - dt.timedelta(days=7)))
+
+
+def _ties_decided(organisation, generator, *, before: str) -> None:
+    """The admin chose among the units tied for red flags in the weeks before ``before``; the
+    last week's ties wait on the red-flag page, as they would on a Monday morning."""
+    admin = (
+        Person.objects.filter(organisation=organisation, memberships__role=Role.ADMIN)
+        .exclude(user=None)
+        .first()
+    )
+    ties = RedFlagTie.objects.filter(
+        organisation=organisation, decided_at=None, week_key__lt=before
+    ).prefetch_related("units")
+    for tie in ties:
+        units = sorted(tie.units.all(), key=lambda unit: unit.code)
+        chosen = generator.sample(units, k=min(tie.seats, len(units)))
+        red_flag_tie_decide(tie=tie, units=chosen, user=admin.user if admin else None)
 
 
 def _schedules(organisation, versions, inspectors, start, until) -> None:
