@@ -497,24 +497,24 @@ def _held(*, organisation: Organisation, period: Period, area) -> dict:
 
 
 def _missed_per_unit(*, organisation: Organisation, period: Period, area) -> dict:
-    """Missed checks of the period per (area, unit) that held the place during it."""
+    """Missed checks of the period per (area, unit) that held the place during it: one query,
+    the missed checks joined to the assignments of their places in force in the period."""
     missed = checks_missed(organisation=organisation, period=period)
     if area not in (None, EVERY_AREA):
         missed = missed.filter(location__area_type_id=area)
-    per_place = dict(missed.values_list("location_id").annotate(n=Count("id")).order_by())
-    if not per_place:
-        return {}
-    result: dict = defaultdict(int)
-    held = (
-        Assignment.objects.filter(
-            organisation=organisation, location_id__in=per_place, starts_on__lte=period.end
-        )
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period.start))
-        .values_list("location__area_type_id", "unit_id", "location_id")
-        .distinct()
+    held = Q(location__assignments__starts_on__lte=period.end) & (
+        Q(location__assignments__ends_on__isnull=True)
+        | Q(location__assignments__ends_on__gte=period.start)
     )
-    for area_id, unit_id, location_id in held:
-        result[(area_id if area == EVERY_AREA else None, unit_id)] += per_place[location_id]
+    rows = (
+        missed.filter(held)  # one filter(): the conditions hold for the same assignment
+        .values_list("location__area_type_id", "location__assignments__unit_id")
+        .annotate(n=Count("id", distinct=True))
+        .order_by()
+    )
+    result: dict = defaultdict(int)
+    for area_id, unit_id, count in rows:
+        result[(area_id if area == EVERY_AREA else None, unit_id)] += count
     return result
 
 
