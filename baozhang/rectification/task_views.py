@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from baozhang.core.forms import StyledFormMixin
+from baozhang.core.forms import DateTimeInput, StyledFormMixin
 from baozhang.core.pagination import paginate
 from baozhang.core.periods import month_key, period_parse, week_key
 from baozhang.core.photos import photos_rate_check
@@ -53,7 +53,7 @@ class TaskForm(StyledFormMixin, forms.Form):
         label=gettext_lazy("Deadline"),
         required=False,
         help_text=gettext_lazy("Empty: the organisation's default for the severity."),
-        widget=forms.DateTimeInput({"type": "datetime-local"}),
+        widget=DateTimeInput(),
     )
     assignee = forms.TypedChoiceField(
         label=gettext_lazy("Assignee"), coerce=int, required=False, empty_value=None

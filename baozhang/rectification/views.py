@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from baozhang.core.forms import StyledFormMixin
+from baozhang.core.forms import DateInput, DateTimeInput, StyledFormMixin
 from baozhang.core.photos import photos_rate_check
 from baozhang.core.xlsx import wants_workbook
 from baozhang.orgs.decorators import org_view
@@ -101,13 +101,9 @@ class DecisionForm(StyledFormMixin, forms.Form):
     decision = forms.CharField(
         label=gettext_lazy("Decision"), widget=forms.Textarea(attrs={"rows": 2})
     )
-    meeting_date = forms.DateField(
-        label=gettext_lazy("Meeting date"), widget=forms.DateInput({"type": "date"})
-    )
+    meeting_date = forms.DateField(label=gettext_lazy("Meeting date"), widget=DateInput())
     unit = forms.TypedChoiceField(label=gettext_lazy("Unit"), coerce=int)
-    deadline = forms.DateTimeField(
-        label=gettext_lazy("Deadline"), widget=forms.DateTimeInput({"type": "datetime-local"})
-    )
+    deadline = forms.DateTimeField(label=gettext_lazy("Deadline"), widget=DateTimeInput())
     severity = forms.ChoiceField(label=gettext_lazy("Severity"), choices=Severity.choices)
 
     def __init__(self, *args, units: dict[int, Unit], **kwargs):
