@@ -67,7 +67,9 @@ class TaskOut(Schema):
     severity: str
     deadline: datetime
     status: str
-    overdue: bool
+    overdue: bool = Field(
+        description="open past its deadline; a submitted fix waits for verification and is not"
+    )
     opened_at: datetime
     submitted_at: datetime | None
     closed_at: datetime | None
@@ -111,7 +113,7 @@ class FiguresOut(Schema):
     closed: int
     closed_in_time: int
     closed_late: int
-    overdue: int
+    overdue: int = Field(description="tasks open past their deadline (not those submitted)")
     rejected: int = Field(description="tasks rejected at least once at verification")
     average_days: float | None
     p90_days: float | None

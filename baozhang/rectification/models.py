@@ -203,7 +203,9 @@ class Task(TenantModel):
         return f"#{self.pk} {self.unit}"
 
     def is_overdue(self, now) -> bool:
-        return self.status != TaskStatus.CLOSED and self.deadline < now
+        """Still with its unit past the deadline: a fix submitted waits for verification, which
+        is not the unit's delay."""
+        return self.status == TaskStatus.OPEN and self.deadline < now
 
     @property
     def closed_in_time(self) -> bool | None:

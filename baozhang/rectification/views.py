@@ -91,7 +91,7 @@ def my_tasks(request, access):
         (
             _("Waiting for verification"),
             "submitted",
-            [t for t in tasks if t.status == TaskStatus.SUBMITTED and not t.is_overdue(now)],
+            [t for t in tasks if t.status == TaskStatus.SUBMITTED],
         ),
     ]
     return render(request, "rectification/my_tasks.html", {"groups": groups})
