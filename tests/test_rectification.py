@@ -39,6 +39,7 @@ from baozhang.rectification.models import (
     TaskStatus,
 )
 from tests.factories import member
+from tests.forms import form_as_sent
 from tests.inspection_data import at, submit
 
 pytestmark = pytest.mark.django_db
@@ -477,3 +478,50 @@ def test_a_submitted_fix_past_its_deadline_waits_for_verification_and_is_not_ove
     assert (submitted["id"], submitted["overdue"]) == (waiting.pk, False)
     statistics = client.get(f"{api}/rectification/statistics", {"period": "2026-11"}).json()
     assert statistics["total"]["overdue"] == 1
+
+
+def test_a_red_line_becomes_an_urgent_task_unless_another_severity_is_chosen(world, client):
+    org = world["org"]
+    red_line = world["items"]["使用违章电器"]
+    with scope(organisation=org):
+        inspection, _created = submit(
+            world,
+            "2026-11-17",
+            FindingInput(item_id=red_line.pk),
+            FindingInput(item_id=red_line.pk, note="热得快"),
+            FindingInput(item_id=red_line.pk, note="电热毯"),
+            FindingInput(item_id=red_line.pk, note="电炉"),
+        )
+        first, chosen, referred, on_page = inspection.findings.order_by("id")
+        task = services.task_open(
+            access=world["inspector"], finding=first, now=at("2026-11-17", "10:00")
+        )
+        # The organisation's time for an urgent task: 24 hours.
+        assert (task.severity, task.deadline) == ("urgent", at("2026-11-18", "10:00"))
+        minor = services.task_open(access=world["inspector"], finding=chosen, severity="minor")
+        assert minor.severity == "minor"
+        referral = services.referral_create(access=world["inspector"], finding=referred)
+        decided = services.referral_decide(
+            access=world["leader"],
+            referral=referral,
+            decision="更换线路",
+            unit=world["first"],
+            deadline=at("2026-12-30"),
+        )
+        assert decided.severity == "urgent"
+        assert opened(world).severity == "normal"  # any other problem
+    # The finding page offers urgent for a red line, normal for another problem.
+    client.force_login(world["leader"].user)
+    url = f"/o/{org.slug}/findings/{on_page.pk}/"
+    data = {
+        key: value
+        for key, value in form_as_sent(client.get(url).content.decode()).items()
+        if key.startswith("task-") or key == "csrfmiddlewaretoken"
+    }
+    assert data["task-severity"] == "urgent"
+    response = client.post(url, {**data, "action": "task"})
+    assert response.status_code == 302
+    with scopes_disabled():
+        assert Task.objects.get(finding=on_page).severity == "urgent"
+    normal_page = client.get(f"/o/{org.slug}/findings/{world['second_finding'].pk}/")
+    assert form_as_sent(normal_page.content.decode())["task-severity"] == "normal"

@@ -39,7 +39,7 @@ from baozhang.rectification.access import (
     access_task,
     units_headed,
 )
-from baozhang.rectification.models import PatrolRound, Referral, Severity, Task
+from baozhang.rectification.models import PatrolRound, Referral, Task
 
 router = Router(tags=["rectification"])
 PAGE_SIZE = 50
@@ -232,7 +232,9 @@ class SpotFixIn(Input):
 
 class TaskIn(Input):
     unit_id: int | None = Field(None, description="default: the finding's unit")
-    severity: str = Field(Severity.NORMAL, description="urgent, normal or minor")
+    severity: str | None = Field(
+        None, description="urgent, normal or minor; default: urgent for a red line, else normal"
+    )
     deadline: datetime | None = Field(None, description="default: the policy's for the severity")
     assignee_id: int | None = None
     description: str = Field("", max_length=2000)
@@ -518,7 +520,9 @@ class DecisionIn(Input):
     unit_id: int
     deadline: datetime
     meeting_date: date | None = None
-    severity: str = Severity.NORMAL
+    severity: str | None = Field(
+        None, description="urgent, normal or minor; default: urgent for a red line, else normal"
+    )
     assignee_id: int | None = None
 
 

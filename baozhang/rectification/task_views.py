@@ -30,7 +30,7 @@ from baozhang.rectification.access import (
     task_is_theirs,
     units_headed,
 )
-from baozhang.rectification.models import Severity, Task, TaskStatus
+from baozhang.rectification.models import Severity, Task, TaskStatus, severity_default
 from baozhang.rectification.workbooks import STATE_LABELS, records_findings, records_scope
 
 
@@ -134,7 +134,10 @@ def finding_detail(request, access, finding_id: int):
         request.POST if posted == "task" else None,
         prefix="task",
         organisation=access.organisation,
-        initial={"unit": finding.unit_id, "severity": Severity.NORMAL},
+        initial={
+            "unit": finding.unit_id,
+            "severity": severity_default(finding_kind=finding.kind),
+        },
     )
     refer_form = ReferForm(request.POST if posted == "refer" else None, prefix="refer")
     form = {"spot": spot_form, "task": task_form, "refer": refer_form}.get(posted)

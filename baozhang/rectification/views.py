@@ -19,7 +19,13 @@ from baozhang.orgs.models import Unit
 from baozhang.orgs.permissions import DECIDE_REFERRALS, MANAGE_RECTIFICATION, SUBMIT_RECTIFICATION
 from baozhang.orgs.views import list_workbook_response
 from baozhang.rectification import services
-from baozhang.rectification.models import RectificationPolicy, Referral, Severity, TaskStatus
+from baozhang.rectification.models import (
+    RectificationPolicy,
+    Referral,
+    Severity,
+    TaskStatus,
+    severity_default,
+)
 from baozhang.rectification.workbooks import tasks_of_person
 
 DUE_SOON_HOURS = 24
@@ -144,7 +150,11 @@ def referrals(request, access):
             request.POST if posted else None,
             units=units,
             prefix=f"r{referral.pk}",
-            initial={"unit": referral.finding.unit_id, "meeting_date": timezone.localdate()},
+            initial={
+                "unit": referral.finding.unit_id,
+                "meeting_date": timezone.localdate(),
+                "severity": severity_default(finding_kind=referral.finding.kind),
+            },
         )
         if posted and form.is_valid():
             try:
