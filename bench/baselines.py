@@ -523,7 +523,7 @@ RECTIFICATION = (
     " SUM(CASE WHEN t.status = 'closed' THEN 1 ELSE 0 END),"
     " SUM(CASE WHEN t.status = 'closed' AND t.closed_at <= t.deadline THEN 1 ELSE 0 END),"
     " SUM(CASE WHEN t.status = 'closed' AND t.closed_at > t.deadline THEN 1 ELSE 0 END),"
-    " SUM(CASE WHEN t.status IN ('open', 'submitted') AND t.deadline < %(now)s THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN t.status = 'open' AND t.deadline < %(now)s THEN 1 ELSE 0 END),"
     " SUM(CASE WHEN t.rejections > 0 THEN 1 ELSE 0 END)"
     " FROM inspections_finding f"
     " LEFT JOIN rectification_spotfix s ON s.finding_id = f.id"

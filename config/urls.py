@@ -14,3 +14,7 @@ urlpatterns = [
     path("", include("baozhang.notifications.urls")),
     path("", include("baozhang.reports.urls")),
 ]
+
+handler404 = "baozhang.core.error_pages.page_not_found"
+handler403 = "baozhang.core.error_pages.permission_denied"
+handler500 = "baozhang.core.error_pages.server_error"

@@ -267,3 +267,24 @@ def test_a_round_naming_more_records_than_allowed_is_refused_before_any_is_read(
         assert not PatrolRound.objects.exists()
     body["location_ids"] = [api["room"].pk] * 1000
     assert call(api, "leader", "post", "/rounds", body).status_code == 201
+
+
+def test_a_red_line_through_the_api_is_urgent_unless_another_severity_is_sent(api):
+    red_line = api["items"]["使用违章电器"]
+    with scope(organisation=api["org"]):
+        inspection, _created = submit(
+            api, "2026-11-17", *[FindingInput(item_id=red_line.pk, note=f"电器{n}") for n in (1, 2)]
+        )
+        first, second = inspection.findings.order_by("id")
+    answer = call(api, "inspector", "post", f"/findings/{first.pk}/task", {})
+    assert answer.status_code == 201 and answer.json()["severity"] == "urgent"
+    chosen = call(api, "inspector", "post", f"/findings/{second.pk}/task", {"severity": "minor"})
+    assert chosen.status_code == 201 and chosen.json()["severity"] == "minor"
+    normal = call(api, "inspector", "post", f"/findings/{api['findings'][0].pk}/task", {})
+    assert normal.json()["severity"] == "normal"
+    with scopes_disabled():
+        assert list(Task.objects.order_by("id").values_list("severity", flat=True)) == [
+            "urgent",
+            "minor",
+            "normal",
+        ]

@@ -3,6 +3,7 @@ every forbidden one."""
 
 import datetime as dt
 import io
+import re
 import uuid
 from functools import partial
 
@@ -12,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from django_scopes import scope, scopes_disabled
 from PIL import Image
 
@@ -27,7 +29,7 @@ from baozhang.orgs.permissions import (
     VIEW_INSPECTIONS,
     VIEW_SETUP,
 )
-from baozhang.rectification import services
+from baozhang.rectification import notices, selectors, services
 from baozhang.rectification.access import access_referral, access_task
 from baozhang.rectification.models import (
     Escalation,
@@ -37,6 +39,7 @@ from baozhang.rectification.models import (
     TaskStatus,
 )
 from tests.factories import member
+from tests.forms import form_as_sent
 from tests.inspection_data import at, submit
 
 pytestmark = pytest.mark.django_db
@@ -425,3 +428,100 @@ def test_a_gate_given_a_queryset_reads_only_its_record(world):
                 )
             assert record.pk == pk
             assert len(queries) == 1, [query["sql"] for query in queries]
+
+
+def test_a_submitted_fix_past_its_deadline_waits_for_verification_and_is_not_overdue(world, client):
+    org = world["org"]
+    with scope(organisation=org):
+        waiting = opened(world)  # due Thursday 19 November 10:05
+        services.task_submit(
+            access=world["head"], task=waiting, note="已清扫", now=at("2026-11-18")
+        )
+        late = services.task_open(
+            access=world["inspector"], finding=world["second_finding"], now=at("2026-11-16")
+        )  # left open past its deadline
+        now = at("2026-11-20")
+        waiting.refresh_from_db()
+        assert not waiting.is_overdue(now) and late.is_overdue(now)
+        problems = selectors.problems(organisation=org)
+        total = selectors.figures(problems, now)[0]
+        assert total.count("overdue") == 1 and total.count("tracked") == 2
+        for state, expected in (("overdue", [late.pk]), ("submitted", [waiting.pk])):
+            assert [f.task.pk for f in problems.filter(selectors.state_filter(state, now))] == (
+                expected
+            )
+        with translation.override("en"):
+            _title, digest = notices.digest_text(org, now)
+        assert "of which overdue: 1;" in digest and "waiting for verification: 1;" in digest
+
+    # The pages and the API, today: both deadlines are long past.
+    client.force_login(world["head"].user)
+    page = client.get(f"/o/{org.slug}/my-tasks/").content.decode()
+    overdue_part, submitted_part = (
+        page[page.index(f'data-testid="tasks-{key}"') :].split("<h2", 1)[0]
+        for key in ("overdue", "submitted")
+    )
+    assert f'data-testid="task-{late.pk}"' in overdue_part
+    assert f'data-testid="task-{waiting.pk}"' not in overdue_part
+    assert f'data-testid="task-{waiting.pk}"' in submitted_part
+    assert re.search(r'已逾期 <span class="badge text-bg-danger">1</span>', page)
+    assert re.search(r'等待复查 <span class="badge text-bg-secondary">1</span>', page)
+    for state, count in (("overdue", 1), ("submitted", 1), ("pending", 2)):
+        records = client.get(f"/o/{org.slug}/rectification/", {"state": state}).content.decode()
+        assert f'data-testid="records-count">共 {count} 条' in records, state
+    task_page = client.get(f"/o/{org.slug}/tasks/{waiting.pk}/").content.decode()
+    assert 'data-testid="overdue"' not in task_page and "待复查" in task_page
+    api = f"/api/v1/orgs/{org.slug}"
+    overdue = client.get(f"{api}/tasks", {"state": "overdue"}).json()["results"]
+    assert [task["id"] for task in overdue] == [late.pk]
+    [submitted] = client.get(f"{api}/tasks", {"state": "submitted"}).json()["results"]
+    assert (submitted["id"], submitted["overdue"]) == (waiting.pk, False)
+    statistics = client.get(f"{api}/rectification/statistics", {"period": "2026-11"}).json()
+    assert statistics["total"]["overdue"] == 1
+
+
+def test_a_red_line_becomes_an_urgent_task_unless_another_severity_is_chosen(world, client):
+    org = world["org"]
+    red_line = world["items"]["使用违章电器"]
+    with scope(organisation=org):
+        inspection, _created = submit(
+            world,
+            "2026-11-17",
+            FindingInput(item_id=red_line.pk),
+            FindingInput(item_id=red_line.pk, note="热得快"),
+            FindingInput(item_id=red_line.pk, note="电热毯"),
+            FindingInput(item_id=red_line.pk, note="电炉"),
+        )
+        first, chosen, referred, on_page = inspection.findings.order_by("id")
+        task = services.task_open(
+            access=world["inspector"], finding=first, now=at("2026-11-17", "10:00")
+        )
+        # The organisation's time for an urgent task: 24 hours.
+        assert (task.severity, task.deadline) == ("urgent", at("2026-11-18", "10:00"))
+        minor = services.task_open(access=world["inspector"], finding=chosen, severity="minor")
+        assert minor.severity == "minor"
+        referral = services.referral_create(access=world["inspector"], finding=referred)
+        decided = services.referral_decide(
+            access=world["leader"],
+            referral=referral,
+            decision="更换线路",
+            unit=world["first"],
+            deadline=at("2026-12-30"),
+        )
+        assert decided.severity == "urgent"
+        assert opened(world).severity == "normal"  # any other problem
+    # The finding page offers urgent for a red line, normal for another problem.
+    client.force_login(world["leader"].user)
+    url = f"/o/{org.slug}/findings/{on_page.pk}/"
+    data = {
+        key: value
+        for key, value in form_as_sent(client.get(url).content.decode()).items()
+        if key.startswith("task-") or key == "csrfmiddlewaretoken"
+    }
+    assert data["task-severity"] == "urgent"
+    response = client.post(url, {**data, "action": "task"})
+    assert response.status_code == 302
+    with scopes_disabled():
+        assert Task.objects.get(finding=on_page).severity == "urgent"
+    normal_page = client.get(f"/o/{org.slug}/findings/{world['second_finding'].pk}/")
+    assert form_as_sent(normal_page.content.decode())["task-severity"] == "normal"

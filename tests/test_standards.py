@@ -12,6 +12,7 @@ from openpyxl import Workbook, load_workbook
 from baozhang.inspections.services import FindingInput, inspection_submit
 from baozhang.standards.models import Standard, StandardItem, StandardVersion
 from tests.factories import AreaTypeFactory, LocationFactory, SiteFactory
+from tests.forms import form_as_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +174,40 @@ def test_viewer_reads_and_outsider_gets_404(client, alice_client, bob, charlie, 
     )
     client.force_login(charlie)
     assert client.get(detail).status_code == 404
+
+
+def test_saving_the_items_page_as_shown_ignores_its_blank_rows(alice_client, college, dorm):
+    standard = create_standard(alice_client, dorm)
+    items_url = reverse("standards:standard-items", args=["college", standard.pk])
+    alice_client.post(items_url, items_post([("地面", "地面有垃圾", "deduction", "2", "6")]))
+    page = alice_client.get(items_url).content.decode()
+    data = form_as_sent(page)
+    assert data["items-TOTAL_FORMS"] == "4" and data["items-INITIAL_FORMS"] == "1"
+    data["items-0-points"] = "3"  # one change; the three blank rows as the page shows them
+
+    response = alice_client.post(items_url, data)
+
+    assert response.status_code == 302, response.content.decode()
+    with scopes_disabled():
+        versions = list(StandardVersion.objects.filter(standard=standard).order_by("number"))
+        assert [version.number for version in versions] == [1]
+        [item] = versions[0].items.all()
+        assert (item.text, item.points) == ("地面有垃圾", Decimal(3))
+
+
+def test_a_half_filled_row_is_named_and_nothing_is_saved(alice_client, college, dorm):
+    standard = create_standard(alice_client, dorm)
+    items_url = reverse("standards:standard-items", args=["college", standard.pk])
+    alice_client.post(items_url, items_post([("地面", "地面有垃圾", "deduction", "2", "6")]))
+    data = form_as_sent(alice_client.get(items_url).content.decode())
+    data["items-2-text"] = "门窗不洁"  # the second blank row: an item with no section nor points
+
+    response = alice_client.post(items_url, data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "第3行需要填写分类、检查项和分值（数字）；或勾选“删除”不保存此行。" in page
+    assert "第2行" not in page and "第4行" not in page
+    with scopes_disabled():
+        [version] = StandardVersion.objects.filter(standard=standard)
+        assert [item.text for item in version.items.all()] == ["地面有垃圾"]

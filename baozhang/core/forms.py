@@ -16,6 +16,25 @@ def style_fields(form: forms.BaseForm) -> None:
             widget.attrs.setdefault("class", "form-control")
 
 
+class DateInput(forms.DateInput):
+    """A date picker. Its value is always ISO (2026-12-01): <input type="date"> takes no other,
+    whereas Django would write the language's own format (2026/12/01 in Chinese)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format=None):  # noqa: A002 (Django's name)
+        super().__init__(attrs, format=format or "%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """A date and time picker, its value ISO (2026-12-01T08:30) whatever the language."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None, format=None):  # noqa: A002 (Django's name)
+        super().__init__(attrs, format=format or "%Y-%m-%dT%H:%M")
+
+
 class StyledFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,7 +10,7 @@ import random
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from baozhang.inspections.models import Finding, Inspection, SupervisionLevel
+from baozhang.inspections.models import Finding, FindingKind, Inspection, SupervisionLevel
 from baozhang.orgs.models import Organisation, Person, Role
 from baozhang.rectification.models import (
     HOUR,
@@ -23,6 +23,7 @@ from baozhang.rectification.models import (
     Task,
     TaskEvent,
     TaskStatus,
+    severity_default,
 )
 from baozhang.rectification.selectors import PROBLEM_KINDS
 from baozhang.rectification.services import rectification_policy
@@ -74,6 +75,8 @@ def rectification_build(organisation: Organisation, *, days: int = 365) -> None:
         severity = generator.choice(
             [Severity.URGENT, Severity.NORMAL, Severity.NORMAL, Severity.MINOR]
         )
+        if finding.kind == FindingKind.RED_LINE:  # drawn all the same: the other draws stay
+            severity = severity_default(finding_kind=finding.kind)
         deadline = opened + policy.deadline_span(severity)
         if roll > 0.97 and not keep_open:
             referral = _referral(organisation, generator, finding, leader, opened, now)

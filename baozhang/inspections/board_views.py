@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -198,14 +198,15 @@ def public_board(request, token: str):
     """The notice board for a TV or a phone: no sign-in, no names of people. Kept in the cache
     for BAOZHANG_PUBLIC_PAGE_SECONDS, per board and language, until a check is stored, a finding
     corrected, red flags awarded or the board's settings change (core/public_pages.py); a board
-    turned off, or a link made anew, is refused before the cache is read."""
+    turned off, or a link made anew, is refused before the cache is read, with a page saying so to
+    whoever scanned the old QR code."""
     policy = (
         BoardPolicy.objects.select_related("organisation")
         .filter(board_token=token, board_enabled=True)
         .first()
     )
     if policy is None or not token:
-        raise Http404
+        return render(request, "inspections/board_missing.html", status=404)
     board = hashlib.sha256(token.encode()).hexdigest()[:16]
     page = public_page(
         organisation_id=policy.organisation_id,

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
+from baozhang.core.forms import DateInput
 from baozhang.inspections.models import Schedule, ScheduleKind
 from baozhang.orgs.forms import TenantForm
 from baozhang.orgs.models import AreaType, Location, Person, Unit
@@ -80,8 +81,8 @@ class ScheduleForm(TenantForm):
             "area_types": SafeModelMultipleChoiceField,
         }
         widgets = {
-            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
             "area_types": forms.CheckboxSelectMultiple,
             "assignees": forms.SelectMultiple(attrs={"size": 6}),
             "locations": forms.SelectMultiple(attrs={"size": 8}),

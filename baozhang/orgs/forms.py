@@ -5,7 +5,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField
 
-from baozhang.core.forms import StyledFormMixin
+from baozhang.core.forms import DateInput, StyledFormMixin
 from baozhang.orgs.models import (
     CODE_TAKEN,
     NAME_TAKEN,
@@ -84,10 +84,6 @@ class UnitForm(TenantForm):
         fields = ["code", "name", "kind", "is_active"]
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
 class AssignmentForm(TenantForm):
     scoped_fields = {"unit": Unit, "location": Location}
 
@@ -96,8 +92,8 @@ class AssignmentForm(TenantForm):
         fields = ["unit", "location", "starts_on", "ends_on"]
         field_classes = {"unit": SafeModelChoiceField, "location": SafeModelChoiceField}
         widgets = {
-            "starts_on": DateInput(format="%Y-%m-%d"),
-            "ends_on": DateInput(format="%Y-%m-%d"),
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
         }
 
 

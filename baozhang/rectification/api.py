@@ -39,7 +39,7 @@ from baozhang.rectification.access import (
     access_task,
     units_headed,
 )
-from baozhang.rectification.models import PatrolRound, Referral, Severity, Task
+from baozhang.rectification.models import PatrolRound, Referral, Task
 
 router = Router(tags=["rectification"])
 PAGE_SIZE = 50
@@ -67,7 +67,9 @@ class TaskOut(Schema):
     severity: str
     deadline: datetime
     status: str
-    overdue: bool
+    overdue: bool = Field(
+        description="open past its deadline; a submitted fix waits for verification and is not"
+    )
     opened_at: datetime
     submitted_at: datetime | None
     closed_at: datetime | None
@@ -111,7 +113,7 @@ class FiguresOut(Schema):
     closed: int
     closed_in_time: int
     closed_late: int
-    overdue: int
+    overdue: int = Field(description="tasks open past their deadline (not those submitted)")
     rejected: int = Field(description="tasks rejected at least once at verification")
     average_days: float | None
     p90_days: float | None
@@ -230,7 +232,9 @@ class SpotFixIn(Input):
 
 class TaskIn(Input):
     unit_id: int | None = Field(None, description="default: the finding's unit")
-    severity: str = Field(Severity.NORMAL, description="urgent, normal or minor")
+    severity: str | None = Field(
+        None, description="urgent, normal or minor; default: urgent for a red line, else normal"
+    )
     deadline: datetime | None = Field(None, description="default: the policy's for the severity")
     assignee_id: int | None = None
     description: str = Field("", max_length=2000)
@@ -516,7 +520,9 @@ class DecisionIn(Input):
     unit_id: int
     deadline: datetime
     meeting_date: date | None = None
-    severity: str = Severity.NORMAL
+    severity: str | None = Field(
+        None, description="urgent, normal or minor; default: urgent for a red line, else normal"
+    )
     assignee_id: int | None = None
 
 

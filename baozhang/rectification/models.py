@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from baozhang.core.models import TenantModel
+from baozhang.inspections.models import FindingKind
 
 HOUR = timedelta(hours=1)
 
@@ -30,6 +31,12 @@ class Severity(models.TextChoices):
     URGENT = "urgent", _("Urgent")
     NORMAL = "normal", _("Normal")
     MINOR = "minor", _("Minor")
+
+
+def severity_default(*, finding_kind: str) -> str:
+    """The severity of a task made from a finding of this kind unless somebody chooses another: a
+    red line (红线) is urgent, any other problem normal."""
+    return Severity.URGENT if finding_kind == FindingKind.RED_LINE else Severity.NORMAL
 
 
 class RectificationPolicy(models.Model):
@@ -203,7 +210,9 @@ class Task(TenantModel):
         return f"#{self.pk} {self.unit}"
 
     def is_overdue(self, now) -> bool:
-        return self.status != TaskStatus.CLOSED and self.deadline < now
+        """Still with its unit past the deadline: a fix submitted waits for verification, which
+        is not the unit's delay."""
+        return self.status == TaskStatus.OPEN and self.deadline < now
 
     @property
     def closed_in_time(self) -> bool | None:

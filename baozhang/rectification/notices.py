@@ -122,7 +122,7 @@ def digest_text(organisation, now: datetime) -> tuple[str, str] | None:
     end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59)
     counts = {
         "open": pending.count(),
-        "overdue": pending.filter(deadline__lt=now).count(),
+        "overdue": pending.filter(status=TaskStatus.OPEN, deadline__lt=now).count(),
         "today": pending.filter(deadline__gte=now, deadline__lte=end_of_day).count(),
         "waiting": pending.filter(status=TaskStatus.SUBMITTED).count(),
         "closed": tasks.filter(closed_at__gte=now - timedelta(days=1), closed_at__lte=now).count(),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
+from baozhang.core.forms import DateInput
 from baozhang.core.xlsx import wants_workbook, write_workbook
 from baozhang.inspections.models import Inspection
 from baozhang.inspections.occasions import Occasion
@@ -52,7 +53,7 @@ class RoundForm(TenantForm):
             "locations": SafeModelMultipleChoiceField,
         }
         widgets = {
-            "date": forms.DateInput({"type": "date"}),
+            "date": DateInput(),
             "note": forms.Textarea({"rows": 2}),
             "area_types": forms.CheckboxSelectMultiple,
             "members": forms.SelectMultiple(attrs={"size": 5}),

@@ -39,7 +39,8 @@ def state_filter(state: str, now: datetime) -> Q:
             task__status=TaskStatus.CLOSED, task__closed_at__lte=F("task__deadline")
         ),
         "closed_late": Q(task__status=TaskStatus.CLOSED, task__closed_at__gt=F("task__deadline")),
-        "overdue": Q(task__status__in=PENDING, task__deadline__lt=now),
+        # Only a task still with its unit: a submitted one waits for verification (Task.is_overdue).
+        "overdue": Q(task__status=TaskStatus.OPEN, task__deadline__lt=now),
         "rejected": Q(task__rejections__gt=0),
     }[state]
 

@@ -48,6 +48,7 @@ from baozhang.rectification.models import (
     Task,
     TaskEvent,
     TaskStatus,
+    severity_default,
 )
 
 
@@ -143,7 +144,7 @@ def _task_create(
     access: OrgAccess,
     finding: Finding,
     unit: Unit | None,
-    severity: str,
+    severity: str | None,
     deadline: datetime | None,
     assignee: Person | None,
     description: str,
@@ -151,6 +152,8 @@ def _task_create(
     now: datetime,
 ) -> Task:
     unit = unit or finding.unit
+    if severity is None:
+        severity = severity_default(finding_kind=finding.kind)
     if unit is None:
         raise ValidationError(_("Choose the unit responsible for the fix."))
     if severity not in Severity.values:
@@ -188,13 +191,14 @@ def task_open(
     access: OrgAccess,
     finding: Finding,
     unit: Unit | None = None,
-    severity: str = Severity.NORMAL,
+    severity: str | None = None,
     deadline: datetime | None = None,
     assignee: Person | None = None,
     description: str = "",
     now: datetime | None = None,
 ) -> Task:
-    """Turn a finding into a rectification task for a unit (by default the finding's unit), due
+    """Turn a finding into a rectification task for a unit (by default the finding's unit), of
+    the severity given or the finding's kind's (a red line urgent, models.severity_default), due
     at the deadline given or the organisation's default for the severity."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -238,10 +242,11 @@ def referral_decide(
     deadline: datetime,
     meeting_date=None,
     assignee: Person | None = None,
-    severity: str = Severity.NORMAL,
+    severity: str | None = None,
     now: datetime | None = None,
 ) -> Task:
-    """Record the meeting's decision; it becomes a task for the unit with the deadline decided."""
+    """Record the meeting's decision; it becomes a task for the unit with the deadline decided,
+    of the severity given or the finding's kind's."""
     if not decision.strip():
         raise ValidationError(_("Write down the meeting's decision."))
     now = now or timezone.now()

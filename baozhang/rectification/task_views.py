@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from baozhang.core.forms import StyledFormMixin
+from baozhang.core.forms import DateTimeInput, StyledFormMixin
 from baozhang.core.pagination import paginate
 from baozhang.core.periods import month_key, period_parse, week_key
 from baozhang.core.photos import photos_rate_check
@@ -30,7 +30,7 @@ from baozhang.rectification.access import (
     task_is_theirs,
     units_headed,
 )
-from baozhang.rectification.models import Severity, Task, TaskStatus
+from baozhang.rectification.models import Severity, Task, TaskStatus, severity_default
 from baozhang.rectification.workbooks import STATE_LABELS, records_findings, records_scope
 
 
@@ -53,7 +53,7 @@ class TaskForm(StyledFormMixin, forms.Form):
         label=gettext_lazy("Deadline"),
         required=False,
         help_text=gettext_lazy("Empty: the organisation's default for the severity."),
-        widget=forms.DateTimeInput({"type": "datetime-local"}),
+        widget=DateTimeInput(),
     )
     assignee = forms.TypedChoiceField(
         label=gettext_lazy("Assignee"), coerce=int, required=False, empty_value=None
@@ -134,7 +134,10 @@ def finding_detail(request, access, finding_id: int):
         request.POST if posted == "task" else None,
         prefix="task",
         organisation=access.organisation,
-        initial={"unit": finding.unit_id, "severity": Severity.NORMAL},
+        initial={
+            "unit": finding.unit_id,
+            "severity": severity_default(finding_kind=finding.kind),
+        },
     )
     refer_form = ReferForm(request.POST if posted == "refer" else None, prefix="refer")
     form = {"spot": spot_form, "task": task_form, "refer": refer_form}.get(posted)

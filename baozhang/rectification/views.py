@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from baozhang.core.forms import StyledFormMixin
+from baozhang.core.forms import DateInput, DateTimeInput, StyledFormMixin
 from baozhang.core.photos import photos_rate_check
 from baozhang.core.xlsx import wants_workbook
 from baozhang.orgs.decorators import org_view
@@ -19,7 +19,13 @@ from baozhang.orgs.models import Unit
 from baozhang.orgs.permissions import DECIDE_REFERRALS, MANAGE_RECTIFICATION, SUBMIT_RECTIFICATION
 from baozhang.orgs.views import list_workbook_response
 from baozhang.rectification import services
-from baozhang.rectification.models import RectificationPolicy, Referral, Severity, TaskStatus
+from baozhang.rectification.models import (
+    RectificationPolicy,
+    Referral,
+    Severity,
+    TaskStatus,
+    severity_default,
+)
 from baozhang.rectification.workbooks import tasks_of_person
 
 DUE_SOON_HOURS = 24
@@ -91,7 +97,7 @@ def my_tasks(request, access):
         (
             _("Waiting for verification"),
             "submitted",
-            [t for t in tasks if t.status == TaskStatus.SUBMITTED and not t.is_overdue(now)],
+            [t for t in tasks if t.status == TaskStatus.SUBMITTED],
         ),
     ]
     return render(request, "rectification/my_tasks.html", {"groups": groups})
@@ -101,13 +107,9 @@ class DecisionForm(StyledFormMixin, forms.Form):
     decision = forms.CharField(
         label=gettext_lazy("Decision"), widget=forms.Textarea(attrs={"rows": 2})
     )
-    meeting_date = forms.DateField(
-        label=gettext_lazy("Meeting date"), widget=forms.DateInput({"type": "date"})
-    )
+    meeting_date = forms.DateField(label=gettext_lazy("Meeting date"), widget=DateInput())
     unit = forms.TypedChoiceField(label=gettext_lazy("Unit"), coerce=int)
-    deadline = forms.DateTimeField(
-        label=gettext_lazy("Deadline"), widget=forms.DateTimeInput({"type": "datetime-local"})
-    )
+    deadline = forms.DateTimeField(label=gettext_lazy("Deadline"), widget=DateTimeInput())
     severity = forms.ChoiceField(label=gettext_lazy("Severity"), choices=Severity.choices)
 
     def __init__(self, *args, units: dict[int, Unit], **kwargs):
@@ -148,7 +150,11 @@ def referrals(request, access):
             request.POST if posted else None,
             units=units,
             prefix=f"r{referral.pk}",
-            initial={"unit": referral.finding.unit_id, "meeting_date": timezone.localdate()},
+            initial={
+                "unit": referral.finding.unit_id,
+                "meeting_date": timezone.localdate(),
+                "severity": severity_default(finding_kind=referral.finding.kind),
+            },
         )
         if posted and form.is_valid():
             try:

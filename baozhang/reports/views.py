@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django_scopes.forms import SafeModelMultipleChoiceField
 
 from baozhang.core.figures import Scope
-from baozhang.core.forms import StyledFormMixin
+from baozhang.core.forms import DateInput, StyledFormMixin
 from baozhang.core.models import JobStatus
 from baozhang.core.pagination import paginate
 from baozhang.core.params import id_param
@@ -268,7 +268,7 @@ class ScheduleForm(TenantForm):
         field_classes = {"recipients": SafeModelMultipleChoiceField}
         widgets = {
             "recipients": forms.CheckboxSelectMultiple,
-            "starts_on": forms.DateInput({"type": "date"}),
+            "starts_on": DateInput(),
         }
 
     def __init__(self, *args, organisation, **kwargs):

@@ -70,12 +70,33 @@ class StandardForm(TenantForm):
 class ItemForm(StyledFormMixin, forms.Form):
     section = forms.CharField(label=_("section"), max_length=100)
     text = forms.CharField(label=_("item"), max_length=300)
-    kind = forms.ChoiceField(label=_("type"), choices=ItemKind.choices)
+    # The select always sends a kind: a row whose kind is the one it starts with and that has
+    # nothing else filled in is an empty row, left out (has_changed), not a row missing its text.
+    kind = forms.ChoiceField(label=_("type"), choices=ItemKind.choices, initial=ItemKind.DEDUCTION)
     points = forms.DecimalField(label=_("points"), **POINTS)
     cap = forms.DecimalField(label=_("cap"), required=False, **POINTS)
 
 
-ItemFormSet = forms.formset_factory(ItemForm, extra=3, can_delete=True)
+class BaseItemFormSet(forms.BaseFormSet):
+    def clean(self):
+        # A line above the table for each incomplete row: the fields' own messages are easy to
+        # miss in a long table.
+        incomplete = [
+            forms.ValidationError(
+                _(
+                    "Row %(number)s needs a section, an item and points (a number); or tick "
+                    "Delete to leave it out."
+                ),
+                params={"number": number},
+            )
+            for number, form in enumerate(self.forms, start=1)
+            if form.errors and not self._should_delete_form(form)
+        ]
+        if incomplete:
+            raise forms.ValidationError(incomplete)
+
+
+ItemFormSet = forms.formset_factory(ItemForm, formset=BaseItemFormSet, extra=3, can_delete=True)
 
 
 class ItemsUploadForm(StyledFormMixin, forms.Form):
