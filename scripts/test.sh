@@ -27,7 +27,8 @@ BAOZHANG_HTTPS=1 BAOZHANG_SECRET_KEY="$(python -c 'import secrets; print(secrets
 
 PYTEST_ARGS=(-n 2 -q -p no:randomly "$@")
 
-# Every test runs on both databases: PostgreSQL must answer (DATABASE_URL, or 127.0.0.1:5432).
+# Every test runs on both databases: PostgreSQL must answer (DATABASE_URL, or 127.0.0.1:5432). A test
+# on a database of its own of one engine (pytest.mark.engine, conftest.py) runs in that engine's run.
 if [ -z "${DATABASE_URL:-}" ]; then
   if ! python - <<'PY'
 import socket, sys
