@@ -30,6 +30,9 @@ from django.db.migrations.loader import MigrationLoader
 from baozhang.core.migration_schema import schema_for_history
 from tests.console import baozhang, console, console_env
 
+# One worker makes the installations and restores them (--dist loadgroup, scripts/test.sh).
+pytestmark = pytest.mark.xdist_group("backup")
+
 LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 PHOTOS = {"photos/2026/5413.jpg": b"\xff\xd8 a photo", "photos/2026/5414.jpg": b"\xff\xd8 another"}
 

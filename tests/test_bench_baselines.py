@@ -9,9 +9,11 @@ import pytest
 from django.test import Client, override_settings
 from django_scopes import scopes_disabled
 
+from baozhang.orgs.models import Organisation
 from bench import dataset, full, stack
+from tests.shared_records import shared_records
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("bench-baselines")]
 
 
 class Answer:
@@ -26,11 +28,29 @@ class Answer:
         return json.loads(self.content)
 
 
-@override_settings(ROOT_URLCONF="bench.urls")
-def test_every_baseline_gives_the_products_result():
+def _small_data_set() -> tuple[int, dict]:
     with scopes_disabled():
         organisation = dataset.dataset_build(findings=3000)[0]
-    made = full.prepare(organisation)
+    return organisation.pk, full.prepare(organisation)
+
+
+@pytest.fixture(scope="module")
+def _data_set(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A small benchmark data set, prepared as bench/full.py does, made once for the module's
+    tests (tests/shared_records.py)."""
+    yield from shared_records(django_db_blocker, tmp_path_factory, _small_data_set)
+
+
+@pytest.fixture
+def data_set(_data_set, db):
+    """The data set's organisation and what bench/full.py's prepare made for it."""
+    pk, made = _data_set
+    return Organisation.objects.get(pk=pk), made
+
+
+@override_settings(ROOT_URLCONF="bench.urls")
+def test_every_baseline_gives_the_products_result(data_set):
+    organisation, made = data_set
     listed = stack.cases(
         organisation.slug, month=full.MONTH, week=full.WEEK, year=full.YEAR,
         deep_page=full.deep_page(organisation), version=made["version"], language="zh-hans",
@@ -59,10 +79,8 @@ def test_every_baseline_gives_the_products_result():
 
 
 @override_settings(ROOT_URLCONF="bench.urls")
-def test_a_different_result_is_caught():
-    with scopes_disabled():
-        organisation = dataset.dataset_build(findings=3000)[0]
-    made = full.prepare(organisation)
+def test_a_different_result_is_caught(data_set):
+    organisation, made = data_set
     api = Client(HTTP_AUTHORIZATION=f"Bearer {made['token']}")
     product = Answer(api.get(f"/api/v1/orgs/{organisation.slug}/ranking?period={full.MONTH}"))
     baseline = Answer(Client().get(f"/bench/ranking/{organisation.slug}/?period={full.MONTH}"))
