@@ -38,7 +38,9 @@ def pytest_collection_modifyitems(config, items):
         (elsewhere if marker and marker.args[0] != engine else kept).append(item)
     if elsewhere:
         config.hook.pytest_deselected(items=elsewhere)
-        items[:] = kept
+    # They are the longest tests (processes of their own): they start first, so that the xdist
+    # workers share the rest and finish together rather than one waiting for a last long test.
+    items[:] = sorted(kept, key=lambda item: item.get_closest_marker("engine") is None)
 
 
 @pytest.fixture(autouse=True, scope="session")
