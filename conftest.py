@@ -12,6 +12,37 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytest_plugins = ["tests.console", "tests.inspection_data"]
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "engine(name): the test runs only on a database of its own of that engine (sqlite or "
+        "postgresql), whatever the test run's database; it runs in the run on that engine",
+    )
+
+
+def session_engine() -> str:
+    """The engine of this test run's database: sqlite or postgresql."""
+    from django.conf import settings
+
+    return "postgresql" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else "sqlite"
+
+
+def pytest_collection_modifyitems(config, items):
+    # A test on a database of its own (a console's data folder, a PostgreSQL database it makes)
+    # gives the same answer in the run on SQLite and in the run on PostgreSQL: scripts/test.sh
+    # runs both, so each such test runs once, in the run on its engine.
+    engine = session_engine()
+    kept, elsewhere = [], []
+    for item in items:
+        marker = item.get_closest_marker("engine")
+        (elsewhere if marker and marker.args[0] != engine else kept).append(item)
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+    # They are the longest tests (processes of their own): they start first, so that the xdist
+    # workers share the rest and finish together rather than one waiting for a last long test.
+    items[:] = sorted(kept, key=lambda item: item.get_closest_marker("engine") is None)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing():
     # Django's hasher spends a third of a second of CPU on each password a factory, the demo or a

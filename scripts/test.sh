@@ -25,9 +25,13 @@ BAOZHANG_HTTPS=1 BAOZHANG_SECRET_KEY="$(python -c 'import secrets; print(secrets
   BAOZHANG_ALLOWED_HOSTS=baozhang.example.org \
   python manage.py check --deploy --fail-level WARNING
 
-PYTEST_ARGS=(-n 2 -q -p no:randomly "$@")
+# loadgroup: the tests of a module marked xdist_group(...) go to one worker, which makes the
+# records they share once (tests/shared_records.py); the largest groups start first, and the other
+# tests are handed out one by one, so that the two workers finish together.
+PYTEST_ARGS=(-n 2 --dist loadgroup -q -p no:randomly "$@")
 
-# Every test runs on both databases: PostgreSQL must answer (DATABASE_URL, or 127.0.0.1:5432).
+# Every test runs on both databases: PostgreSQL must answer (DATABASE_URL, or 127.0.0.1:5432). A test
+# on a database of its own of one engine (pytest.mark.engine, conftest.py) runs in that engine's run.
 if [ -z "${DATABASE_URL:-}" ]; then
   if ! python - <<'PY'
 import socket, sys

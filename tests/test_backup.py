@@ -4,7 +4,10 @@ installation changes nothing, whatever its manifest says.
 
 A backup and restore of a whole database runs in separate processes on a database of its own: a
 restore replaces the database, which the test run's own cannot be. Each engine's installation is
-migrated and backed up once per module; each test restores into a copy of it."""
+migrated and backed up once per module; each test restores into a copy of it. A test on an
+installation of its own runs in the test run on that installation's engine (the `engine` mark,
+conftest.py): scripts/test.sh runs the SQLite ones in its run on SQLite, the PostgreSQL ones in its
+run on PostgreSQL."""
 
 import hashlib
 import json
@@ -26,6 +29,9 @@ from django.db.migrations.loader import MigrationLoader
 
 from baozhang.core.migration_schema import schema_for_history
 from tests.console import baozhang, console, console_env
+
+# One worker makes the installations and restores them (--dist loadgroup, scripts/test.sh).
+pytestmark = pytest.mark.xdist_group("backup")
 
 LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 PHOTOS = {"photos/2026/5413.jpg": b"\xff\xd8 a photo", "photos/2026/5414.jpg": b"\xff\xd8 another"}
@@ -163,7 +169,12 @@ def postgres_backup(tmp_path_factory):
         _database_drop(server, name)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(
+    params=[
+        pytest.param(engine, marks=pytest.mark.engine(engine))
+        for engine in ("sqlite", "postgresql")
+    ]
+)
 def installation(request, tmp_path) -> Installation:
     """A copy of the engine's backed-up installation, to restore into."""
     if request.param == "sqlite":
@@ -250,6 +261,7 @@ def test_restore_brings_back_exactly_the_rows_and_files_of_the_backup(installati
     assert "迁移" not in restored.stdout
 
 
+@pytest.mark.engine("sqlite")
 def test_backup_is_consistent_while_another_process_writes(tmp_path, migrated_data_dir):
     env = console_env(migrated_data_dir)
     run(env, "org", "create", "--slug", "kept", "--name", "已提交")
@@ -270,6 +282,7 @@ def test_backup_is_consistent_while_another_process_writes(tmp_path, migrated_da
     assert slugs(env) == ["kept"]
 
 
+@pytest.mark.engine("sqlite")
 def test_an_older_backup_is_restored_and_asks_for_the_missing_migrations(
     sqlite_installation, tmp_path, settings
 ):
@@ -340,6 +353,7 @@ def test_a_file_that_is_not_a_backup_changes_nothing(tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+@pytest.mark.engine("sqlite")
 def test_a_backup_of_the_other_kind_of_database_changes_nothing(sqlite_installation, tmp_path):
     def of_postgresql(manifest: dict) -> None:
         manifest["engine"] = "postgresql"
@@ -399,6 +413,7 @@ SCHEMA_EDITS = {
 }
 
 
+@pytest.mark.engine("sqlite")
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
@@ -455,6 +470,7 @@ def version_1(manifest: dict) -> None:
     manifest["format_version"], manifest["media_files"] = 1, len(manifest["media_files"])
 
 
+@pytest.mark.engine("sqlite")
 @pytest.mark.parametrize(
     ("media", "manifest", "language", "message"),
     [
@@ -515,6 +531,7 @@ def test_uploaded_files_not_those_listed_change_nothing(
     assert message in refused(sqlite_installation, archive, language=language)
 
 
+@pytest.mark.engine("sqlite")
 def test_a_version_1_backup_is_still_restored(sqlite_installation, tmp_path):
     before = sqlite_installation.fingerprint()
     archive = archive_edit(sqlite_installation, tmp_path / "v1.tar.gz", manifest=version_1)

@@ -13,13 +13,15 @@ from django_scopes import scope, scopes_disabled
 from baozhang.core.periods import period_parse
 from baozhang.inspections.selectors import unit_standings
 from baozhang.inspections.services import FindingInput, inspection_submit
+from baozhang.orgs.models import Organisation
 from baozhang.standards.models import Standard, StandardVersion
 from bench import baselines, dataset, full, stack
 from bench.baselines import tenth
 from tests.factories import AssignmentFactory, LocationFactory, UnitFactory
 from tests.inspection_data import at, submit
+from tests.shared_records import shared_records
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("bench-baselines")]
 
 
 class Answer:
@@ -34,14 +36,36 @@ class Answer:
         return json.loads(self.content)
 
 
-@override_settings(ROOT_URLCONF="bench.urls")
-def test_every_baseline_gives_the_products_result(monkeypatch):
+def _small_data_set() -> tuple[int, dict]:
     # The report of the bulletin's week: a week this small data set surely checked (only units
     # checked are ranked, and an empty ranking compares nothing).
+    report_week, full.REPORT_WEEK = full.REPORT_WEEK, full.WEEK
+    try:
+        with scopes_disabled():
+            organisation = dataset.dataset_build(findings=3000)[0]
+        return organisation.pk, full.prepare(organisation)
+    finally:
+        full.REPORT_WEEK = report_week
+
+
+@pytest.fixture(scope="module")
+def _data_set(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A small benchmark data set, prepared as bench/full.py does, made once for the module's
+    tests (tests/shared_records.py)."""
+    yield from shared_records(django_db_blocker, tmp_path_factory, _small_data_set)
+
+
+@pytest.fixture
+def data_set(_data_set, db):
+    """The data set's organisation and what bench/full.py's prepare made for it."""
+    pk, made = _data_set
+    return Organisation.objects.get(pk=pk), made
+
+
+@override_settings(ROOT_URLCONF="bench.urls")
+def test_every_baseline_gives_the_products_result(data_set, monkeypatch):
     monkeypatch.setattr(full, "REPORT_WEEK", full.WEEK)
-    with scopes_disabled():
-        organisation = dataset.dataset_build(findings=3000)[0]
-    made = full.prepare(organisation)
+    organisation, made = data_set
     listed = stack.cases(
         organisation.slug, month=full.MONTH, week=full.WEEK, year=full.YEAR,
         deep_page=full.deep_page(organisation), version=made["version"], language="zh-hans",
@@ -70,10 +94,9 @@ def test_every_baseline_gives_the_products_result(monkeypatch):
 
 
 @override_settings(ROOT_URLCONF="bench.urls")
-def test_a_different_result_is_caught():
-    with scopes_disabled():
-        organisation = dataset.dataset_build(findings=3000)[0]
-    made = full.prepare(organisation)
+def test_a_different_result_is_caught(data_set, monkeypatch):
+    monkeypatch.setattr(full, "REPORT_WEEK", full.WEEK)
+    organisation, made = data_set
     api = Client(HTTP_AUTHORIZATION=f"Bearer {made['token']}")
     product = Answer(api.get(f"/api/v1/orgs/{organisation.slug}/ranking?period={full.MONTH}"))
     baseline = Answer(Client().get(f"/bench/ranking/{organisation.slug}/?period={full.MONTH}"))

@@ -1,6 +1,7 @@
 """The `baozhang` console command. Each command is started once as a user starts it, a separate
 process on its own database, for its entry point: it starts, parses its arguments and exits with
-its code. What the commands do is run in the test process, on the test database."""
+its code (on SQLite, in the test run on SQLite: the `engine` mark, conftest.py). What the commands
+do is run in the test process, on the test database."""
 
 import gc
 import json
@@ -49,6 +50,7 @@ def sheet_rows(path: Path) -> list[tuple]:
     return list(load_workbook(path).active.iter_rows(values_only=True))
 
 
+@pytest.mark.engine("sqlite")
 def test_each_command_starts_parses_its_arguments_and_exits_with_its_code(
     migrated_template, migrated_data_dir, tmp_path
 ):
@@ -188,6 +190,7 @@ def _worker_of(pid: int) -> int | None:
     return None
 
 
+@pytest.mark.engine("sqlite")
 def test_serve_answers_restarts_its_worker_and_stops_with_it(migrated_data_dir):
     """A subprocess: the web server and its worker are processes of their own."""
     port = _free_port()

@@ -13,12 +13,13 @@ from django_scopes import scopes_disabled
 from openpyxl import load_workbook
 
 from baozhang.core.models import JobStatus
-from baozhang.orgs.models import ExportJob, Person, User
+from baozhang.orgs.models import ExportJob, Organisation, Person, User
 from baozhang.orgs.tasks import export_job_run
-from tests.factories import member
+from tests.factories import OrganisationFactory, member
 from tests.query_data import records_add
+from tests.shared_records import shared_records
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("list-export-jobs")]
 
 TODAY = timezone.localdate()
 MONTH, YEAR = f"{TODAY:%Y-%m}", str(TODAY.year)
@@ -40,11 +41,32 @@ LISTS = {
 }
 
 
-@pytest.fixture
-def lists(college, alice):
-    """Two sets of records of every kind (tests/query_data.py): each list has rows of both."""
+def _two_sets() -> None:
+    college = OrganisationFactory(slug="college", name="示例职业技术学院", kind="school")
+    alice = member(college, "admin", username="alice")
     first = records_add(college, alice)
     records_add(college, alice, first=first)
+
+
+@pytest.fixture(scope="module")
+def _records(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Two sets of records of every kind (tests/query_data.py), made once for the module's tests
+    (tests/shared_records.py): each list has rows of both."""
+    yield from shared_records(django_db_blocker, tmp_path_factory, _two_sets)
+
+
+@pytest.fixture
+def college(_records, db):
+    return Organisation.objects.get(slug="college")
+
+
+@pytest.fixture
+def alice(college):
+    return User.objects.get(username="alice")
+
+
+@pytest.fixture
+def lists(college, alice):
     return college
 
 

@@ -44,7 +44,8 @@ from tests.query_data import Records, records_add
 from tests.test_isolation import API_PARAM, PARAM, _api_record_key, walk
 
 # Marked so that the test database is set up; the records are built once, by the module's fixture.
-pytestmark = pytest.mark.django_db
+# One worker counts the pages with the module's records (--dist loadgroup, scripts/test.sh).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("query-counts")]
 
 # Parameters that name a kind rather than a record: the page is counted once for each.
 KINDS = {"kind": IMPORT_KINDS, "name": tuple(CHARTS), "extension": tuple(CONTENT_TYPES)}
