@@ -2,6 +2,8 @@
 the demo: the figures JSON, the ranking API and page, the notice board, the bulletin and every report
 kind; and every report's ranking table reconciles with its overview."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +28,9 @@ def periods():
     today = timezone.localdate()
     last_week = period_previous(period_parse(week_key(today)))
     last_month = period_previous(period_parse(month_key(today)))
-    return [last_week, last_month, period_parse(str(today.year))]
+    half = period_parse(f"{today.year}-H{1 if today.month <= 6 else 2}")
+    days = f"{today - dt.timedelta(days=30):%Y-%m-%d}..{today - dt.timedelta(days=1):%Y-%m-%d}"
+    return [last_week, last_month, half, period_parse(days), period_parse(str(today.year))]
 
 
 def rows_of(standings):
@@ -74,6 +78,8 @@ def reports_agree(client):
                 "week": ReportKind.WEEKLY,
                 "month": ReportKind.MONTHLY,
                 "year": ReportKind.ANNUAL,
+                "half": ReportKind.HALF_YEAR,
+                "range": ReportKind.CUSTOM,
             }
             with scope(organisation=organisation), override("zh-hans"):
                 report = report_create(
