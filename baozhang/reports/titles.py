@@ -52,7 +52,15 @@ def period_text(period: Period, *, until: date | None = None) -> str:
     up to which day."""
     if until is None and period.running:
         until = period.last_day()
-    return _period_words(period) + _running(period, until)
+    running = _running(period, until)
+    if running and period.kind == "week":  # one bracket: 第49周（11月30日—12月6日，截至12月2日）
+        return _("week %(week)s of %(year)s (%(days)s, to %(day)s)") % {
+            "week": period.start.isocalendar()[1],
+            "year": period.start.isocalendar()[0],
+            "days": days_text(period.start, period.end),
+            "day": day_text(until),
+        }
+    return _period_words(period) + running
 
 
 def _running(period: Period, until: date | None) -> str:

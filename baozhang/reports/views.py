@@ -50,6 +50,7 @@ from baozhang.reports.models import (
     VersionStatus,
 )
 from baozhang.reports.narrative import WRITERS
+from baozhang.reports.titles import period_label_text
 from baozhang.reports.workbooks import reports_of
 
 
@@ -134,11 +135,14 @@ def report_list(request, access):
     if wants_workbook(request):
         return list_workbook_response(request, access, "reports")
     today = timezone.localdate()
+    page = paginate(request, reports_of(organisation=access.organisation))
+    for report in page:  # its period in words, not its code
+        report.period_words = period_label_text(report.period)
     return render(
         request,
         "reports/report_list.html",
         {
-            "page": paginate(request, reports_of(organisation=access.organisation)),
+            "page": page,
             "form": form,
             "examples": [
                 (_("Last week"), ReportKind.WEEKLY, week_key(today - dt.timedelta(days=7))),
