@@ -166,3 +166,18 @@ def test_the_lint_finds_chinese_dates_in_english_and_titles_alike():
     assert [str(fault) for fault in title_faults(["11月月报", "11月月报", "10月月报"])] == [
         "same-title: 11月月报"
     ]
+
+
+def test_the_same_problem_found_twice_in_a_day_is_said_once_with_how_many_times():
+    from django.utils import translation
+
+    from baozhang.reports.document import _problems
+
+    found = {"location": "5413", "item": "地面有垃圾、纸屑", "note": "窗台", "points": 2.0}
+    with translation.override("zh-hans"):
+        text = "；".join(_problems([found, found, {**found, "note": "床下"}])) + "。"
+        assert (
+            text
+            == "5413 地面有垃圾、纸屑（窗台），扣2分，共2次；5413 地面有垃圾、纸屑（床下），扣2分。"
+        )
+        assert prose_faults(text, language="zh-hans") == []

@@ -356,7 +356,7 @@ def _bulletin_blocks(sections: list[dict], links: Links) -> list[Block]:
             [
                 Cell(weekday_text(dt.date.fromisoformat(day["date"]))),
                 Cell(_unit_name(unit["unit"])),
-                Cell(_items([_problem(finding) for finding in unit["findings"]])),
+                Cell(_items(_problems(unit["findings"]))),
             ]
             for day in section["days"]
             for unit in day["units"]
@@ -405,6 +405,21 @@ def _unit_name(name: str) -> str:
 
 def _items(parts: list[str]) -> str:
     return pgettext("items separator", "; ").join(parts)
+
+
+def _problems(findings: list[dict]) -> list[str]:
+    """A unit's problems of a day, the same problem found twice (two checks of the day) said once
+    with how many times."""
+    counted: dict[str, int] = {}
+    for finding in findings:
+        text = _problem(finding)
+        counted[text] = counted.get(text, 0) + 1
+    return [
+        text
+        if count == 1
+        else _("%(problem)s, %(count)s times") % {"problem": text, "count": count}
+        for text, count in counted.items()
+    ]
 
 
 def _problem(finding: dict) -> str:
