@@ -240,26 +240,29 @@ def _font_table(word) -> None:
 
 
 def _table(word, block: Block) -> None:
+    """The table written row by row on its XML: python-docx's cell and row objects recompute
+    every cell of the table each time one is reached, and a style named by its name is looked
+    up among all styles each time (a table of a few hundred rows took seconds)."""
     word.add_paragraph(block.text, style="Report Caption")
-    table = word.add_table(rows=1, cols=len(block.headers))
+    table = word.add_table(rows=1 + len(block.rows), cols=len(block.headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    for cell, header in zip(table.rows[0].cells, block.headers, strict=True):
-        cell.paragraphs[0].text = header
-        cell.paragraphs[0].style = "Report Table Header"
-    for row in block.rows:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, row, strict=True):
-            cell.paragraphs[0].text = str(value)
-            cell.paragraphs[0].style = "Report Table"
-    widths = layout.column_widths(block.headers, block.rows)
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = Mm(width)
-        for cell in column.cells:
-            cell.width = Mm(width)
-    for number, row in enumerate(table.rows):
-        properties = row._tr.get_or_add_trPr()
+    header_style = word.styles["Report Table Header"].style_id
+    body_style = word.styles["Report Table"].style_id
+    widths = [Mm(width) for width in layout.column_widths(block.headers, block.rows)]
+    for column, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
+        column.w = width
+    lines = [block.headers, *block.rows]
+    for number, (tr, values) in enumerate(zip(table._tbl.tr_lst, lines, strict=True)):
+        for tc, value, width in zip(tr.tc_lst, values, widths, strict=True):
+            tc.width = width
+            paragraph = tc.p_lst[0]
+            paragraph.style = header_style if number == 0 else body_style
+            text = str(value)
+            if text:
+                paragraph.add_r().text = text
+        properties = tr.get_or_add_trPr()
         properties.append(OxmlElement("w:cantSplit"))  # a row stays on one page
         if number == 0:
             properties.append(OxmlElement("w:tblHeader"))  # and the header repeats on each
