@@ -15,8 +15,9 @@ from baozhang.core.periods import period_parse
 from baozhang.inspections.access import access_inspection_to_void
 from baozhang.inspections.figures import inspections_figures
 from baozhang.inspections.models import ExpectedCheck, Finding, Inspection, RedFlag, Schedule
+from baozhang.inspections.planned_checks import checks_missed
 from baozhang.inspections.schedules import expected_checks_ensure
-from baozhang.inspections.selectors import checks_missed, unit_ranking
+from baozhang.inspections.selectors import unit_ranking
 from baozhang.inspections.services import FindingInput, inspection_submit, red_flags_award
 from baozhang.inspections.voids import inspection_void
 from baozhang.inspections.workbooks import checks_listed
