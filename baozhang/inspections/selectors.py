@@ -415,10 +415,11 @@ def _standings(*, organisation, period, area, policy, today, missed=True) -> dic
 
     # The units of each ranking: the active units that held a place (of the area type) in the
     # period, and any unit a finding or check names.
-    held = _held(organisation=organisation, period=period, area=area)
+    held, units = _held(organisation=organisation, period=period, area=area)
     named = {unit for by_unit in (*tallies.values(), *own.values()) for unit in by_unit}
-    everyone = set().union(*held.values()) | named
-    units = Unit.objects.filter(organisation=organisation, pk__in=everyone).in_bulk()
+    unread = (set().union(*held.values()) | named) - set(units)
+    if unread:  # units not read with the holders: inactive ones, or named by a finding only
+        units.update(Unit.objects.filter(organisation=organisation, pk__in=unread).in_bulk())
     missed = _missed_per_unit(organisation=organisation, period=period, area=area) if missed else {}
     until = _until(period, today)
     result = {}
@@ -484,12 +485,13 @@ def _ranked(period: Period, rows: list[UnitRow], until) -> Standings:
     return Standings(period=period, ranked=ranked, unchecked=unchecked, until=until)
 
 
-def _held(*, organisation: Organisation, period: Period, area) -> dict:
+def _held(*, organisation: Organisation, period: Period, area) -> tuple[dict, dict]:
     """Per area type for EVERY_AREA, else under None: the units that held a place (of the area
-    type) in the period."""
+    type) in the period; and the units read on the way, by id (none for EVERY_AREA)."""
     if area != EVERY_AREA:
         units = units_in_ranking(organisation=organisation, period=period, area_type_id=area)
-        return {None: {unit.pk for unit in units}}
+        read = {unit.pk: unit for unit in units}
+        return {None: set(read)}, read
     held: dict = defaultdict(set)
     rows = (
         Assignment.objects.filter(
@@ -503,7 +505,7 @@ def _held(*, organisation: Organisation, period: Period, area) -> dict:
     )
     for area_id, unit_id in rows:
         held[area_id].add(unit_id)
-    return held
+    return held, {}
 
 
 def _missed_per_unit(*, organisation: Organisation, period: Period, area) -> dict:
