@@ -3,11 +3,14 @@ problems, the trend of scores, the units' scores, and the rectification funnel."
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from functools import cache
 from typing import TYPE_CHECKING
 
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -41,7 +44,7 @@ def _png(figure: Figure) -> bytes:
 def trend_chart(figures: dict) -> bytes:
     rows = figures["trend"]
     figure, axes = _pyplot().subplots(figsize=(7, 2.6))
-    labels = [row["label"][5:] for row in rows]
+    labels = [_tick(row["label"]) for row in rows]
     axes.bar(labels, [row["findings"] for row in rows], color=BLUE)
     axes.set_title(_("Problems found"))
     axes.tick_params(axis="x", labelrotation=60, labelsize=7)
@@ -49,15 +52,25 @@ def trend_chart(figures: dict) -> bytes:
     return _png(figure)
 
 
+def _tick(label: str) -> str:
+    """A day (2026-11-30) or a month (2026-11) of the trend of problems, as people write it:
+    11月30日, 11月 (30 Nov, Nov)."""
+    day = dt.date.fromisoformat(label if len(label) > 7 else f"{label}-01")
+    if len(label) > 7:
+        return date_format(day, pgettext("chart tick, a day", "n/j"))
+    return date_format(day, pgettext("chart tick, a month", "M"))
+
+
 def step_label(step: dict) -> str:
-    """A short name of a trend's period: W47 for a week, 2026-11 for a month, 11-01–11-20 for a
-    part of a month."""
+    """A short name of a trend's period: 第47周 for a week, 11月 for a month, 11月1日—20日 for a
+    part of a month (week 47, Nov, 1–20 Nov)."""
     label = step["label"]
     if "-W" in label:
-        return label[5:]
+        return _("week %(week)s") % {"week": int(label.split("-W")[1])}
     if ".." in label:
-        return f"{step['start'][5:]}–{step['end'][5:]}"
-    return label
+        start, end = (dt.date.fromisoformat(step[key]) for key in ("start", "end"))
+        return f"{_tick(start.isoformat())}–{_tick(end.isoformat())}"
+    return _tick(label)
 
 
 def score_trend_chart(figures: dict) -> bytes:
