@@ -236,7 +236,7 @@ def _board_page(request, policy: BoardPolicy) -> str:
                 "week": week,
                 "last_week": last_week,
                 "standings": standings,
-                "until": until_text(standings.until),
+                "until": until_text(standings),
                 "flags": flags,
                 "bulletin": bulletin,
                 "updated": timezone.localtime(),

@@ -1,12 +1,12 @@
 """How a score is named wherever it is shown: what it is made of ("4周平均"), up to which day a
 running period reaches ("截至12月1日"), and a change against the previous period ("↓7")."""
 
-from datetime import date
 from decimal import Decimal
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from baozhang.core.periods import running_text
 
 
 def tenths_text(value) -> str:
@@ -36,14 +36,11 @@ def basis_text(row) -> str:
     return ngettext("mean of %(n)d week", "mean of %(n)d weeks", row.periods) % {"n": row.periods}
 
 
-def day_text(day: date) -> str:
-    """A day as 12月1日 (December 1), in the language's own way."""
-    return date_format(day, "MONTH_DAY_FORMAT")
-
-
-def until_text(until: date | None) -> str:
-    """ "截至12月1日" for a period still running, else empty."""
-    return _("to %(day)s") % {"day": day_text(until)} if until else ""
+def until_text(standings) -> str:
+    """ "截至12月1日" for the standings of a period still running, else empty."""
+    if standings.until is None:
+        return ""
+    return running_text(standings.period.start, standings.until)
 
 
 def change_text(change: Decimal | None) -> str:

@@ -96,10 +96,6 @@ class Standings:
                 result.append((kind, labels[kind], ranked, unchecked))
         return result
 
-    @property
-    def has_score(self) -> bool:
-        return any(row.score is not None for row in self.ranked)
-
 
 def board_policy(*, organisation: Organisation) -> BoardPolicy:
     """The organisation's scoring and board settings: the stored ones, else the defaults (a policy

@@ -326,7 +326,7 @@ def ranking(request, access):
         "inspections/ranking.html",
         {
             "period": period,
-            "until": until_text(standings.until),
+            "until": until_text(standings),
             "error": error,
             "groups": groups,
             "area_types": area_types,

@@ -11,18 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from baozhang.core.figures import Scope
-from baozhang.core.periods import Period, period_parse
+from baozhang.core.periods import Period, day_text, period_parse
+from baozhang.core.periods import days_text as period_days_between
 from baozhang.reports.models import ReportKind
-
-
-def day_text(day: date) -> str:
-    """11月30日 / 30 November."""
-    return date_format(day, pgettext("date format", "j F"))
-
-
-def date_text(day: date) -> str:
-    """2026年11月30日 / 30 November 2026."""
-    return date_format(day, pgettext("date format", "j F Y"))
 
 
 def weekday_text(day: date) -> str:
@@ -42,8 +33,8 @@ def days_text(start: date, end: date) -> str:
             ),
         }
     return pgettext("date range", "%(start)s – %(end)s") % {
-        "start": day_text(start),
-        "end": day_text(end),
+        "start": day_text(start, year=False),
+        "end": day_text(end, year=False),
     }
 
 
@@ -58,7 +49,7 @@ def period_text(period: Period, *, until: date | None = None) -> str:
             "week": period.start.isocalendar()[1],
             "year": period.start.isocalendar()[0],
             "days": days_text(period.start, period.end),
-            "day": day_text(until),
+            "day": day_text(until, year=False),
         }
     return _period_words(period) + running
 
@@ -66,7 +57,7 @@ def period_text(period: Period, *, until: date | None = None) -> str:
 def _running(period: Period, until: date | None) -> str:
     if until is None or not period.start <= until < period.end:
         return ""
-    return _(" (to %(day)s)") % {"day": day_text(until)}
+    return _(" (to %(day)s)") % {"day": day_text(until, year=False)}
 
 
 SUMMARIES = (ReportKind.HALF_YEAR, ReportKind.ANNUAL)
@@ -91,8 +82,7 @@ def _period_words(period: Period) -> str:
         }
     if period.kind == "year":
         return _("the year %(year)s") % {"year": start.year}
-    last = date_text(end) if end.year != start.year else day_text(end)
-    return _("%(start)s to %(end)s") % {"start": date_text(start), "end": last}
+    return period_days_between(start, end, running=False)
 
 
 def period_label_text(label: str) -> str:
